@@ -1,0 +1,14 @@
+"""Tests. SQLite unless DATABASE_URL names PostgreSQL (CI sets it)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+DEMO_ALLOWED = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/screening-test-media")

@@ -1,0 +1,73 @@
+"""The reference list's filters."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .constants import CandidateStatus
+from .models import DuplicateCandidate, Record, Review, Search, Source
+
+
+class ReferenceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Title or abstract contains", method="filter_text")
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", label="Year from")
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", label="Year to")
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.none(), label="Source", method="filter_source"
+    )
+    search = django_filters.ModelChoiceFilter(
+        queryset=Search.objects.none(), label="Search", method="filter_search"
+    )
+    publication_type = django_filters.CharFilter(
+        label="Publication type", method="filter_publication_type"
+    )
+    has_abstract = django_filters.BooleanFilter(label="Has an abstract", method="filter_abstract")
+    duplicates = django_filters.ChoiceFilter(
+        label="Duplicate status",
+        method="filter_duplicates",
+        choices=[
+            ("with", "Found more than once (exact or merged duplicates)"),
+            ("single", "Found once"),
+            ("proposed", "In a proposed near-duplicate pair"),
+        ],
+    )
+
+    def __init__(self, *args, review: Review, **kwargs):
+        self.review = review
+        super().__init__(*args, **kwargs)
+        self.filters["source"].queryset = review.sources.all()
+        self.filters["search"].queryset = review.searches.select_related("source")
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(abstract__icontains=word))
+        return queryset
+
+    def _records(self):
+        return Record.objects.filter(review=self.review, reference=OuterRef("pk"))
+
+    def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
+        return queryset.filter(Exists(self._records().filter(search__source=value)))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: Search) -> QuerySet:
+        return queryset.filter(Exists(self._records().filter(search=value)))
+
+    def filter_publication_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Matches one whole element of the JSON list, case-insensitively, on SQLite and PostgreSQL.
+        return queryset.filter(publication_types__icontains=f'"{value.strip()}"')
+
+    def filter_abstract(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.exclude(abstract="") if value else queryset.filter(abstract="")
+
+    def filter_duplicates(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        duplicate_records = self._records().exclude(duplicate_rule="")
+        if value == "with":
+            return queryset.filter(Exists(duplicate_records))
+        if value == "single":
+            return queryset.exclude(Exists(duplicate_records))
+        pairs = DuplicateCandidate.objects.filter(
+            review=self.review, status=CandidateStatus.PROPOSED
+        )
+        return queryset.filter(
+            Exists(pairs.filter(reference_a=OuterRef("pk")))
+            | Exists(pairs.filter(reference_b=OuterRef("pk")))
+        )

@@ -1,0 +1,275 @@
+"""Reviews, their members, and where their records came from (PRISMA identification)."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from references.models import Reference
+
+from .constants import (
+    AuditAction,
+    CandidateStatus,
+    DuplicateRule,
+    FileFormat,
+    JobStatus,
+    Role,
+    SourceKind,
+)
+
+
+class Review(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=300)
+    question = models.TextField(blank=True, help_text="The review question and eligibility criteria.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("screening:review-home", args=[self.slug])
+
+
+class Membership(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="membership_once_per_review")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.review}"
+
+
+class Invitation(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.review}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class Source(models.Model):
+    """Where records came from: PubMed, Embase, a manufacturer's website..."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "name"], name="source_name_once_per_review")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_other_method(self) -> bool:
+        return self.kind in SourceKind.other_methods()
+
+
+class Search(models.Model):
+    """One run against a source. A file import is a search too: file name, sha256 and format."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="searches")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="searches")
+    query = models.TextField(blank=True)
+    run_at = models.DateTimeField()
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_format = models.CharField(max_length=20, choices=FileFormat.choices, blank=True)
+    # Counts as the import found them: entries = records + unreadable,
+    # records = references_created + duplicates.
+    entries = models.PositiveIntegerField(default=0)
+    records_count = models.PositiveIntegerField(default=0)
+    references_created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    unreadable = models.PositiveIntegerField(default=0)
+    # [{"position": 7, "reason": "...", "excerpt": "..."}]: skipped entries, kept for the record.
+    unreadable_entries = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run_at", "id"]
+        verbose_name_plural = "searches"
+        indexes = [models.Index(fields=["source", "file_sha256"], name="search_source_sha256")]
+
+    def __str__(self) -> str:
+        return self.file_name or self.query[:80] or f"Search {self.pk}"
+
+
+class RecordQuerySet(models.QuerySet):
+    def in_review(self, review: Review) -> "RecordQuerySet":
+        return self.filter(review=review)
+
+    def duplicates(self) -> "RecordQuerySet":
+        return self.exclude(duplicate_rule="")
+
+
+class Record(models.Model):
+    """One entry returned by one search. Records of one reference within a review are duplicates."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="records")
+    reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="records")
+    position = models.PositiveIntegerField(help_text="Entry number in the search's file.")
+    # Empty for the record that made its reference; else why it was attached to another's.
+    duplicate_rule = models.CharField(
+        max_length=20, choices=DuplicateRule.choices, blank=True, default=""
+    )
+    # A duplicate keeps its own source entry; the first record's entry is on the reference.
+    raw = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["search_id", "position"]
+        indexes = [
+            models.Index(fields=["review", "reference"], name="record_review_reference"),
+            models.Index(fields=["review", "duplicate_rule"], name="record_review_duplicate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record {self.position} of {self.search}"
+
+    @property
+    def is_duplicate(self) -> bool:
+        return bool(self.duplicate_rule)
+
+
+class DuplicateCandidate(models.Model):
+    """A proposed near-duplicate pair; a person merges it or says it is not a duplicate."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    reference_a = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
+    reference_b = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField(help_text="Title similarity, 0-100.")
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=20, choices=CandidateStatus.choices, default=CandidateStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # On merge: {"record_id": previous duplicate_rule} of the records moved from b to a, so
+    # that undo puts exactly those back.
+    moved_records = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "reference_a", "reference_b"], name="candidate_pair_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reference_a__lt=models.F("reference_b")),
+                name="candidate_pair_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference_a_id} ~ {self.reference_b_id} ({self.score})"
+
+
+class ImportJob(models.Model):
+    """An uploaded file on its way in: previewed, confirmed, then imported in the background."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="import_jobs")
+    source_name = models.CharField(max_length=200)
+    source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    file_size = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=20, choices=FileFormat.choices, blank=True)
+    skip_unreadable = models.BooleanField(default=False)
+    allow_same_file = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PREVIEWED)
+    preview = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    search = models.ForeignKey(
+        Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("screening:import-job", args=[self.review.slug, self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in JobStatus.finished()
+
+
+class AuditEvent(models.Model):
+    """Append-only: who did what, when, to which object, with the state before and after."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["review", "created_at"], name="audit_review_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,1 @@
+"""Domain writes. Each service owns its transaction and writes its audit event."""

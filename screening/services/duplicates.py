@@ -1,0 +1,171 @@
+"""Near-duplicate candidates: proposed by title similarity, then merged or rejected by a person.
+
+A merge moves the records of one reference onto the other; it never deletes a reference, so
+undoing it moves exactly those records back.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from references.duplicates import NearItem, near_pairs
+from references.models import Reference
+
+from ..constants import AuditAction, CandidateStatus, DuplicateRule
+from ..models import DuplicateCandidate, Record, Review
+from .audit import audit_record
+
+
+def _near_items(review: Review) -> list[NearItem]:
+    rows = (
+        Reference.objects.filter(records__review=review)
+        .values_list("id", "title_key", "year", "first_author_key", "pmid", "doi")
+        .distinct()
+        .order_by("id")
+    )
+    return [
+        NearItem(id=i, title=t, year=y, first_author=fa, pmid=p, doi=d)
+        for i, t, y, fa, p, d in rows.iterator(chunk_size=5000)
+    ]
+
+
+def duplicate_candidates_propose(*, review: Review, reference_ids: list[int] | None = None) -> int:
+    """Propose near-duplicate pairs touching `reference_ids` (all references when None).
+
+    A pair already proposed, merged or rejected is never proposed again. Returns how many new
+    pairs were proposed. Runs inside the caller's transaction (the import's).
+    """
+    if reference_ids is not None and not reference_ids:
+        return 0
+    only = set(reference_ids) if reference_ids is not None else None
+    known = set(
+        DuplicateCandidate.objects.filter(review=review).values_list("reference_a", "reference_b")
+    )
+    new = [
+        DuplicateCandidate(
+            review=review,
+            reference_a_id=pair.a,
+            reference_b_id=pair.b,
+            score=pair.score,
+            evidence=pair.evidence,
+        )
+        for pair in near_pairs(_near_items(review), only_ids=only)
+        if (pair.a, pair.b) not in known
+    ]
+    DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
+    return len(new)
+
+
+def _locked(candidate: DuplicateCandidate) -> DuplicateCandidate:
+    return DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+
+
+@transaction.atomic
+def duplicate_merge(
+    *, candidate: DuplicateCandidate, user: AbstractBaseUser, keep: Reference | None = None
+) -> DuplicateCandidate:
+    """Merge the pair: every record of the other reference now points at `keep` (default a)."""
+    candidate = _locked(candidate)
+    if candidate.status == CandidateStatus.MERGED:
+        return candidate  # a second click on "merge" changes nothing
+    if candidate.status == CandidateStatus.REJECTED:
+        raise ValidationError("This pair was marked as not duplicates; undo that first.")
+    kept_id = keep.pk if keep is not None else candidate.reference_a_id
+    if kept_id not in (candidate.reference_a_id, candidate.reference_b_id):
+        raise ValidationError("The reference to keep must be one of the pair.")
+    removed_id = (
+        candidate.reference_b_id if kept_id == candidate.reference_a_id else candidate.reference_a_id
+    )
+    records = list(
+        Record.objects.select_for_update()
+        .filter(review=candidate.review, reference_id=removed_id)
+        .values_list("id", "duplicate_rule")
+    )
+    if not records:
+        raise ValidationError("One side of this pair was merged into another reference already.")
+    moved = {str(record_id): rule for record_id, rule in records}
+    Record.objects.filter(id__in=[r for r, rule in records if rule]).update(reference_id=kept_id)
+    Record.objects.filter(id__in=[r for r, rule in records if not rule]).update(
+        reference_id=kept_id, duplicate_rule=DuplicateRule.MERGED
+    )
+    candidate.status = CandidateStatus.MERGED
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    candidate.moved_records = {"kept": kept_id, "removed": removed_id, "records": moved}
+    candidate.save(update_fields=["status", "decided_by", "decided_at", "moved_records"])
+    audit_record(
+        review=candidate.review,
+        actor=user,
+        action=AuditAction.DUPLICATE_MERGE,
+        obj=candidate,
+        before={"status": CandidateStatus.PROPOSED},
+        after={"status": CandidateStatus.MERGED, **candidate.moved_records},
+    )
+    return candidate
+
+
+@transaction.atomic
+def duplicate_reject(*, candidate: DuplicateCandidate, user: AbstractBaseUser) -> DuplicateCandidate:
+    """Say the pair is not a duplicate; it is not proposed again."""
+    candidate = _locked(candidate)
+    if candidate.status == CandidateStatus.REJECTED:
+        return candidate
+    if candidate.status == CandidateStatus.MERGED:
+        raise ValidationError("This pair is merged; undo the merge first.")
+    before = {"status": candidate.status}
+    candidate.status = CandidateStatus.REJECTED
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        review=candidate.review,
+        actor=user,
+        action=AuditAction.DUPLICATE_REJECT,
+        obj=candidate,
+        before=before,
+        after={"status": CandidateStatus.REJECTED},
+    )
+    return candidate
+
+
+@transaction.atomic
+def duplicate_undo(*, candidate: DuplicateCandidate, user: AbstractBaseUser) -> DuplicateCandidate:
+    """Undo a merge (the moved records go back) or a rejection (the pair is proposed again)."""
+    candidate = _locked(candidate)
+    before = {"status": candidate.status}
+    if candidate.status == CandidateStatus.MERGED:
+        kept, removed = candidate.moved_records["kept"], candidate.moved_records["removed"]
+        moved = {int(k): rule for k, rule in candidate.moved_records["records"].items()}
+        still_there = set(
+            Record.objects.select_for_update()
+            .filter(id__in=moved, reference_id=kept)
+            .values_list("id", flat=True)
+        )
+        if still_there != set(moved):
+            raise ValidationError(
+                "Some of these records have been merged again since; undo that merge first."
+            )
+        for rule in set(moved.values()):
+            Record.objects.filter(id__in=[r for r, x in moved.items() if x == rule]).update(
+                reference_id=removed, duplicate_rule=rule
+            )
+        candidate.status = CandidateStatus.UNDONE
+        after = {"status": CandidateStatus.UNDONE, "restored_to": removed, "records": list(moved)}
+    elif candidate.status == CandidateStatus.REJECTED:
+        candidate.status = CandidateStatus.PROPOSED
+        after = {"status": CandidateStatus.PROPOSED}
+    else:
+        return candidate
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        review=candidate.review,
+        actor=user,
+        action=AuditAction.DUPLICATE_UNDO,
+        obj=candidate,
+        before=before,
+        after=after,
+    )
+    return candidate

@@ -1,0 +1,374 @@
+"""Importing literature files into a review: each file is a search of a source.
+
+One file is one transaction: it lands whole or not at all. Entries stream from the parser in
+batches, so memory stays flat however large the file; exact duplicates (PMID, DOI, or title +
+year + first author) attach to the reference already in the review instead of making a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from references.duplicates import ExactIndex, Keys, first_author_key, title_key
+from references.models import Reference
+from references.parsers import ParsedFile, read_file
+from references.parsers.base import ImportFileError, ParsedReference, UnreadableEntry
+
+from ..constants import AuditAction, SourceKind
+from ..models import Record, Review, Search, Source
+from .audit import audit_record
+from .duplicates import duplicate_candidates_propose
+
+BATCH_SIZE = 1000
+# How many unreadable entries an error message or preview lists in full.
+LISTED_UNREADABLE = 50
+
+
+class ImportRefused(Exception):
+    """The import was refused as a whole; `str(error)` is the sentence for the user."""
+
+
+@dataclass
+class ImportPreview:
+    format: str
+    encoding: str
+    entries: int = 0
+    records: int = 0
+    unreadable: int = 0
+    already_in_review: int = 0  # records that will attach to a reference the review has
+    duplicates_within_file: int = 0
+    without_title: int = 0
+    warnings: list[str] = field(default_factory=list)
+    unreadable_entries: list[dict] = field(default_factory=list)  # the first LISTED_UNREADABLE
+    sample: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _keys(parsed: ParsedReference) -> Keys:
+    return Keys(
+        pmid=parsed.pmid,
+        doi=parsed.doi,
+        title=title_key(parsed.title),
+        year=parsed.year,
+        first_author=first_author_key(parsed.authors),
+    )
+
+
+def _review_index(review: Review) -> ExactIndex:
+    """The exact keys of every reference the review holds now."""
+    index = ExactIndex()
+    rows = (
+        Reference.objects.filter(records__review=review)
+        .values_list("id", "pmid", "doi", "title_key", "year", "first_author_key")
+        .distinct()
+        .order_by("id")
+    )
+    for ref_id, pmid, doi, tkey, year, fa in rows.iterator(chunk_size=5000):
+        index.add(ref_id, Keys(pmid=pmid, doi=doi, title=tkey, year=year, first_author=fa))
+    return index
+
+
+def _unreadable_dict(entry: UnreadableEntry) -> dict:
+    return {"position": entry.position, "reason": entry.reason, "excerpt": entry.excerpt[:300]}
+
+
+def _describe_unreadable(unreadable: list[dict], total: int) -> str:
+    lines = [f"  entry {u['position']}: {u['reason']}" for u in unreadable[:LISTED_UNREADABLE]]
+    if total > len(lines):
+        lines.append(f"  ... and {total - len(lines)} more")
+    return "\n".join(lines)
+
+
+def _open(path: str | Path, file_format: str) -> ParsedFile:
+    if Path(path).stat().st_size == 0:
+        raise ImportFileError("The file is empty.")
+    return read_file(path, format=file_format)
+
+
+def import_preview(
+    *, path: str | Path, file_format: str = "auto", review: Review | None = None, sample_size: int = 10
+) -> ImportPreview:
+    """Read the whole file without writing anything: counts, unreadable entries and a sample."""
+    parsed_file = _open(path, file_format)
+    preview = ImportPreview(
+        format=parsed_file.format, encoding=parsed_file.encoding, warnings=list(parsed_file.warnings)
+    )
+    index = _review_index(review) if review is not None else ExactIndex()
+    seen_in_file = ExactIndex()
+    for entry in parsed_file.entries():
+        preview.entries += 1
+        if isinstance(entry, UnreadableEntry):
+            preview.unreadable += 1
+            if len(preview.unreadable_entries) < LISTED_UNREADABLE:
+                preview.unreadable_entries.append(_unreadable_dict(entry))
+            continue
+        preview.records += 1
+        if not entry.title:
+            preview.without_title += 1
+        keys = _keys(entry)
+        if index.find(keys):
+            preview.already_in_review += 1
+        elif seen_in_file.find(keys):
+            preview.duplicates_within_file += 1
+        else:
+            seen_in_file.add(preview.records, keys)
+        if len(preview.sample) < sample_size:
+            preview.sample.append(
+                {
+                    "position": entry.position,
+                    "title": entry.title,
+                    "authors": entry.authors[:3],
+                    "more_authors": max(0, len(entry.authors) - 3),
+                    "journal": entry.journal,
+                    "year": entry.year,
+                    "pmid": entry.pmid,
+                    "doi": entry.doi,
+                    "warnings": entry.warnings,
+                }
+            )
+    if preview.without_title:
+        preview.warnings.append(
+            f"{preview.without_title} record(s) have no title; they are imported and can be "
+            "identified by their other fields."
+        )
+    if preview.records == 0:
+        raise ImportFileError(_no_records_message(parsed_file.format, preview.unreadable))
+    return preview
+
+
+def _no_records_message(file_format: str, unreadable: int) -> str:
+    if unreadable:
+        return (
+            f"The file was read as {file_format} but none of its {unreadable} entries could be "
+            "read, so nothing was imported."
+        )
+    return f"The file was read as {file_format} but holds no records, so nothing was imported."
+
+
+def source_get_or_create(
+    *, review: Review, name: str, kind: str, user: AbstractBaseUser | None
+) -> Source:
+    """The review's source of that name; created (and audited) if new."""
+    name = name.strip()
+    if not name:
+        raise ImportRefused("A source needs a name, such as PubMed or Embase.")
+    if kind not in SourceKind.values:
+        raise ImportRefused(
+            f"'{kind}' is not a kind of source; use one of: {', '.join(SourceKind.values)}."
+        )
+    source = Source.objects.filter(review=review, name__iexact=name).first()
+    if source is None:
+        source = Source.objects.create(review=review, name=name, kind=kind)
+        audit_record(
+            review=review,
+            actor=user,
+            action=AuditAction.SOURCE_CREATE,
+            obj=source,
+            after={"name": name, "kind": kind},
+        )
+    elif source.kind != kind:
+        raise ImportRefused(
+            f"The source '{source.name}' is a {source.get_kind_display().lower()} source in this "
+            f"review, not a {SourceKind(kind).label.lower()} one."
+        )
+    return source
+
+
+def same_file_search(*, review: Review, source_name: str, sha256: str) -> Search | None:
+    """The earlier search that imported these same bytes into this source, if any."""
+    return (
+        Search.objects.filter(review=review, source__name__iexact=source_name, file_sha256=sha256)
+        .select_related("run_by")
+        .first()
+    )
+
+
+def _batches(entries: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _reference_from(parsed: ParsedReference, keys: Keys, file_format: str) -> Reference:
+    return Reference(
+        title=parsed.title,
+        abstract=parsed.abstract,
+        abstract_sections=[{"label": s.label, "text": s.text} for s in parsed.abstract_sections],
+        authors=parsed.authors,
+        journal=parsed.journal,
+        year=parsed.year,
+        volume=parsed.volume[:100],
+        issue=parsed.issue[:100],
+        pages=parsed.pages[:100],
+        pmid=parsed.pmid[:20],
+        pmcid=parsed.pmcid[:20],
+        doi=parsed.doi[:255],
+        registry_ids=parsed.registry_ids,
+        publication_types=parsed.publication_types,
+        mesh_terms=parsed.mesh_terms,
+        keywords=parsed.keywords,
+        language=parsed.language[:50],
+        urls=parsed.urls,
+        raw=parsed.raw,
+        source_format=file_format,
+        title_key=keys.title,
+        first_author_key=keys.first_author,
+    )
+
+
+@transaction.atomic
+def references_import(
+    *,
+    review: Review,
+    source: Source,
+    path: str | Path,
+    file_name: str,
+    user: AbstractBaseUser | None,
+    file_format: str = "auto",
+    skip_unreadable: bool = False,
+    allow_same_file: bool = False,
+    sha256: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Search:
+    """Import one file as a search of `source`. All of it lands, or none of it.
+
+    Raises ImportFileError (the file cannot be read) or ImportRefused (it was read, but
+    importing it is refused: unreadable entries without `skip_unreadable`, the same file again
+    without `allow_same_file`, no records).
+    """
+    sha256 = sha256 or file_sha256(path)
+    earlier = same_file_search(review=review, source_name=source.name, sha256=sha256)
+    if earlier and not allow_same_file:
+        who = f" by {earlier.run_by.get_username()}" if earlier.run_by else ""
+        raise ImportRefused(
+            f"This file was imported into {source.name} already, on {earlier.run_at:%d %b %Y}{who} "
+            f"({earlier.records_count} records, as '{earlier.file_name}'). Importing it again "
+            "would count its records twice; ask for it explicitly if that is what you mean."
+        )
+    parsed_file = _open(path, file_format)
+    search = Search.objects.create(
+        review=review,
+        source=source,
+        run_at=timezone.now(),
+        run_by=user if user is not None and user.is_authenticated else None,
+        file_name=file_name[:255],
+        file_sha256=sha256,
+        file_size=Path(path).stat().st_size,
+        file_format=parsed_file.format,
+        warnings=list(parsed_file.warnings),
+    )
+    index = _review_index(review)
+    # References made by this import get a provisional negative id until they are inserted.
+    provisional: dict[int, int] = {}
+    new_reference_ids: list[int] = []
+    unreadable: list[dict] = []
+    entries = records = created = duplicates = 0
+
+    for batch in _batches(parsed_file.entries(), BATCH_SIZE):
+        new_references: list[Reference] = []
+        pending_records: list[tuple[int, int, str, str]] = []  # (position, ref id, rule, raw)
+        for entry in batch:
+            entries += 1
+            if isinstance(entry, UnreadableEntry):
+                unreadable.append(_unreadable_dict(entry))
+                continue
+            records += 1
+            keys = _keys(entry)
+            match = index.find(keys)
+            if match:
+                ref_id, rule = match
+                duplicates += 1
+                pending_records.append((entry.position, ref_id, rule, entry.raw))
+            else:
+                created += 1
+                temp_id = -created
+                index.add(temp_id, keys)
+                new_references.append(_reference_from(entry, keys, parsed_file.format))
+                pending_records.append((entry.position, temp_id, "", ""))
+        Reference.objects.bulk_create(new_references, batch_size=BATCH_SIZE)
+        for offset, reference in enumerate(new_references):
+            provisional[-(created - len(new_references) + offset + 1)] = reference.pk
+            new_reference_ids.append(reference.pk)
+        Record.objects.bulk_create(
+            [
+                Record(
+                    review=review,
+                    search=search,
+                    reference_id=provisional.get(ref_id, ref_id),
+                    position=position,
+                    duplicate_rule=rule,
+                    raw=raw,
+                )
+                for position, ref_id, rule, raw in pending_records
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        if progress:
+            progress(entries)
+
+    if records == 0:
+        raise ImportRefused(_no_records_message(parsed_file.format, len(unreadable)))
+    if unreadable and not skip_unreadable:
+        raise ImportRefused(
+            f"{len(unreadable)} of the {entries} entries in '{file_name}' could not be read, so "
+            "nothing was imported. Fix them, or import the rest and keep a note of these "
+            f"(skip unreadable entries):\n{_describe_unreadable(unreadable, len(unreadable))}"
+        )
+    search.entries = entries
+    search.records_count = records
+    search.references_created = created
+    search.duplicates = duplicates
+    search.unreadable = len(unreadable)
+    search.unreadable_entries = unreadable
+    search.save(
+        update_fields=[
+            "entries",
+            "records_count",
+            "references_created",
+            "duplicates",
+            "unreadable",
+            "unreadable_entries",
+        ]
+    )
+    proposed = duplicate_candidates_propose(review=review, reference_ids=new_reference_ids)
+    audit_record(
+        review=review,
+        actor=user,
+        action=AuditAction.IMPORT,
+        obj=search,
+        after={
+            "source": source.name,
+            "file_name": search.file_name,
+            "sha256": sha256,
+            "format": search.file_format,
+            "entries": entries,
+            "records": records,
+            "references_created": created,
+            "duplicates": duplicates,
+            "unreadable": len(unreadable),
+            "near_duplicates_proposed": proposed,
+        },
+    )
+    return search

@@ -1,0 +1,135 @@
+"""Reviews and their members."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..constants import AuditAction, Role
+from ..models import Invitation, Membership, Review
+from .audit import audit_record
+
+User = get_user_model()
+
+
+@transaction.atomic
+def review_create(*, slug: str, title: str, owner: AbstractBaseUser, question: str = "") -> Review:
+    """Create a review; its creator becomes its owner."""
+    slug = slugify(slug)
+    if not slug:
+        raise ValidationError("A review needs a short name made of letters, digits or hyphens.")
+    if Review.objects.filter(slug=slug).exists():
+        raise ValidationError(f"A review called '{slug}' exists already.")
+    review = Review.objects.create(slug=slug, title=title or slug, question=question, created_by=owner)
+    Membership.objects.create(review=review, user=owner, role=Role.OWNER)
+    audit_record(
+        review=review,
+        actor=owner,
+        action=AuditAction.REVIEW_CREATE,
+        obj=review,
+        after={"slug": slug, "title": review.title, "owner": owner.get_username()},
+    )
+    return review
+
+
+@transaction.atomic
+def invitation_create(
+    *, review: Review, email: str, role: str, invited_by: AbstractBaseUser, accept_url_for
+) -> Invitation:
+    """Invite a person by email. `accept_url_for(token)` builds the absolute link to send."""
+    email = User.objects.normalize_email(email).strip()
+    if review.memberships.filter(user__email__iexact=email).exists():
+        raise ValidationError(f"{email} is already a member of this review.")
+    invitation = Invitation.objects.create(
+        review=review,
+        email=email,
+        role=role,
+        token=secrets.token_urlsafe(32),
+        invited_by=invited_by,
+    )
+    audit_record(
+        review=review,
+        actor=invited_by,
+        action=AuditAction.MEMBER_INVITE,
+        obj=invitation,
+        after={"email": email, "role": role},
+    )
+    link = accept_url_for(invitation.token)
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"Invitation to the review '{review.title}'",
+            message=(
+                f"{invited_by.get_username()} invites you to join the systematic review "
+                f"'{review.title}' as {Role(role).label.lower()}.\n\nAccept: {link}\n"
+            ),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    """The invited person joins with the invited role. An invitation is used once."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError("This invitation has been used or withdrawn already.")
+    membership, created = Membership.objects.get_or_create(
+        review=invitation.review, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if created:
+        audit_record(
+            review=invitation.review,
+            actor=user,
+            action=AuditAction.MEMBER_JOIN,
+            obj=membership,
+            after={"user": user.get_username(), "role": membership.role, "invitation": invitation.pk},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> None:
+    """Remove a member. Their past work stays; the last owner cannot be removed."""
+    review = membership.review
+    owners = review.memberships.select_for_update().filter(role=Role.OWNER)
+    if membership.role == Role.OWNER and owners.count() <= 1:
+        raise ValidationError("A review needs at least one owner: make someone else owner first.")
+    audit_record(
+        review=review,
+        actor=removed_by,
+        action=AuditAction.MEMBER_REMOVE,
+        obj=membership,
+        before={"user": membership.user.get_username(), "role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, changed_by: AbstractBaseUser) -> None:
+    review = membership.review
+    if membership.role == role:
+        return
+    owners = review.memberships.select_for_update().filter(role=Role.OWNER)
+    if membership.role == Role.OWNER and owners.count() <= 1:
+        raise ValidationError("A review needs at least one owner: make someone else owner first.")
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        review=review,
+        actor=changed_by,
+        action=AuditAction.MEMBER_ROLE,
+        obj=membership,
+        before=before,
+        after={"role": role},
+    )

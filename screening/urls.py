@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+app_name = "screening"
+urlpatterns = [
+    path("", views.review_list, name="review-list"),
+    path("reviews/new/", views.review_create_view, name="review-create"),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
+    path("r/<slug:slug>/", views.review_home, name="review-home"),
+    path("r/<slug:slug>/members/", views.member_list, name="member-list"),
+    path("r/<slug:slug>/members/<int:pk>/", views.member_change, name="member-change"),
+    path("r/<slug:slug>/import/", views.import_upload, name="import-upload"),
+    path("r/<slug:slug>/import/<int:pk>/", views.import_job_detail, name="import-job"),
+    path(
+        "r/<slug:slug>/import/<int:pk>/<str:action>/",
+        views.import_job_action,
+        name="import-job-action",
+    ),
+    path("r/<slug:slug>/searches/<int:pk>/", views.search_detail, name="search-detail"),
+    path("r/<slug:slug>/references/", views.reference_list, name="reference-list"),
+    path("r/<slug:slug>/references/<int:pk>/", views.reference_detail, name="reference-detail"),
+    path("r/<slug:slug>/duplicates/", views.duplicate_list, name="duplicate-list"),
+    path(
+        "r/<slug:slug>/duplicates/<int:pk>/<str:action>/",
+        views.duplicate_action,
+        name="duplicate-action",
+    ),
+]

@@ -1,0 +1,309 @@
+"""Views: authorise, bind a form or filter, call one service or selector, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from references.models import Reference
+from references.parsers.base import ImportFileError
+
+from . import selectors
+from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .constants import CandidateStatus, JobStatus
+from .filters import ReferenceFilter
+from .forms import InvitationForm, ReviewCreateForm, UploadForm
+from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
+from .services import duplicates as duplicate_services
+from .services.import_jobs import import_job_cancel, import_job_confirm, import_job_create
+from .services.reviews import (
+    invitation_accept,
+    invitation_create,
+    membership_remove,
+    membership_set_role,
+    review_create,
+)
+
+REFERENCES_PER_PAGE = 50
+CANDIDATES_PER_PAGE = 25
+
+
+def review_list(request: HttpRequest) -> HttpResponse:
+    reviews = (
+        Review.objects.filter(memberships__user=request.user)
+        .order_by("-created_at")
+        .values("slug", "title", "created_at", "memberships__role")
+    )
+    return render(request, "screening/review_list.html", {"reviews": reviews})
+
+
+def review_create_view(request: HttpRequest) -> HttpResponse:
+    form = ReviewCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        review = review_create(
+            slug=form.cleaned_data["slug"],
+            title=form.cleaned_data["title"],
+            question=form.cleaned_data["question"],
+            owner=request.user,
+        )
+        messages.success(request, "Review created. Import the records of your searches next.")
+        return redirect(review)
+    return render(request, "screening/review_form.html", {"form": form})
+
+
+def review_home(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    context = {
+        "review": review,
+        "membership": membership,
+        "counts": selectors.review_counts(review),
+        "searches": selectors.searches_with_sources(review),
+        "jobs": review.import_jobs.exclude(status=JobStatus.DONE).select_related("created_by")[:10],
+    }
+    return render(request, "screening/review_home.html", context)
+
+
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        review, membership = review_for_user(request, slug, roles=CAN_MANAGE)
+        if form.is_valid():
+            try:
+                invitation_create(
+                    review=review,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=request.user,
+                    accept_url_for=lambda token: request.build_absolute_uri(
+                        reverse("screening:invitation-accept", args=[token])
+                    ),
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                return redirect("screening:member-list", review.slug)
+    context = {
+        "review": review,
+        "membership": membership,
+        "members": review.memberships.select_related("user"),
+        "invitations": review.invitations.filter(accepted_at=None, revoked_at=None),
+        "form": form,
+        "can_manage": membership.role in CAN_MANAGE,
+    }
+    return render(request, "screening/member_list.html", context)
+
+
+@require_POST
+def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    target = get_object_or_404(Membership, review=review, pk=pk)
+    try:
+        if request.POST.get("action") == "remove":
+            membership_remove(membership=target, removed_by=request.user)
+            messages.success(request, f"{target.user.get_username()} was removed from the review.")
+        else:
+            membership_set_role(membership=target, role=request.POST["role"], changed_by=request.user)
+            messages.success(request, f"{target.user.get_username()} is now {target.role}.")
+    except (ValidationError, KeyError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect("screening:member-list", review.slug)
+
+
+@login_not_required
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.select_related("review"), token=token)
+    if not invitation.is_open:
+        return render(request, "screening/invitation_used.html", {"invitation": invitation}, status=410)
+    signup = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            invitation_accept(invitation=invitation, user=request.user)
+            messages.success(request, f"You joined '{invitation.review.title}'.")
+            return redirect(invitation.review)
+    else:
+        signup = UserCreationForm(request.POST or None)
+        if request.method == "POST" and signup.is_valid():
+            with transaction.atomic():
+                user = signup.save(commit=False)
+                user.email = invitation.email
+                user.save()
+                invitation_accept(invitation=invitation, user=user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome. You joined '{invitation.review.title}'.")
+            return redirect(invitation.review)
+    return render(
+        request, "screening/invitation_accept.html", {"invitation": invitation, "signup": signup}
+    )
+
+
+def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                review=review,
+                upload=form.cleaned_data["file"],
+                source_name=form.cleaned_data["source_name"],
+                source_kind=form.cleaned_data["source_kind"],
+                file_format=form.cleaned_data["file_format"],
+                skip_unreadable=form.cleaned_data["skip_unreadable"],
+                allow_same_file=form.cleaned_data["allow_same_file"],
+                user=request.user,
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect(job)
+    context = {
+        "review": review,
+        "membership": membership,
+        "form": form,
+        "source_names": review.sources.values_list("name", flat=True),
+    }
+    return render(request, "screening/import_upload.html", context)
+
+
+def _job_for(request: HttpRequest, slug: str, pk: int, roles=None) -> tuple[Review, ImportJob]:
+    review, _ = review_for_user(request, slug, roles=roles)
+    return review, get_object_or_404(ImportJob.objects.select_related("search"), review=review, pk=pk)
+
+
+def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, job = _job_for(request, slug, pk)
+    same_file = None
+    if job.status == JobStatus.PREVIEWED:
+        same_file = (
+            review.searches.filter(
+                source__name__iexact=job.source_name, file_sha256=job.file_sha256
+            )
+            .select_related("run_by")
+            .first()
+        )
+    context = {"review": review, "job": job, "preview": job.preview, "same_file": same_file}
+    template = "screening/import_job.html"
+    if request.htmx:
+        template = "screening/partials/import_job_status.html"
+    return render(request, template, context)
+
+
+@require_POST
+def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    review, job = _job_for(request, slug, pk, roles=CAN_EDIT)
+    if action == "confirm":
+        import_job_confirm(job=job, user=request.user)
+    elif action == "cancel":
+        import_job_cancel(job=job, user=request.user)
+        messages.info(request, "The import was cancelled; nothing was imported.")
+        return redirect(review)
+    else:
+        raise Http404("No such action.")
+    return redirect(job)
+
+
+def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    search = get_object_or_404(review.searches.select_related("source", "run_by"), pk=pk)
+    return render(
+        request,
+        "screening/search_detail.html",
+        {"review": review, "membership": membership, "search": search},
+    )
+
+
+def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    filterset = ReferenceFilter(
+        request.GET or None, queryset=selectors.references_in_review(review), review=review
+    )
+    page = Paginator(filterset.qs.order_by("id"), REFERENCES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "review": review,
+        "membership": membership,
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    return render(request, "references/reference_list.html", context)
+
+
+def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    if not selectors.reference_visible_in_review(review, pk):
+        raise Http404("No such reference in this review.")
+    reference = get_object_or_404(Reference, pk=pk)
+    context = {
+        "review": review,
+        "membership": membership,
+        "reference": reference,
+        "records": selectors.records_of_reference(review, reference),
+        "candidates": selectors.live_candidates(review)
+        .filter(Q(reference_a=reference) | Q(reference_b=reference))
+        .select_related("reference_a", "reference_b"),
+    }
+    return render(request, "references/reference_detail.html", context)
+
+
+def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    status = request.GET.get("status", CandidateStatus.PROPOSED)
+    if status not in CandidateStatus.values:
+        status = CandidateStatus.PROPOSED
+    candidates = (
+        selectors.live_candidates(review)
+        .filter(status=status)
+        .select_related("reference_a", "reference_b", "decided_by")
+    )
+    page = Paginator(candidates, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "review": review,
+        "membership": membership,
+        "page": page,
+        "status": status,
+        "statuses": CandidateStatus.choices,
+        "can_edit": membership.role in CAN_EDIT,
+    }
+    return render(request, "screening/duplicate_list.html", context)
+
+
+@require_POST
+def duplicate_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    candidate = get_object_or_404(DuplicateCandidate, review=review, pk=pk)
+    try:
+        if action == "merge":
+            keep_id = request.POST.get("keep")
+            keep = None
+            if keep_id in (str(candidate.reference_a_id), str(candidate.reference_b_id)):
+                keep = Reference.objects.get(pk=keep_id)
+            duplicate_services.duplicate_merge(candidate=candidate, user=request.user, keep=keep)
+            messages.success(request, "Merged: the records now share one reference.")
+        elif action == "reject":
+            duplicate_services.duplicate_reject(candidate=candidate, user=request.user)
+            messages.success(request, "Marked as not duplicates.")
+        elif action == "undo":
+            duplicate_services.duplicate_undo(candidate=candidate, user=request.user)
+            messages.success(request, "Undone.")
+        else:
+            raise Http404("No such action.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("screening:duplicate-list", args=[slug])
+    return redirect(next_url)
