@@ -24,7 +24,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def title_key(title: str) -> str:
-    """Lower case ASCII words joined by single spaces: 'Ivonescimab – the future…' -> 'ivonescimab the future'."""
+    """Lower-case ASCII words joined by single spaces: 'The Future…!' -> 'the future'."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return _NON_WORD.sub(" ", ascii_title.lower()).strip()[:255]
 
@@ -113,7 +113,9 @@ NEIGHBOURS = 8
 MIN_TITLE_LENGTH = 20
 
 
-def near_pairs(items: Iterable[NearItem], *, only_ids: set[int] | None = None) -> Iterator[NearPair]:
+def near_pairs(
+    items: Iterable[NearItem], *, only_ids: set[int] | None = None
+) -> Iterator[NearPair]:
     """Propose pairs of references whose titles are nearly the same.
 
     Two blockings keep the work about linear in the number of references: references with the
@@ -168,6 +170,7 @@ def _evidence(a: NearItem, b: NearItem, score: float) -> dict:
         "years": [a.year, b.year],
         "same_first_author": bool(a.first_author and a.first_author == b.first_author),
         "first_authors": [a.first_author, b.first_author],
-        "identifiers": "one side lacks PMID/DOI" if not (a.pmid or a.doi) or not (b.pmid or b.doi)
+        "identifiers": "one side lacks PMID/DOI"
+        if not (a.pmid or a.doi) or not (b.pmid or b.doi)
         else "compatible",
     }

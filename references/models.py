@@ -1,4 +1,4 @@
-"""Bibliographic references. This app knows nothing of reviews: records in `screening` point here."""
+"""Bibliographic references. This app knows nothing of reviews: screening records point here."""
 
 from django.db import models
 

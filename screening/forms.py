@@ -42,7 +42,10 @@ class UploadForm(forms.Form):
         "The format is read from the content, not the file name.",
     )
     source_name = forms.CharField(
-        max_length=200, label="Source", help_text="The database or site it came from: PubMed, Embase…"
+        widget=forms.TextInput(attrs={"list": "source-names"}),  # the review's sources
+        max_length=200,
+        label="Source",
+        help_text="The database or site it came from: PubMed, Embase…",
     )
     source_kind = forms.ChoiceField(
         choices=SourceKind.choices, initial=SourceKind.DATABASE, label="Kind of source"

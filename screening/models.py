@@ -20,7 +20,9 @@ from .constants import (
 class Review(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=300)
-    question = models.TextField(blank=True, help_text="The review question and eligibility criteria.")
+    question = models.TextField(
+        blank=True, help_text="The review question and eligibility criteria."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -180,7 +182,9 @@ class Record(models.Model):
 class DuplicateCandidate(models.Model):
     """A proposed near-duplicate pair; a person merges it or says it is not a duplicate."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="duplicate_candidates"
+    )
     reference_a = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
     reference_b = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(help_text="Title similarity, 0-100.")

@@ -11,9 +11,7 @@ from .models import DuplicateCandidate, Record, Review, Search
 def references_in_review(review: Review) -> QuerySet[Reference]:
     """Every reference at least one record of the review points at, with its record count."""
     records = Record.objects.filter(review=review, reference=OuterRef("pk"))
-    record_count = (
-        records.order_by().values("reference").annotate(n=Count("id")).values("n")[:1]
-    )
+    record_count = records.order_by().values("reference").annotate(n=Count("id")).values("n")[:1]
     return (
         Reference.objects.filter(Exists(records))
         .annotate(record_count=Subquery(record_count, output_field=IntegerField()))
@@ -38,9 +36,9 @@ def review_counts(review: Review) -> dict:
         duplicates=Count("id", filter=~Q(duplicate_rule="")),
         references=Count("reference", distinct=True),
     )
-    totals["proposed_pairs"] = live_candidates(review).filter(
-        status=CandidateStatus.PROPOSED
-    ).count()
+    totals["proposed_pairs"] = (
+        live_candidates(review).filter(status=CandidateStatus.PROPOSED).count()
+    )
     return totals
 
 

@@ -113,7 +113,9 @@ def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             membership_remove(membership=target, removed_by=request.user)
             messages.success(request, f"{target.user.get_username()} was removed from the review.")
         else:
-            membership_set_role(membership=target, role=request.POST["role"], changed_by=request.user)
+            membership_set_role(
+                membership=target, role=request.POST["role"], changed_by=request.user
+            )
             messages.success(request, f"{target.user.get_username()} is now {target.role}.")
     except (ValidationError, KeyError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
@@ -124,7 +126,9 @@ def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("review"), token=token)
     if not invitation.is_open:
-        return render(request, "screening/invitation_used.html", {"invitation": invitation}, status=410)
+        return render(
+            request, "screening/invitation_used.html", {"invitation": invitation}, status=410
+        )
     signup = None
     if request.user.is_authenticated:
         if request.method == "POST":
@@ -177,7 +181,9 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _job_for(request: HttpRequest, slug: str, pk: int, roles=None) -> tuple[Review, ImportJob]:
     review, _ = review_for_user(request, slug, roles=roles)
-    return review, get_object_or_404(ImportJob.objects.select_related("search"), review=review, pk=pk)
+    return review, get_object_or_404(
+        ImportJob.objects.select_related("search"), review=review, pk=pk
+    )
 
 
 def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

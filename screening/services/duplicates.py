@@ -75,7 +75,9 @@ def duplicate_merge(
     if kept_id not in (candidate.reference_a_id, candidate.reference_b_id):
         raise ValidationError("The reference to keep must be one of the pair.")
     removed_id = (
-        candidate.reference_b_id if kept_id == candidate.reference_a_id else candidate.reference_a_id
+        candidate.reference_b_id
+        if kept_id == candidate.reference_a_id
+        else candidate.reference_a_id
     )
     records = list(
         Record.objects.select_for_update()
@@ -106,7 +108,9 @@ def duplicate_merge(
 
 
 @transaction.atomic
-def duplicate_reject(*, candidate: DuplicateCandidate, user: AbstractBaseUser) -> DuplicateCandidate:
+def duplicate_reject(
+    *, candidate: DuplicateCandidate, user: AbstractBaseUser
+) -> DuplicateCandidate:
     """Say the pair is not a duplicate; it is not proposed again."""
     candidate = _locked(candidate)
     if candidate.status == CandidateStatus.REJECTED:

@@ -114,13 +114,16 @@ def _finish(job: ImportJob, status: str, *, error: str = "", search=None) -> Non
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Run a queued import. Safe to run again: a finished job is left as it is, and a job whose
-    worker died mid-way starts over (its import's transaction never committed)."""
-    job = _claim(job_id)
-    if job is None:
+    """Run a queued import. Safe to run twice, even at once: the import holds the job row's
+    lock and marks the job done in its own transaction, so a second run waits, then finds the
+    job done. A job whose worker died mid-way starts over (its transaction never committed)."""
+    if _claim(job_id) is None:
         return ImportJob.objects.get(pk=job_id)
     try:
         with transaction.atomic():
+            job = ImportJob.objects.select_for_update().select_related("review").get(pk=job_id)
+            if job.status != JobStatus.RUNNING:
+                return job  # another run finished it while this one waited for the lock
             source = source_get_or_create(
                 review=job.review, name=job.source_name, kind=job.source_kind, user=job.created_by
             )
@@ -135,17 +138,16 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 allow_same_file=job.allow_same_file,
                 sha256=job.file_sha256,
             )
+            _finish(job, JobStatus.DONE, search=search)
+            return job
     except (ImportFileError, ImportRefused) as error:
-        _finish(job, JobStatus.FAILED, error=str(error))
-        return job
+        failure = str(error)
     except Exception:
         logger.exception("Import job %s failed", job_id)
-        _finish(
-            job,
-            JobStatus.FAILED,
-            error="The import stopped on an unexpected error and nothing was imported. "
-            "The error has been logged; try again, or contact the site's administrator.",
+        failure = (
+            "The import stopped on an unexpected error and nothing was imported. "
+            "The error has been logged; try again, or contact the site's administrator."
         )
-        return job
-    _finish(job, JobStatus.DONE, search=search)
+    job = ImportJob.objects.get(pk=job_id)
+    _finish(job, JobStatus.FAILED, error=failure)
     return job

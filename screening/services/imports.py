@@ -103,12 +103,18 @@ def _open(path: str | Path, file_format: str) -> ParsedFile:
 
 
 def import_preview(
-    *, path: str | Path, file_format: str = "auto", review: Review | None = None, sample_size: int = 10
+    *,
+    path: str | Path,
+    file_format: str = "auto",
+    review: Review | None = None,
+    sample_size: int = 10,
 ) -> ImportPreview:
     """Read the whole file without writing anything: counts, unreadable entries and a sample."""
     parsed_file = _open(path, file_format)
     preview = ImportPreview(
-        format=parsed_file.format, encoding=parsed_file.encoding, warnings=list(parsed_file.warnings)
+        format=parsed_file.format,
+        encoding=parsed_file.encoding,
+        warnings=list(parsed_file.warnings),
     )
     index = _review_index(review) if review is not None else ExactIndex()
     seen_in_file = ExactIndex()

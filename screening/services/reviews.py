@@ -25,7 +25,9 @@ def review_create(*, slug: str, title: str, owner: AbstractBaseUser, question: s
         raise ValidationError("A review needs a short name made of letters, digits or hyphens.")
     if Review.objects.filter(slug=slug).exists():
         raise ValidationError(f"A review called '{slug}' exists already.")
-    review = Review.objects.create(slug=slug, title=title or slug, question=question, created_by=owner)
+    review = Review.objects.create(
+        slug=slug, title=title or slug, question=question, created_by=owner
+    )
     Membership.objects.create(review=review, user=owner, role=Role.OWNER)
     audit_record(
         review=review,
@@ -92,7 +94,11 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
             actor=user,
             action=AuditAction.MEMBER_JOIN,
             obj=membership,
-            after={"user": user.get_username(), "role": membership.role, "invitation": invitation.pk},
+            after={
+                "user": user.get_username(),
+                "role": membership.role,
+                "invitation": invitation.pk,
+            },
         )
     return membership
 

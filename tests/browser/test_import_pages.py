@@ -50,7 +50,9 @@ def test_an_upload_is_previewed_then_imported_on_confirmation(
     screenshot("references")
 
 
-def test_a_wrong_file_is_refused_with_a_sentence(logged_in_page, owner, review, live_server, tmp_path):
+def test_a_wrong_file_is_refused_with_a_sentence(
+    logged_in_page, owner, review, live_server, tmp_path
+):
     path = tmp_path / "search.ris"
     path.write_text("<html><head><title>PubMed</title></head><body>Sign in</body></html>")
     page = logged_in_page(owner)

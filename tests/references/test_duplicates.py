@@ -45,11 +45,16 @@ def test_same_doi_matches_when_pmids_are_absent():
 def test_title_year_and_first_author_match_only_together():
     index = ExactIndex()
     index.add(7, Keys(title="phase 1a dose escalation", year=2024, first_author="frentzas"))
-    assert index.find(Keys(title="phase 1a dose escalation", year=2024, first_author="frentzas")) == (
+    assert index.find(
+        Keys(title="phase 1a dose escalation", year=2024, first_author="frentzas")
+    ) == (
         7,
         RULE_TITLE_YEAR_AUTHOR,
     )
-    assert index.find(Keys(title="phase 1a dose escalation", year=2023, first_author="frentzas")) is None
+    assert (
+        index.find(Keys(title="phase 1a dose escalation", year=2023, first_author="frentzas"))
+        is None
+    )
     assert index.find(Keys(title="phase 1a dose escalation", year=2024)) is None
 
 
@@ -67,7 +72,9 @@ def test_the_first_reference_to_claim_a_key_keeps_it():
 
 
 def _item(i, title, year=2020, author="smith", pmid="", doi=""):
-    return NearItem(id=i, title=title_key(title), year=year, first_author=author, pmid=pmid, doi=doi)
+    return NearItem(
+        id=i, title=title_key(title), year=year, first_author=author, pmid=pmid, doi=doi
+    )
 
 
 def test_a_title_with_a_typo_is_proposed_with_its_evidence():
@@ -121,7 +128,8 @@ def test_only_ids_limits_proposals_to_pairs_touching_them():
 )
 def test_near_pairs_are_ordered_unique_and_never_join_different_pmids(rows):
     items = [
-        NearItem(id=i, title=t, year=y, first_author=a, pmid=p) for i, (t, y, a, p) in enumerate(rows)
+        NearItem(id=i, title=t, year=y, first_author=a, pmid=p)
+        for i, (t, y, a, p) in enumerate(rows)
     ]
     by_id = {item.id: item for item in items}
     pairs = [(p.a, p.b) for p in near_pairs(items)]

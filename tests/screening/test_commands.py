@@ -34,8 +34,11 @@ def test_create_review_refuses_a_taken_slug(review):
 
 def test_import_references_prints_one_json_line_per_file(review, data_path):
     output = run(
-        "import_references", review.slug, str(data_path / MEDLINE),
-        str(data_path / "biopython/Entrez/pubmed2.xml"), "--json",
+        "import_references",
+        review.slug,
+        str(data_path / MEDLINE),
+        str(data_path / "biopython/Entrez/pubmed2.xml"),
+        "--json",
     )
     lines = [json.loads(line) for line in output.splitlines()]
     assert [line["records"] for line in lines] == [4, 2]

@@ -72,7 +72,9 @@ def test_records_matching_by_doi_attach_to_the_existing_reference(review, owner,
     first = tmp_path / "embase.ris"
     first.write_text(RIS_TWO)
     second = tmp_path / "scopus.ris"
-    second.write_text(RIS_TWO.replace("Fang, Wenfeng", "Fang, W.").replace("PY  - 2025", "PY  - 2024"))
+    second.write_text(
+        RIS_TWO.replace("Fang, Wenfeng", "Fang, W.").replace("PY  - 2025", "PY  - 2024")
+    )
     _import(review, owner, first, source="Embase")
     search = _import(review, owner, second, source="Scopus")
     records = Record.objects.filter(search=search).order_by("position")
@@ -87,7 +89,11 @@ def test_title_year_and_first_author_together_make_an_exact_duplicate(review, ow
     other.write_text(RIS_TWO.replace("DO  - 10.1001/jama.2024.10613\n", "").upper())
     _import(review, owner, path, source="Embase")
     search = _import(review, owner, other, source="CENTRAL")
-    rules = list(Record.objects.filter(search=search).order_by("position").values_list("duplicate_rule", flat=True))
+    rules = list(
+        Record.objects.filter(search=search)
+        .order_by("position")
+        .values_list("duplicate_rule", flat=True)
+    )
     assert rules == [DuplicateRule.TITLE_YEAR_AUTHOR, DuplicateRule.TITLE_YEAR_AUTHOR]
 
 
@@ -118,7 +124,9 @@ def test_reviews_never_share_reference_rows(review, other_review, owner, data_pa
 
 def test_unreadable_entries_refuse_the_import_and_list_them(review, owner, tmp_path):
     path = tmp_path / "bad.ris"
-    path.write_text(RIS_TWO + "\nTY  - JOUR\nN1  - a note with nothing that identifies a work\nER  -\n")
+    path.write_text(
+        RIS_TWO + "\nTY  - JOUR\nN1  - a note with nothing that identifies a work\nER  -\n"
+    )
     with pytest.raises(ImportRefused) as refused:
         _import(review, owner, path)
     assert "entry 3" in str(refused.value)
@@ -130,7 +138,9 @@ def test_skip_unreadable_imports_the_rest_and_keeps_the_skipped_on_the_search(
     review, owner, tmp_path
 ):
     path = tmp_path / "bad.ris"
-    path.write_text(RIS_TWO + "\nTY  - JOUR\nN1  - a note with nothing that identifies a work\nER  -\n")
+    path.write_text(
+        RIS_TWO + "\nTY  - JOUR\nN1  - a note with nothing that identifies a work\nER  -\n"
+    )
     search = _import(review, owner, path, skip_unreadable=True)
     assert (search.entries, search.records_count, search.unreadable) == (3, 2, 1)
     assert search.unreadable_entries[0]["position"] == 3
@@ -143,7 +153,9 @@ def test_a_file_with_no_records_is_refused(review, owner, tmp_path):
         _import(review, owner, path)
 
 
-def test_an_import_that_fails_part_way_leaves_no_rows(review, owner, data_path, tmp_path, monkeypatch):
+def test_an_import_that_fails_part_way_leaves_no_rows(
+    review, owner, data_path, tmp_path, monkeypatch
+):
     """A truncated XML file fails after the first batch was inserted: nothing may remain."""
     monkeypatch.setattr(imports, "BATCH_SIZE", 1)
     text = (data_path / PUBMED_XML).read_text()
@@ -158,9 +170,13 @@ def test_an_import_that_fails_part_way_leaves_no_rows(review, owner, data_path, 
 
 
 def test_a_source_keeps_its_kind(review, owner):
-    source_get_or_create(review=review, name="ClinicalTrials.gov", kind=SourceKind.REGISTER, user=owner)
+    source_get_or_create(
+        review=review, name="ClinicalTrials.gov", kind=SourceKind.REGISTER, user=owner
+    )
     with pytest.raises(ImportRefused, match="register source"):
-        source_get_or_create(review=review, name="clinicaltrials.gov", kind=SourceKind.WEBSITE, user=owner)
+        source_get_or_create(
+            review=review, name="clinicaltrials.gov", kind=SourceKind.WEBSITE, user=owner
+        )
 
 
 def test_preview_counts_what_is_new_and_writes_nothing(review, owner, data_path):

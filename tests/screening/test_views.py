@@ -102,7 +102,9 @@ def test_creating_a_review_makes_me_its_owner(client_outsider, outsider):
         reverse("screening:review-create"), {"title": "Ivonescimab in NSCLC"}
     )
     assert response.status_code == 302
-    assert Membership.objects.get(user=outsider, review__slug="ivonescimab-in-nsclc").role == "owner"
+    assert (
+        Membership.objects.get(user=outsider, review__slug="ivonescimab-in-nsclc").role == "owner"
+    )
 
 
 def test_upload_shows_a_preview_then_imports_on_confirmation(
@@ -196,7 +198,9 @@ def test_merging_and_undoing_from_the_duplicates_page(
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.MERGED
     assert candidate.moved_records["kept"] == candidate.reference_b_id
-    client_owner.post(reverse("screening:duplicate-action", args=[review.slug, candidate.pk, "undo"]))
+    client_owner.post(
+        reverse("screening:duplicate-action", args=[review.slug, candidate.pk, "undo"])
+    )
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.UNDONE
 
@@ -213,7 +217,12 @@ def test_an_owner_invites_by_email_and_the_link_lets_a_new_person_join(
     link = next(word for word in mail.outbox[0].body.split() if "/invitations/" in word)
     path = link.split("testserver", 1)[1]
     response = client.post(
-        path, {"username": "second", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+        path,
+        {
+            "username": "second",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 302
     member = Membership.objects.get(user__username="second")
@@ -242,4 +251,6 @@ def test_removing_a_member_takes_their_access(client_owner, client_reviewer, rev
     client_owner.post(
         reverse("screening:member-change", args=[review.slug, membership.pk]), {"action": "remove"}
     )
-    assert client_reviewer.get(reverse("screening:review-home", args=[review.slug])).status_code == 404
+    assert (
+        client_reviewer.get(reverse("screening:review-home", args=[review.slug])).status_code == 404
+    )

@@ -46,8 +46,19 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="who ran the search (default: the review's owner)")
         parser.add_argument("--json", action="store_true", help="print one JSON line per file")
 
-    def handle(self, *args, review, files, source, kind, file_format, skip_unreadable,
-               allow_same_file, user, **options):
+    def handle(
+        self,
+        *args,
+        review,
+        files,
+        source,
+        kind,
+        file_format,
+        skip_unreadable,
+        allow_same_file,
+        user,
+        **options,
+    ):
         review = review_from_arg(review)
         if user:
             run_by = user_from_arg(user)
@@ -64,7 +75,9 @@ class Command(BaseCommand):
                 for path in files:
                     current = path
                     source_name = source or self._default_source(path, file_format)
-                    src = source_get_or_create(review=review, name=source_name, kind=kind, user=run_by)
+                    src = source_get_or_create(
+                        review=review, name=source_name, kind=kind, user=run_by
+                    )
                     search = references_import(
                         review=review,
                         source=src,

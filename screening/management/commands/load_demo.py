@@ -28,7 +28,11 @@ IMPORT_DEMO_FILES = [
     ("PubMed", SourceKind.DATABASE, "pubmed_result2.txt"),
     ("Web of Science", SourceKind.DATABASE, "example_wos.ris"),
     ("Embase", SourceKind.DATABASE, "example_full.ris"),
-    ("Reference list of a related review", SourceKind.CITATION, "example_full_without_whitespace.ris"),
+    (
+        "Reference list of a related review",
+        SourceKind.CITATION,
+        "example_full_without_whitespace.ris",
+    ),
 ]
 
 

@@ -1,0 +1,131 @@
+# Build, run and test. GNU make.
+#
+#   make run     the app on http://127.0.0.1:8000 (SQLite, tasks in-process, demo data)
+#   make lint    ruff, djLint, import-linter, missing migrations, deploy checks (make fix: rewrite)
+#   make test    lint, then the test suite on SQLite; with CI=true on PostgreSQL + Redis +
+#                a Celery worker + Chromium, and the fast unit tests on SQLite too
+#   make bench   bench/import.py $(BENCH_ARGS)
+#   make clean   caches, collected static files and test artefacts (keeps .venv, db, media)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+MANAGE := $(PY) manage.py
+PYTEST := $(BIN)/pytest
+
+# Test knobs: make test PYTEST_ARGS='-k decisions -x' WORKERS=0
+WORKERS ?= 2
+PYTEST_ARGS ?=
+XDIST := $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS),)
+CI ?=
+# CI's services (.ci/run starts them). pytest-django makes test_screening_ci[_gwN] from this
+# name and drops it afterwards; the database screening_ci itself is never written.
+CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/screening_ci
+INTEGRATION_REDIS_URL ?= redis://127.0.0.1:6379
+export INTEGRATION_REDIS_URL
+
+# The app's own services stay off for `run` and the SQLite test runs: SQLite, eager tasks.
+NO_SERVICES := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL
+# Throwaway values that only let `check --deploy` load the production settings.
+DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
+	DJANGO_SECRET_KEY='deploy-check-only-Zq4vT8mK2pW7xN5rB9cL3hJ6yF1sD0gA-not-a-real-key' \
+	DJANGO_ALLOWED_HOSTS=example.org
+
+# Prints how long a recipe took, whether it passed or failed: $(TIMED) as its first word.
+TIMED = t0=$$(date +%s); echo "=== $@: start"; \
+	trap 'rc=$$?; echo "=== $@: $$(( $$(date +%s) - t0 ))s (exit $$rc)"' EXIT;
+
+.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench clean
+
+help:
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- environment -----------------------------------------------------------------------------
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: '$(PYTHON)' is missing or older than Python 3.11" \
+	       "($$($(PYTHON) --version 2>&1 || true))." \
+	       "Install Python 3.11+ or run: make PYTHON=/path/to/python3.11 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls when pyproject.toml is newer than the last install.
+$(STAMP): pyproject.toml | $(PY)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: $(VENV) runs $$($(PY) --version); remove it and run make venv" \
+	       "with Python 3.11+." >&2; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+# --- running ---------------------------------------------------------------------------------
+
+staticfiles/.collected: $(STAMP) $(shell find static -type f 2>/dev/null)
+	$(NO_SERVICES) $(MANAGE) collectstatic --noinput --verbosity 0
+	touch $@
+
+run: venv staticfiles/.collected
+	$(NO_SERVICES) $(MANAGE) migrate --noinput
+	$(NO_SERVICES) $(MANAGE) load_demo
+	$(NO_SERVICES) $(MANAGE) runserver 127.0.0.1:8000
+
+# --- checks ----------------------------------------------------------------------------------
+
+# `make fix` rewrites what `make lint` would refuse, where a tool can: Python with ruff, templates
+# with djLint's formatter (stable: a second run changes nothing).
+lint: venv
+	@$(TIMED) \
+	$(BIN)/ruff check . && \
+	$(BIN)/ruff format --check . && \
+	$(BIN)/djlint templates --lint && \
+	$(BIN)/djlint templates --check && \
+	$(BIN)/lint-imports && \
+	$(NO_SERVICES) $(MANAGE) makemigrations --check --dry-run && \
+	$(NO_SERVICES) $(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+fix: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djlint templates --reformat --quiet || true
+
+test: venv lint
+ifeq ($(CI),true)
+	@$(MAKE) --no-print-directory test-ci
+else
+	@$(MAKE) --no-print-directory test-local
+endif
+
+# Locally: SQLite; tests that need PostgreSQL, Redis, a Celery worker or Chromium skip, saying
+# what is missing. Point DATABASE_URL at a PostgreSQL to run the integration tests here too.
+test-local: venv
+	@$(TIMED) env -u CELERY_BROKER_URL -u REDIS_URL $(PYTEST) $(XDIST) $(PYTEST_ARGS)
+
+# CI: the whole suite on PostgreSQL (nothing may skip: a missing service fails), then the
+# fast unit tests on SQLite, the embedded default.
+test-ci: test-ci-pg test-ci-sqlite
+
+test-ci-pg: venv
+	@$(TIMED) env -u CELERY_BROKER_URL -u REDIS_URL DATABASE_URL=$(CI_DATABASE_URL) \
+	  $(PYTEST) $(XDIST) --create-db --hypothesis-profile=ci $(PYTEST_ARGS)
+
+test-ci-sqlite: venv
+	@$(TIMED) $(NO_SERVICES) $(PYTEST) $(XDIST) --create-db --hypothesis-profile=ci \
+	  -m "not integration and not browser and not slow" $(PYTEST_ARGS)
+
+# --- benchmarks and housekeeping -------------------------------------------------------------
+
+bench: venv
+	$(PY) bench/import.py $(BENCH_ARGS)
+
+clean:
+	rm -rf staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis bench/out
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,19 @@
+"""Settings for the Celery worker processes that the integration tests start.
+
+The test settings, with the database, broker and media folder taken from the environment the
+test gives the worker (DATABASE_URL names the test database). One knob of the tests' own:
+TEST_CELERY_VISIBILITY_TIMEOUT=N makes this worker hand back, within about a second, any
+message that a dead worker took and never acknowledged N seconds ago. Redis has no other
+way to learn that a worker died: the default is an hour.
+"""
+
+import os
+
+from config.settings.test import *  # noqa: F403
+
+if os.environ.get("TEST_CELERY_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ["TEST_CELERY_VISIBILITY_TIMEOUT"]),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
