@@ -13,6 +13,7 @@ from screening.services.imports import (
     references_import,
     source_get_or_create,
 )
+from tests.references.test_parsers import CORPUS
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +187,20 @@ def test_preview_counts_what_is_new_and_writes_nothing(review, owner, data_path)
     assert preview.format == "medline"
     assert preview.sample[0]["title"]
     assert Search.objects.count() == 1
+
+
+@pytest.mark.parametrize(("name", "file_format", "count", "unreadable"), CORPUS)
+def test_every_corpus_file_imports_with_the_count_its_own_tool_reports(
+    review, owner, data_path, name, file_format, count, unreadable
+):
+    path = data_path / name
+    if count == unreadable:
+        with pytest.raises(ImportRefused, match="none of its"):
+            _import(review, owner, path, skip_unreadable=True)
+        return
+    search = _import(review, owner, path, skip_unreadable=True)
+    assert search.file_format == file_format
+    assert (search.entries, search.unreadable) == (count, unreadable)
+    assert search.records_count == count - unreadable
+    assert search.records_count == search.references_created + search.duplicates
+    assert Record.objects.filter(search=search).count() == search.records_count

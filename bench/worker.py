@@ -1,0 +1,276 @@
+"""One benchmark case, run in a process of its own: `python -m bench.worker '{"case": ...}'`.
+
+bench/import.py starts one of these per case, so that each case's peak memory (VmHWM, read at
+the end) is its own. The last line printed is `BENCH-RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+from collections import defaultdict
+from pathlib import Path
+
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def memory_mb(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory, in MB."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    # Not Linux: ru_maxrss is the peak (kB on Linux, bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (user + system); the database server's is not counted."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- Bare parsers -----------------------------------------------------------------------------
+
+
+def case_entrez_read(args: dict) -> dict:
+    from Bio import Entrez
+
+    with open(args["path"], "rb") as handle:
+        result = Entrez.read(handle)
+    return {"records": len(result["PubmedArticle"]) + len(result["PubmedBookArticle"])}
+
+
+def case_medline_parse(args: dict) -> dict:
+    from Bio import Medline
+
+    count = 0
+    with open(args["path"], encoding="utf-8") as handle:
+        for _record in Medline.parse(handle):
+            count += 1
+    return {"records": count}
+
+
+def case_lxml_extract(args: dict) -> dict:
+    """A minimal lxml extractor: the fields duplicate detection needs, nothing cleaned."""
+    from lxml import etree
+
+    count = 0
+    for _, element in etree.iterparse(
+        args["path"], events=("end",), tag="PubmedArticle", resolve_entities=False
+    ):
+        citation = element.find("MedlineCitation")
+        article = citation.find("Article")
+        _ = (
+            citation.findtext("PMID"),
+            "".join(article.find("ArticleTitle").itertext()),
+            " ".join("".join(a.itertext()) for a in article.iterfind("Abstract/AbstractText")),
+            [a.findtext("LastName") for a in article.iterfind("AuthorList/Author")],
+            article.findtext("Journal/JournalIssue/PubDate/Year"),
+            element.findtext("PubmedData/ArticleIdList/ArticleId[@IdType='doi']"),
+        )
+        count += 1
+        element.clear(keep_tail=False)
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return {"records": count}
+
+
+def case_parse(args: dict) -> dict:
+    from references.parsers import UnreadableEntry, read_file
+
+    count = unreadable = 0
+    for entry in read_file(args["path"], format=args["format"]).entries():
+        count += 1
+        if isinstance(entry, UnreadableEntry):
+            unreadable += 1
+    return {"records": count, "unreadable": unreadable}
+
+
+# --- Near-duplicate detection alone -----------------------------------------------------------
+
+
+def case_near_pairs(args: dict) -> dict:
+    from bench.generate import load_corpus, near_items
+    from references.duplicates import near_pairs
+
+    items, planted = near_items(load_corpus(args["corpus"]), args["size"])
+    started = time.perf_counter()
+    pairs = list(near_pairs(items))
+    seconds = time.perf_counter() - started
+    found = {(p.a, p.b) for p in pairs}
+    return {
+        "records": len(items),
+        "seconds": seconds,
+        "pairs": len(pairs),
+        "planted": len(planted),
+        "planted_found": len(found & planted),
+    }
+
+
+# --- The full import, through Django ----------------------------------------------------------
+
+
+class Phases:
+    """Wall time spent in the import's parts, by wrapping them (nothing in the app is edited)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def wrap(self, name: str, function):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - started
+
+        return timed
+
+    def wrap_iterator(self, name: str, function):
+        def timed(*args, **kwargs):
+            iterator = iter(function(*args, **kwargs))
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    self.seconds[name] += time.perf_counter() - started
+                    return
+                self.seconds[name] += time.perf_counter() - started
+                yield item
+
+        return timed
+
+
+def _django(debug_sql: bool):
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from django.conf import settings
+
+    # config.settings.dev has DEBUG = True, which makes Django keep the text of every query
+    # (the last 9,000), bulk inserts of whole records included: not what a server or a Celery
+    # worker does, and hundreds of MB at 100k records. --debug-sql keeps it, to show that.
+    settings.DEBUG = debug_sql
+
+
+def case_import(args: dict) -> dict:
+    _django(args.get("debug_sql", False))
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from references.models import Reference
+    from references.parsers import ParsedFile
+    from screening.models import DuplicateCandidate, Record
+    from screening.services import duplicates as duplicate_services
+    from screening.services import imports
+    from screening.services.reviews import review_create
+
+    phases = Phases()
+    ParsedFile.entries = phases.wrap_iterator("parse", ParsedFile.entries)
+    references_manager, records_manager = Reference.objects, Record.objects
+    references_manager.bulk_create = phases.wrap(
+        "insert references", references_manager.bulk_create
+    )
+    records_manager.bulk_create = phases.wrap("insert records", records_manager.bulk_create)
+    propose = phases.wrap("propose near duplicates", imports.duplicate_candidates_propose)
+    memory: dict[str, float] = {}
+
+    def propose_measured(**kwargs):
+        memory["before_propose_mb"] = memory_mb()
+        return propose(**kwargs)
+
+    imports.duplicate_candidates_propose = propose_measured
+    imports.file_sha256 = phases.wrap("sha256", imports.file_sha256)
+
+    owner = get_user_model().objects.create_user("bench", email="bench@example.org")
+    review = review_create(slug="bench", title="Import benchmark", owner=owner)
+    source = imports.source_get_or_create(review=review, name="PubMed", kind="database", user=owner)
+    baseline = memory_mb("VmRSS")
+
+    started, cpu = time.perf_counter(), cpu_seconds()
+    search = imports.references_import(
+        review=review,
+        source=source,
+        path=Path(args["path"]),
+        file_name=Path(args["path"]).name,
+        user=owner,
+        file_format=args["format"],
+    )
+    seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu
+    peak = memory_mb()
+    result = {
+        "records": search.records_count,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        **memory,
+        "baseline_mb": baseline,
+        "peak_mb": peak,
+        "references_created": search.references_created,
+        "duplicates": search.duplicates,
+        "unreadable": search.unreadable,
+        "proposed": DuplicateCandidate.objects.filter(review=review).count(),
+        "phases": dict(phases.seconds),
+        "vendor": connection.vendor,
+    }
+    expected = args.get("expected")
+    if expected:
+        wrong = {
+            key: (result[key], value) for key, value in expected.items() if result[key] != value
+        }
+        if wrong:
+            raise AssertionError(f"the import counted wrongly, (got, expected): {wrong}")
+
+    if args.get("propose"):
+        # A review that mixes sources: half of its references lose their PMID and DOI (as if
+        # found in Embase only), so that titles are compared, then every reference is checked.
+        table = connection.ops.quote_name(Reference._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET pmid = '', doi = '' WHERE id % 2 = 0")
+        DuplicateCandidate.objects.filter(review=review).delete()
+        started = time.perf_counter()
+        proposed = duplicate_services.duplicate_candidates_propose(review=review)
+        result["propose_seconds"] = time.perf_counter() - started
+        result["propose_pairs"] = proposed
+        result["propose_peak_mb"] = memory_mb()
+    return result
+
+
+CASES = {
+    "entrez_read": case_entrez_read,
+    "medline_parse": case_medline_parse,
+    "lxml_extract": case_lxml_extract,
+    "parse": case_parse,
+    "near_pairs": case_near_pairs,
+    "import": case_import,
+}
+
+
+def main() -> int:
+    args = json.loads(sys.argv[1])
+    try:
+        started = time.perf_counter()
+        result = CASES[args["case"]](args)
+        result.setdefault("seconds", time.perf_counter() - started)
+        result.setdefault("peak_mb", memory_mb())
+        result["ok"] = True
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the run
+        traceback.print_exc()
+        result = {"ok": False, "error": f"{error.__class__.__name__}: {error}"}
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
