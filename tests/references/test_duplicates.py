@@ -137,3 +137,21 @@ def test_near_pairs_are_ordered_unique_and_never_join_different_pmids(rows):
     for a, b in pairs:
         assert a < b
         assert not (by_id[a].pmid and by_id[b].pmid and by_id[a].pmid != by_id[b].pmid)
+
+
+def test_parts_of_one_series_are_not_proposed():
+    items = [
+        _item(1, "Evidence-based software engineering: part 1 of 4, the method"),
+        _item(2, "Evidence-based software engineering: part 2 of 4, the method"),
+        _item(3, "Proceedings of the eighth conference on empirical software engineering"),
+        _item(4, "Proceedings of the ninth conference on empirical software engineering"),
+    ]
+    assert list(near_pairs(items)) == []
+
+
+def test_a_number_on_one_side_only_does_not_stop_a_pair():
+    items = [
+        _item(1, "Ivonescimab plus chemotherapy in lung cancer patients 2024"),
+        _item(2, "Ivonescimab plus chemotherapy in lung cancer patients"),
+    ]
+    assert [(p.a, p.b) for p in near_pairs(items)] == [(1, 2)]
