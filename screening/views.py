@@ -25,6 +25,7 @@ from .forms import InvitationForm, ReviewCreateForm, UploadForm
 from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
 from .services import duplicates as duplicate_services
 from .services.import_jobs import import_job_cancel, import_job_confirm, import_job_create
+from .services.imports import same_file_search
 from .services.reviews import (
     invitation_accept,
     invitation_create,
@@ -38,12 +39,12 @@ CANDIDATES_PER_PAGE = 25
 
 
 def review_list(request: HttpRequest) -> HttpResponse:
-    reviews = (
-        Review.objects.filter(memberships__user=request.user)
-        .order_by("-created_at")
-        .values("slug", "title", "created_at", "memberships__role")
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("review")
+        .order_by("-review__created_at")
     )
-    return render(request, "screening/review_list.html", {"reviews": reviews})
+    return render(request, "screening/review_list.html", {"memberships": memberships})
 
 
 def review_create_view(request: HttpRequest) -> HttpResponse:
@@ -190,12 +191,8 @@ def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     review, job = _job_for(request, slug, pk)
     same_file = None
     if job.status == JobStatus.PREVIEWED:
-        same_file = (
-            review.searches.filter(
-                source__name__iexact=job.source_name, file_sha256=job.file_sha256
-            )
-            .select_related("run_by")
-            .first()
+        same_file = same_file_search(
+            review=review, source_name=job.source_name, sha256=job.file_sha256
         )
     context = {"review": review, "job": job, "preview": job.preview, "same_file": same_file}
     template = "screening/import_job.html"

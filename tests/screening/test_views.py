@@ -92,9 +92,15 @@ def test_a_viewer_can_read_but_not_import(client, review, outsider):
     assert client.get(reverse("screening:import-upload", args=[review.slug])).status_code == 403
 
 
-def test_the_review_list_shows_only_my_reviews(client_outsider, review):
-    response = client_outsider.get(reverse("screening:review-list"))
-    assert review.title not in response.content.decode()
+def test_the_review_list_shows_only_my_reviews_with_my_role(
+    client_outsider, client_reviewer, review, django_assert_max_num_queries
+):
+    assert (
+        review.title not in client_outsider.get(reverse("screening:review-list")).content.decode()
+    )
+    with django_assert_max_num_queries(5):
+        page = client_reviewer.get(reverse("screening:review-list")).content.decode()
+    assert review.title in page and "<td>Reviewer</td>" in page
 
 
 def test_creating_a_review_makes_me_its_owner(client_outsider, outsider):
