@@ -15,8 +15,9 @@ import rispy
 from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
 from references import normalise as n
-from references.parsers.base import AbstractSection, Entry, ParsedReference, UnreadableEntry
+from references.parsers.base import AbstractSection, Entry, ParsedReference
 from references.parsers.detect import Detection
+from references.parsers.tagged import tagged_entries
 
 _PARSER = rispy.RisParser()
 
@@ -34,49 +35,14 @@ def iter_entries(path: Path, detection: Detection) -> Iterator[Entry]:
 
 
 def read_records(lines: Iterable[str]) -> Iterator[Entry]:
-    record: list[str] | None = None
-    count = 0
-    for line in lines:
-        tag = _tag(line)
-        if record is None:
-            if tag == "TY":
-                record = [line]
-                count += 1
-            continue
-        if tag == "TY":
-            # A new record began before the previous one ended: the previous one is complete
-            # up to here, so read it, but say that its end tag is missing.
-            yield _entry(record, count, missing_end=True)
-            record = [line]
-            count += 1
-            continue
-        record.append(line)
-        if tag == "ER":
-            yield _entry(record, count)
-            record = None
-    if record is not None:
-        yield UnreadableEntry(
-            position=count,
-            reason=f"record {count} has no end tag ER; the file may be truncated",
-            excerpt="\n".join(record)[:300],
-        )
-
-
-def _entry(lines: list[str], number: int, missing_end: bool = False) -> Entry:
-    raw = "\n".join(lines).strip()
-    try:
-        parsed = _PARSER.parse_lines(iter([*lines, "ER  - "] if missing_end else lines))
-        reference = _reference(parsed[0])
-    except Exception as error:  # noqa: BLE001 - one odd record must not stop the import
-        return UnreadableEntry(
-            position=number,
-            reason=f"record {number} could not be read ({error.__class__.__name__}: {error})",
-            excerpt=raw[:300],
-        )
-    reference.raw = raw
-    if missing_end:
-        reference.warnings.append(f"record {number} has no end tag ER before the next record")
-    return reference
+    return tagged_entries(
+        lines,
+        starts=lambda line: _tag(line) == "TY",
+        ends=lambda line: _tag(line) == "ER",
+        parser=_PARSER,
+        end_line="ER  - ",
+        to_reference=_reference,
+    )
 
 
 def _values(record: dict, *keys: str) -> list[str]:

@@ -14,8 +14,9 @@ from pathlib import Path
 import rispy
 
 from references import normalise as n
-from references.parsers.base import AbstractSection, Entry, ParsedReference, UnreadableEntry
+from references.parsers.base import AbstractSection, Entry, ParsedReference
 from references.parsers.detect import Detection
+from references.parsers.tagged import tagged_entries
 
 _PARSER = rispy.WokParser()
 _RECORD_START = re.compile(r"^PT ")
@@ -24,50 +25,16 @@ _FILE_LINES = re.compile(r"^(?:FN|VR|EF)(?: |$)")
 
 
 def iter_entries(path: Path, detection: Detection) -> Iterator[Entry]:
-    record: list[str] | None = None
-    count = 0
     with path.open(encoding=detection.encoding, errors="replace") as handle:
-        for line in handle:
-            line = line.rstrip("\r\n")
-            if record is None:
-                if _RECORD_START.match(line):
-                    record = [line]
-                    count += 1
-                continue
-            if _RECORD_START.match(line):
-                yield _entry(record, count, missing_end=True)
-                record = [line]
-                count += 1
-                continue
-            if _FILE_LINES.match(line) or not line.strip():
-                continue
-            record.append(line)
-            if _RECORD_END.match(line):
-                yield _entry(record, count)
-                record = None
-    if record is not None:
-        yield UnreadableEntry(
-            position=count,
-            reason=f"record {count} has no end tag ER; the file may be truncated",
-            excerpt="\n".join(record)[:300],
+        yield from tagged_entries(
+            (line.rstrip("\r\n") for line in handle),
+            starts=lambda line: bool(_RECORD_START.match(line)),
+            ends=lambda line: bool(_RECORD_END.match(line)),
+            skip=lambda line: bool(_FILE_LINES.match(line)) or not line.strip(),
+            parser=_PARSER,
+            end_line="ER",
+            to_reference=_reference,
         )
-
-
-def _entry(lines: list[str], number: int, missing_end: bool = False) -> Entry:
-    raw = "\n".join(lines)
-    try:
-        parsed = _PARSER.parse_lines(iter([*lines, "ER"] if missing_end else lines))
-        reference = _reference(parsed[0])
-    except Exception as error:  # noqa: BLE001 - one odd record must not stop the import
-        return UnreadableEntry(
-            position=number,
-            reason=f"record {number} could not be read ({error.__class__.__name__}: {error})",
-            excerpt=raw[:300],
-        )
-    reference.raw = raw
-    if missing_end:
-        reference.warnings.append(f"record {number} has no end tag ER before the next record")
-    return reference
 
 
 def _list(record: dict, key: str) -> list[str]:
