@@ -124,6 +124,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # bibtexparser logs every author list it leaves to us (we decode names ourselves) at INFO.
+    "loggers": {"bibtexparser": {"level": "WARNING"}},
 }
 
 # load_demo prints a known login; it may run only where that is harmless.

@@ -271,7 +271,8 @@ def references_import(
         raise ImportRefused(
             f"This file was imported into {source.name} already, on {earlier.run_at:%d %b %Y}{who} "
             f"({earlier.records_count} records, as '{earlier.file_name}'). Importing it again "
-            "would count its records twice; ask for it explicitly if that is what you mean."
+            "would count its records twice; if that is what you mean, ask for it "
+            "(--allow-same-file, or the tick box on upload)."
         )
     parsed_file = _open(path, file_format)
     search = Search.objects.create(
@@ -339,8 +340,9 @@ def references_import(
     if unreadable and not skip_unreadable:
         raise ImportRefused(
             f"{len(unreadable)} of the {entries} entries in '{file_name}' could not be read, so "
-            "nothing was imported. Fix them, or import the rest and keep a note of these "
-            f"(skip unreadable entries):\n{_describe_unreadable(unreadable, len(unreadable))}"
+            "nothing was imported. Fix them, or import the readable ones and keep these on the "
+            "search (--skip-unreadable, or the tick box on upload):\n"
+            + _describe_unreadable(unreadable, len(unreadable))
         )
     search.entries = entries
     search.records_count = records
