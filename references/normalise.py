@@ -60,11 +60,6 @@ def normalise_doi(value: object) -> str:
     return doi.lower()
 
 
-def find_dois(text: str) -> list[str]:
-    """Every DOI in a text, normalised, first-seen order."""
-    return unique(normalise_doi(m.group(0)) for m in _DOI_IN_TEXT.finditer(text or ""))
-
-
 # --- PubMed identifiers -----------------------------------------------------------------------
 
 _PMID = re.compile(r"^(?:pmid\s*:?\s*)?(\d{1,9})$", re.IGNORECASE)
@@ -280,15 +275,6 @@ def _labels(text: str) -> list[tuple[int, int]]:
             found.append((start, colon))
         colon = text.find(": ", colon + 2)
     return found
-
-
-def split_structured_abstract(text: str) -> list[tuple[str, str]]:
-    """(label, text) sections of an abstract written "BACKGROUND: ... METHODS: ...", or [].
-
-    The text must start with an upper-case label and hold at least two; labels are only
-    recognised at the start or after the end of a sentence, so "(HR: 0.5)" is not one.
-    """
-    return _split_sections(clean_text(text))
 
 
 def _split_sections(text: str) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from references.parsers.base import ImportFileError
@@ -16,10 +17,6 @@ from ..models import ImportJob, Review
 from .imports import ImportRefused, import_preview, references_import, source_get_or_create
 
 logger = logging.getLogger(__name__)
-
-
-def _human_size(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
 def import_job_create(
@@ -36,8 +33,9 @@ def import_job_create(
     """Store an upload and preview it. Raises ImportFileError for a file that cannot be read."""
     if upload.size > settings.IMPORT_MAX_FILE_BYTES:
         raise ImportFileError(
-            f"The file is {_human_size(upload.size)}, over the limit of "
-            f"{_human_size(settings.IMPORT_MAX_FILE_BYTES)}. Split the export into smaller files."
+            f"The file is {filesizeformat(upload.size)}, over the limit of "
+            f"{filesizeformat(settings.IMPORT_MAX_FILE_BYTES)}. Split the export into smaller "
+            "files."
         )
     if upload.size == 0:
         raise ImportFileError("The file is empty.")
