@@ -309,6 +309,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def pubmed_article_xml(corpus: Corpus, spec: Spec) -> str:
+    """The `<PubmedArticle>` element of `spec`: its template with the slots filled (escaped)."""
+    slots = {k: _escape(v) for k, v in _slot_values(spec).items()}
+    return _fill(corpus.xml_templates[spec.template], slots)
+
+
 def write_pubmed_xml(path: Path, corpus: Corpus, n: int, seed: int = 1) -> Plan:
     """A PubMed XML file of `n` PubmedArticle records (one PubmedArticleSet, the DOCTYPE kept)."""
     if not corpus.xml_templates:

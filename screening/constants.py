@@ -32,6 +32,23 @@ class FileFormat(models.TextChoices):
     CSV = "csv", "CSV"
 
 
+class SearchMethod(models.TextChoices):
+    """How a search's records came in."""
+
+    FILE = "file", "File import"
+    PUBMED_QUERY = "pubmed-query", "PubMed query"
+    PUBMED_PMIDS = "pubmed-pmids", "PubMed PMID list"
+
+
+class PubmedPhase(models.TextChoices):
+    """Where a PubMed job is: each phase's work is committed before the next begins."""
+
+    SEARCH = "search", "Searching"
+    FETCH = "fetch", "Fetching records"
+    IMPORT = "import", "Adding records to the review"
+    FINISHED = "finished", "Finished"
+
+
 class DuplicateRule(models.TextChoices):
     """Why a record points at a reference another record made first."""
 
@@ -72,3 +89,6 @@ class AuditAction(models.TextChoices):
     DUPLICATE_MERGE = "duplicate.merge", "Duplicates merged"
     DUPLICATE_REJECT = "duplicate.reject", "Marked not a duplicate"
     DUPLICATE_UNDO = "duplicate.undo", "Merge undone"
+    PUBMED_RUN = "pubmed.run", "PubMed search run"
+    PUBMED_CANCEL = "pubmed.cancel", "PubMed search cancelled"
+    SEARCH_SCHEDULE = "search.schedule", "Search re-run schedule changed"

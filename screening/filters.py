@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .constants import CandidateStatus
-from .models import DuplicateCandidate, Record, Review, Search, Source
+from .models import DuplicateCandidate, Record, Review, Search, SearchRun, Source
 
 
 class ReferenceFilter(django_filters.FilterSet):
@@ -16,6 +16,14 @@ class ReferenceFilter(django_filters.FilterSet):
     )
     search = django_filters.ModelChoiceFilter(
         queryset=Search.objects.none(), label="Search", method="filter_search"
+    )
+    run = django_filters.ModelChoiceFilter(
+        queryset=SearchRun.objects.none(), label="Added by search run", method="filter_run"
+    )
+    dropped_in = django_filters.ModelChoiceFilter(
+        queryset=SearchRun.objects.none(),
+        label="Dropped out in search run",
+        method="filter_dropped_in",
     )
     publication_type = django_filters.CharFilter(
         label="Publication type", method="filter_publication_type"
@@ -36,6 +44,9 @@ class ReferenceFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["source"].queryset = review.sources.all()
         self.filters["search"].queryset = review.searches.select_related("source")
+        runs = SearchRun.objects.filter(search__review=review).select_related("search")
+        self.filters["run"].queryset = runs
+        self.filters["dropped_in"].queryset = runs
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split():
@@ -50,6 +61,12 @@ class ReferenceFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: Search) -> QuerySet:
         return queryset.filter(Exists(self._records().filter(search=value)))
+
+    def filter_run(self, queryset: QuerySet, name: str, value: SearchRun) -> QuerySet:
+        return queryset.filter(Exists(self._records().filter(run=value)))
+
+    def filter_dropped_in(self, queryset: QuerySet, name: str, value: SearchRun) -> QuerySet:
+        return queryset.filter(Exists(self._records().filter(dropped_in=value)))
 
     def filter_publication_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Matches one whole element of the JSON list, case-insensitively, on SQLite and PostgreSQL.

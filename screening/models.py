@@ -12,7 +12,9 @@ from .constants import (
     DuplicateRule,
     FileFormat,
     JobStatus,
+    PubmedPhase,
     Role,
+    SearchMethod,
     SourceKind,
 )
 
@@ -105,12 +107,21 @@ class Source(models.Model):
 
 
 class Search(models.Model):
-    """One run against a source. A file import is a search too: file name, sha256 and format."""
+    """A search of a source. A file import is a search too: file name, sha256 and format. A
+    PubMed query is one search however often it is run; each run is a SearchRun."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="searches")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="searches")
+    method = models.CharField(
+        max_length=20, choices=SearchMethod.choices, default=SearchMethod.FILE
+    )
     query = models.TextField(blank=True)
-    run_at = models.DateTimeField()
+    # PubMed's translation of the query at its latest run, and how many records it found then.
+    query_translation = models.TextField(blank=True)
+    result_count = models.PositiveIntegerField(null=True, blank=True)
+    # A living review re-runs its PubMed searches: every so many days, when turned on.
+    rerun_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    run_at = models.DateTimeField(help_text="When the search was first run.")
     run_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -138,6 +149,48 @@ class Search(models.Model):
     def __str__(self) -> str:
         return self.file_name or self.query[:80] or f"Search {self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("screening:search-detail", args=[self.review.slug, self.pk])
+
+    @property
+    def is_pubmed(self) -> bool:
+        return self.method in (SearchMethod.PUBMED_QUERY, SearchMethod.PUBMED_PMIDS)
+
+
+class SearchRun(models.Model):
+    """One run of a PubMed search: what PubMed returned then, and what changed since the run
+    before. Records that drop out of a later run stay, marked with that run."""
+
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="runs")
+    number = models.PositiveIntegerField()
+    run_at = models.DateTimeField()
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled = models.BooleanField(default=False)
+    query_translation = models.TextField(blank=True)
+    result_count = models.PositiveIntegerField(default=0)
+    pmids = models.JSONField(default=list, blank=True)  # every PMID returned, in PubMed's order
+    added = models.JSONField(default=list, blank=True)  # PMIDs new to the search: new records
+    dropped = models.JSONField(default=list, blank=True)  # returned before, not any more
+    returned_again = models.JSONField(default=list, blank=True)  # dropped before, back now
+    unknown = models.JSONField(default=list, blank=True)  # asked for, but PubMed has no record
+    # Counts of this run's new records, as for a file: records = references_created + duplicates.
+    records_count = models.PositiveIntegerField(default=0)
+    references_created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    unreadable = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)  # requests, retries, seconds waited...
+
+    class Meta:
+        ordering = ["search_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["search", "number"], name="search_run_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.number} of {self.search}"
+
 
 class RecordQuerySet(models.QuerySet):
     def in_review(self, review: Review) -> "RecordQuerySet":
@@ -154,6 +207,16 @@ class Record(models.Model):
     search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="records")
     reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="records")
     position = models.PositiveIntegerField(help_text="Entry number in the search's file.")
+    # The PMID the source gave this record (its own, whatever its reference becomes by merging).
+    pmid = models.CharField("PMID", max_length=20, blank=True)
+    # PubMed searches: the run that first returned the record, and the run it dropped out of
+    # (it stays in the review, marked; cleared if a later run returns it again).
+    run = models.ForeignKey(
+        "SearchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    dropped_in = models.ForeignKey(
+        "SearchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="dropped_records"
+    )
     # Empty for the record that made its reference; else why it was attached to another's.
     duplicate_rule = models.CharField(
         max_length=20, choices=DuplicateRule.choices, blank=True, default=""
@@ -169,6 +232,7 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["review", "reference"], name="record_review_reference"),
             models.Index(fields=["review", "duplicate_rule"], name="record_review_duplicate"),
+            models.Index(fields=["search", "pmid"], name="record_search_pmid"),
         ]
 
     def __str__(self) -> str:
@@ -255,6 +319,79 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in JobStatus.finished()
+
+
+class PubmedJob(models.Model):
+    """A PubMed query or PMID list on its way in, run in the background in committed steps:
+    search (the PMIDs), fetch (a batch at a time, staged as files), import (one transaction).
+    A job whose worker died is carried on from its last committed step."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="pubmed_jobs")
+    method = models.CharField(max_length=20, choices=SearchMethod.choices)
+    source_name = models.CharField(max_length=200, default="PubMed")
+    query = models.TextField(blank=True)
+    requested_pmids = models.JSONField(default=list, blank=True)  # a PMID list's PMIDs
+    # Set for a re-run from the start; for a first run, when its import makes the search.
+    search = models.ForeignKey(
+        Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="pubmed_jobs"
+    )
+    run = models.ForeignKey(
+        SearchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled = models.BooleanField(default=False)
+    # A form's one-off token: a double click or a retried request makes one job.
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    phase = models.CharField(max_length=20, choices=PubmedPhase.choices, default=PubmedPhase.SEARCH)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    # What the search phase found: every PMID, and those to fetch (not yet in the search).
+    result_count = models.PositiveIntegerField(null=True, blank=True)
+    query_translation = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    pmids = models.JSONField(default=list, blank=True)
+    to_fetch = models.JSONField(default=list, blank=True)
+    fetched = models.PositiveIntegerField(default=0)  # how many of to_fetch are staged
+    staged = models.JSONField(default=list, blank=True)  # the committed batch files, in order
+    unknown = models.JSONField(default=list, blank=True)  # fetched for, but PubMed has none
+    stats = models.JSONField(default=dict, blank=True)
+    # Who is running it: a runner writes only while the lease is its own, so a worker taken
+    # for dead that wakes up again cannot write twice.
+    lease = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="pubmed_job_status_beat")]
+
+    def __str__(self) -> str:
+        what = self.query[:60] if self.query else f"{len(self.requested_pmids)} PMIDs"
+        return f"PubMed job {self.pk}: {what} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("screening:pubmed-job", args=[self.review.slug, self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in JobStatus.finished()
+
+    @property
+    def total(self) -> int:
+        return len(self.to_fetch)
+
+    @property
+    def percent(self) -> int:
+        if self.phase == PubmedPhase.FINISHED or (self.total == 0 and self.phase != "search"):
+            return 100
+        return int(100 * self.fetched / self.total) if self.total else 0
 
 
 class AuditEvent(models.Model):

@@ -3,9 +3,29 @@
 from celery import shared_task
 
 from .services.import_jobs import import_job_run
+from .services.pubmed import pubmed_job_run, pubmed_jobs_sweep, pubmed_reruns_due
 
 
 @shared_task(acks_late=True)
 def import_job_run_task(job_id: int) -> str:
     """Import a confirmed upload. Idempotent, so a redelivery after a lost worker is safe."""
     return import_job_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True)
+def pubmed_job_run_task(job_id: int) -> str:
+    """Run a PubMed job from its last committed step. A redelivered message finds the job
+    claimed by a live runner, or finished, and does nothing."""
+    return pubmed_job_run(job_id=job_id).status
+
+
+@shared_task
+def pubmed_jobs_sweep_task() -> list[int]:
+    """Every minute (Celery beat): queue again the PubMed jobs whose worker is gone."""
+    return pubmed_jobs_sweep()
+
+
+@shared_task
+def pubmed_reruns_due_task() -> list[int]:
+    """Hourly when PUBMED_SCHEDULED_RERUNS is on: re-run the searches that are due."""
+    return [job.pk for job in pubmed_reruns_due()]

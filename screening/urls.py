@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "screening"
 urlpatterns = [
@@ -17,7 +17,21 @@ urlpatterns = [
         views.import_job_action,
         name="import-job-action",
     ),
-    path("r/<slug:slug>/searches/<int:pk>/", views.search_detail, name="search-detail"),
+    path("r/<slug:slug>/searches/", search_views.search_list, name="search-list"),
+    path("r/<slug:slug>/searches/<int:pk>/", search_views.search_detail, name="search-detail"),
+    path("r/<slug:slug>/searches/<int:pk>/rerun/", search_views.search_rerun, name="search-rerun"),
+    path(
+        "r/<slug:slug>/searches/<int:pk>/schedule/",
+        search_views.search_schedule,
+        name="search-schedule",
+    ),
+    path("r/<slug:slug>/pubmed/", search_views.pubmed_search, name="pubmed-search"),
+    path("r/<slug:slug>/pubmed/jobs/<int:pk>/", search_views.pubmed_job_detail, name="pubmed-job"),
+    path(
+        "r/<slug:slug>/pubmed/jobs/<int:pk>/<str:action>/",
+        search_views.pubmed_job_action,
+        name="pubmed-job-action",
+    ),
     path("r/<slug:slug>/references/", views.reference_list, name="reference-list"),
     path("r/<slug:slug>/references/<int:pk>/", views.reference_detail, name="reference-detail"),
     path("r/<slug:slug>/duplicates/", views.duplicate_list, name="duplicate-list"),

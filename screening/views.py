@@ -69,6 +69,9 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "counts": selectors.review_counts(review),
         "searches": selectors.searches_with_sources(review),
         "jobs": review.import_jobs.exclude(status=JobStatus.DONE).select_related("created_by")[:10],
+        "pubmed_jobs": review.pubmed_jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])[
+            :10
+        ],
     }
     return render(request, "screening/review_home.html", context)
 
@@ -213,16 +216,6 @@ def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
     else:
         raise Http404("No such action.")
     return redirect(job)
-
-
-def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, membership = review_for_user(request, slug)
-    search = get_object_or_404(review.searches.select_related("source", "run_by"), pk=pk)
-    return render(
-        request,
-        "screening/search_detail.html",
-        {"review": review, "membership": membership, "search": search},
-    )
 
 
 def reference_list(request: HttpRequest, slug: str) -> HttpResponse:

@@ -119,6 +119,42 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 600)
 }
 
+# PubMed's E-utilities (references/pubmed.py). NCBI asks every caller for an email address and
+# a tool name; an API key raises its limit from 3 to 10 requests a second. The base URL is
+# honoured for every request: tests and benchmarks point it at a local server.
+PUBMED_EUTILS_URL = env(
+    "PUBMED_EUTILS_URL", default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+)
+NCBI_EMAIL = env("NCBI_EMAIL", default="")
+NCBI_TOOL = env("NCBI_TOOL", default="screening")
+NCBI_API_KEY = env("NCBI_API_KEY", default="")
+PUBMED_TIMEOUT = env.float("PUBMED_TIMEOUT", default=60.0)  # seconds for one request
+PUBMED_MAX_TRIES = env.int("PUBMED_MAX_TRIES", default=6)
+PUBMED_BACKOFF = env.float("PUBMED_BACKOFF", default=1.0)  # first wait after a failure, doubling
+PUBMED_BACKOFF_CEILING = env.float("PUBMED_BACKOFF_CEILING", default=30.0)
+PUBMED_BATCH_SIZE = env.int("PUBMED_BATCH_SIZE", default=200)  # PMIDs per efetch
+# The limiter that spaces requests is shared through Redis when there is one (every worker
+# counts against the same NCBI limit); otherwise it is per process.
+PUBMED_RATE_LIMIT_REDIS_URL = env(
+    "PUBMED_RATE_LIMIT_REDIS_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
+)
+# A running job whose heartbeat is older than this is taken to have lost its worker: the
+# sweeper (Celery beat, every minute) or `import_pubmed --resume JOB` carries it on.
+PUBMED_JOB_STALE_SECONDS = env.int("PUBMED_JOB_STALE_SECONDS", default=300)
+# Scheduled re-runs of PubMed searches (a living review): off unless turned on here, and then
+# only for the searches given an interval.
+PUBMED_SCHEDULED_RERUNS = env.bool("PUBMED_SCHEDULED_RERUNS", default=False)
+
+CELERY_BEAT_SCHEDULE = {
+    "pubmed-jobs-sweep": {"task": "screening.tasks.pubmed_jobs_sweep_task", "schedule": 60.0},
+}
+if PUBMED_SCHEDULED_RERUNS:
+    CELERY_BEAT_SCHEDULE["pubmed-reruns-due"] = {
+        "task": "screening.tasks.pubmed_reruns_due_task",
+        "schedule": 3600.0,
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

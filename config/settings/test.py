@@ -14,3 +14,12 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/screening-test-media")
 # The test servers serve static files themselves; WhiteNoise would only warn of no STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+
+# Nothing reaches NCBI from a test: a closed local port, unless a test points this at its own
+# fake E-utilities server (tests/fake_eutils.py). Failures are retried quickly.
+PUBMED_EUTILS_URL = "http://127.0.0.1:9/entrez/eutils/"
+PUBMED_TIMEOUT = 5.0
+PUBMED_MAX_TRIES = 4
+PUBMED_BACKOFF = 0.05
+PUBMED_BACKOFF_CEILING = 0.5
+PUBMED_RATE_LIMIT_REDIS_URL = ""

@@ -8,7 +8,7 @@ year + first author) attach to the reference already in the review instead of ma
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -244,6 +244,106 @@ def _reference_from(parsed: ParsedReference, keys: Keys, file_format: str) -> Re
     )
 
 
+@dataclass
+class Tally:
+    """What inserting a stream of entries did: entries = records + unreadable,
+    records = created + duplicates."""
+
+    entries: int = 0
+    records: int = 0
+    created: int = 0
+    duplicates: int = 0
+    unreadable: list[dict] = field(default_factory=list)
+    new_reference_ids: list[int] = field(default_factory=list)
+
+
+def records_insert(
+    *,
+    review: Review,
+    search: Search,
+    entries: Iterable[ParsedReference | UnreadableEntry],
+    file_format: str,
+    record_fields: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Tally:
+    """Insert the entries as records of `search`, in batches. An entry whose exact keys match
+    a reference of the review (or one made earlier in the stream) becomes a duplicate record of
+    it; the others make references. Unreadable entries are counted and listed, not inserted.
+    Call inside the caller's transaction: the caller decides whether the result stands."""
+    index = _review_index(review)
+    record_fields = record_fields or {}
+    tally = Tally()
+    # References made here get a provisional negative id until they are inserted.
+    provisional: dict[int, int] = {}
+
+    for batch in _batches(iter(entries), BATCH_SIZE):
+        new_references: list[Reference] = []
+        # (position, reference id, rule, raw, pmid) of each record of the batch
+        pending_records: list[tuple[int, int, str, str, str]] = []
+        for entry in batch:
+            tally.entries += 1
+            if isinstance(entry, UnreadableEntry):
+                tally.unreadable.append(_unreadable_dict(entry))
+                continue
+            tally.records += 1
+            keys = _keys(entry)
+            match = index.find(keys)
+            if match:
+                ref_id, rule = match
+                tally.duplicates += 1
+                pending_records.append((entry.position, ref_id, rule, entry.raw, entry.pmid))
+            else:
+                tally.created += 1
+                temp_id = -tally.created
+                index.add(temp_id, keys)
+                new_references.append(_reference_from(entry, keys, file_format))
+                pending_records.append((entry.position, temp_id, "", "", entry.pmid))
+        Reference.objects.bulk_create(new_references, batch_size=BATCH_SIZE)
+        first_temp = tally.created - len(new_references) + 1
+        for offset, reference in enumerate(new_references):
+            provisional[-(first_temp + offset)] = reference.pk
+            tally.new_reference_ids.append(reference.pk)
+        Record.objects.bulk_create(
+            [
+                Record(
+                    review=review,
+                    search=search,
+                    reference_id=provisional.get(ref_id, ref_id),
+                    position=position,
+                    duplicate_rule=rule,
+                    raw=raw,
+                    pmid=pmid[:20],
+                    **record_fields,
+                )
+                for position, ref_id, rule, raw, pmid in pending_records
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        if progress:
+            progress(tally.entries)
+    return tally
+
+
+def search_add_tally(search: Search, tally: Tally) -> None:
+    """Add what an import or a PubMed run inserted to the search's counts."""
+    search.entries += tally.entries
+    search.records_count += tally.records
+    search.references_created += tally.created
+    search.duplicates += tally.duplicates
+    search.unreadable += len(tally.unreadable)
+    search.unreadable_entries = [*search.unreadable_entries, *tally.unreadable]
+    search.save(
+        update_fields=[
+            "entries",
+            "records_count",
+            "references_created",
+            "duplicates",
+            "unreadable",
+            "unreadable_entries",
+        ]
+    )
+
+
 @transaction.atomic
 def references_import(
     *,
@@ -286,81 +386,24 @@ def references_import(
         file_format=parsed_file.format,
         warnings=list(parsed_file.warnings),
     )
-    index = _review_index(review)
-    # References made by this import get a provisional negative id until they are inserted.
-    provisional: dict[int, int] = {}
-    new_reference_ids: list[int] = []
-    unreadable: list[dict] = []
-    entries = records = created = duplicates = 0
-
-    for batch in _batches(parsed_file.entries(), BATCH_SIZE):
-        new_references: list[Reference] = []
-        pending_records: list[tuple[int, int, str, str]] = []  # (position, ref id, rule, raw)
-        for entry in batch:
-            entries += 1
-            if isinstance(entry, UnreadableEntry):
-                unreadable.append(_unreadable_dict(entry))
-                continue
-            records += 1
-            keys = _keys(entry)
-            match = index.find(keys)
-            if match:
-                ref_id, rule = match
-                duplicates += 1
-                pending_records.append((entry.position, ref_id, rule, entry.raw))
-            else:
-                created += 1
-                temp_id = -created
-                index.add(temp_id, keys)
-                new_references.append(_reference_from(entry, keys, parsed_file.format))
-                pending_records.append((entry.position, temp_id, "", ""))
-        Reference.objects.bulk_create(new_references, batch_size=BATCH_SIZE)
-        for offset, reference in enumerate(new_references):
-            provisional[-(created - len(new_references) + offset + 1)] = reference.pk
-            new_reference_ids.append(reference.pk)
-        Record.objects.bulk_create(
-            [
-                Record(
-                    review=review,
-                    search=search,
-                    reference_id=provisional.get(ref_id, ref_id),
-                    position=position,
-                    duplicate_rule=rule,
-                    raw=raw,
-                )
-                for position, ref_id, rule, raw in pending_records
-            ],
-            batch_size=BATCH_SIZE,
-        )
-        if progress:
-            progress(entries)
-
-    if records == 0:
-        raise ImportRefused(_no_records_message(parsed_file.format, len(unreadable)))
-    if unreadable and not skip_unreadable:
-        raise ImportRefused(
-            f"{len(unreadable)} of the {entries} entries in '{file_name}' could not be read, so "
-            "nothing was imported. Fix them, or import the readable ones and keep these on the "
-            "search (--skip-unreadable, or the tick box on upload):\n"
-            + _describe_unreadable(unreadable, len(unreadable))
-        )
-    search.entries = entries
-    search.records_count = records
-    search.references_created = created
-    search.duplicates = duplicates
-    search.unreadable = len(unreadable)
-    search.unreadable_entries = unreadable
-    search.save(
-        update_fields=[
-            "entries",
-            "records_count",
-            "references_created",
-            "duplicates",
-            "unreadable",
-            "unreadable_entries",
-        ]
+    tally = records_insert(
+        review=review,
+        search=search,
+        entries=parsed_file.entries(),
+        file_format=parsed_file.format,
+        progress=progress,
     )
-    proposed = duplicate_candidates_propose(review=review, reference_ids=new_reference_ids)
+    if tally.records == 0:
+        raise ImportRefused(_no_records_message(parsed_file.format, len(tally.unreadable)))
+    if tally.unreadable and not skip_unreadable:
+        raise ImportRefused(
+            f"{len(tally.unreadable)} of the {tally.entries} entries in '{file_name}' could not "
+            "be read, so nothing was imported. Fix them, or import the readable ones and keep "
+            "these on the search (--skip-unreadable, or the tick box on upload):\n"
+            + _describe_unreadable(tally.unreadable, len(tally.unreadable))
+        )
+    search_add_tally(search, tally)
+    proposed = duplicate_candidates_propose(review=review, reference_ids=tally.new_reference_ids)
     audit_record(
         review=review,
         actor=user,
@@ -371,11 +414,11 @@ def references_import(
             "file_name": search.file_name,
             "sha256": sha256,
             "format": search.file_format,
-            "entries": entries,
-            "records": records,
-            "references_created": created,
-            "duplicates": duplicates,
-            "unreadable": len(unreadable),
+            "entries": tally.entries,
+            "records": tally.records,
+            "references_created": tally.created,
+            "duplicates": tally.duplicates,
+            "unreadable": len(tally.unreadable),
             "near_duplicates_proposed": proposed,
         },
     )

@@ -1,0 +1,206 @@
+"""Pages for searches: every search of a review with its runs; PubMed searches: count a query or
+read a PMID list, run it, follow its job, re-run it, schedule re-runs."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from references.pubmed import PubmedError
+
+from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .constants import JobStatus
+from .forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
+from .models import Membership, PubmedJob, Review, Search, SearchRun
+from .services.imports import ImportRefused
+from .services.pubmed import (
+    job_is_stale,
+    pubmed_job_cancel,
+    pubmed_job_create,
+    pubmed_job_resume,
+    pubmed_pmids_preview,
+    pubmed_query_preview,
+    pubmed_search_rerun,
+    search_schedule_set,
+)
+
+SEARCHES_PER_PAGE = 50
+
+
+def pubmed_search(request: HttpRequest, slug: str) -> HttpResponse:
+    """Type a query (or paste PMIDs), see what PubMed would bring, then run it."""
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    query_form = PubmedQueryForm(prefix="q")
+    pmids_form = PubmedPmidsForm(prefix="p")
+    preview = None
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action.endswith("-query"):
+        query_form = PubmedQueryForm(request.POST, prefix="q")
+        if query_form.is_valid():
+            data = query_form.cleaned_data
+            try:
+                if action == "run-query":
+                    job = pubmed_job_create(
+                        review=review,
+                        user=request.user,
+                        query=data["query"],
+                        source_name=data["source_name"],
+                        submission_token=request.POST.get("token"),
+                    )
+                    return redirect(job)
+                preview = pubmed_query_preview(review=review, query=data["query"])
+            except (PubmedError, ImportRefused) as error:
+                query_form.add_error("query", str(error))
+    elif request.method == "POST" and action.endswith("-pmids"):
+        pmids_form = PubmedPmidsForm(request.POST, request.FILES, prefix="p")
+        if pmids_form.is_valid():
+            data = pmids_form.cleaned_data
+            try:
+                preview = pubmed_pmids_preview(review=review, text=data["text"])
+                if action == "run-pmids":
+                    job = pubmed_job_create(
+                        review=review,
+                        user=request.user,
+                        pmids=preview.pmids,
+                        source_name=data["source_name"],
+                        submission_token=request.POST.get("token"),
+                    )
+                    return redirect(job)
+            except ImportRefused as error:
+                pmids_form.add_error("pmids", str(error))
+    context = {
+        "review": review,
+        "membership": membership,
+        "query_form": query_form,
+        "pmids_form": pmids_form,
+        "preview": preview,
+        "source_name": request.POST.get("q-source_name") or request.POST.get("p-source_name"),
+        "token": uuid.uuid4().hex,  # one per page shown: the run it leads to happens once
+        "jobs": review.pubmed_jobs.exclude(status=JobStatus.DONE).select_related("search")[:10],
+    }
+    return render(request, "screening/pubmed_search.html", context)
+
+
+def _job_for(
+    request: HttpRequest, slug: str, pk: int, roles=None
+) -> tuple[Review, Membership, PubmedJob]:
+    review, membership = review_for_user(request, slug, roles=roles)
+    job = get_object_or_404(
+        PubmedJob.objects.select_related("search__source", "run", "created_by"),
+        review=review,
+        pk=pk,
+    )
+    return review, membership, job
+
+
+def pubmed_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, membership, job = _job_for(request, slug, pk)
+    context = {
+        "review": review,
+        "membership": membership,
+        "job": job,
+        "stale": job_is_stale(job),
+        "can_edit": membership.role in CAN_EDIT,
+    }
+    template = "screening/pubmed_job.html"
+    if request.htmx:
+        template = "screening/partials/pubmed_job_status.html"
+    return render(request, template, context)
+
+
+@require_POST
+def pubmed_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    review, _, job = _job_for(request, slug, pk, roles=CAN_EDIT)
+    try:
+        if action == "cancel":
+            job = pubmed_job_cancel(job=job, user=request.user)
+            if job.status == JobStatus.CANCELLED:
+                messages.info(request, "Cancelled; nothing of this search reached the review.")
+            else:
+                messages.info(request, "The search stops at its next answer from PubMed.")
+        elif action == "resume":
+            pubmed_job_resume(job=job, user=request.user)
+            messages.info(request, "Resumed from its last completed step.")
+        else:
+            raise Http404("No such action.")
+    except ImportRefused as error:
+        messages.error(request, str(error))
+    return redirect("screening:pubmed-job", review.slug, job.pk)
+
+
+def search_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every search of the review: file imports, and PubMed searches with each of their runs."""
+    review, membership = review_for_user(request, slug)
+    runs = SearchRun.objects.select_related("run_by").defer("pmids").order_by("-number")
+    searches = (
+        review.searches.select_related("source", "run_by")
+        .prefetch_related(Prefetch("runs", queryset=runs))
+        .order_by("source__name", "run_at", "id")
+    )
+    page = Paginator(searches, SEARCHES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "review": review,
+        "membership": membership,
+        "page": page,
+        "can_edit": membership.role in CAN_EDIT,
+        "token": uuid.uuid4().hex,
+    }
+    return render(request, "screening/search_list.html", context)
+
+
+def _search_for(request, slug, pk, roles=None) -> tuple[Review, Membership, Search]:
+    review, membership = review_for_user(request, slug, roles=roles)
+    search = get_object_or_404(review.searches.select_related("source", "run_by"), pk=pk)
+    return review, membership, search
+
+
+def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, membership, search = _search_for(request, slug, pk)
+    context = {
+        "review": review,
+        "membership": membership,
+        "search": search,
+        "runs": search.runs.select_related("run_by").defer("pmids").order_by("-number"),
+        "jobs": search.pubmed_jobs.exclude(status=JobStatus.DONE)[:5],
+        "can_edit": membership.role in CAN_EDIT,
+        "can_manage": membership.role in CAN_MANAGE,
+        "schedule_form": ScheduleForm(initial={"every_days": search.rerun_every_days}),
+        "token": uuid.uuid4().hex,
+    }
+    return render(request, "screening/search_detail.html", context)
+
+
+@require_POST
+def search_rerun(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, _, search = _search_for(request, slug, pk, roles=CAN_EDIT)
+    try:
+        job = pubmed_search_rerun(
+            search=search, user=request.user, submission_token=request.POST.get("token")
+        )
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        return redirect(search)
+    return redirect(job)
+
+
+@require_POST
+def search_schedule(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, _, search = _search_for(request, slug, pk, roles=CAN_MANAGE)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(search)
+    try:
+        search_schedule_set(
+            search=search, every_days=form.cleaned_data["every_days"], user=request.user
+        )
+    except ImportRefused as error:
+        messages.error(request, str(error))
+    else:
+        days = form.cleaned_data["every_days"]
+        messages.success(request, f"Re-run every {days} days." if days else "No scheduled re-runs.")
+    return redirect(search)
