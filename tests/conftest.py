@@ -24,6 +24,7 @@ from screening.constants import Role
 from screening.models import Membership
 from screening.services.reviews import review_create
 from tests.factories import UserFactory
+from tests.fake_eutils import ArticleStore, serve
 
 CI: bool = os.environ.get("CI", "").strip().lower() == "true"  # as the Makefile reads it
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -171,3 +172,34 @@ def client_reviewer(reviewer):
 @pytest.fixture
 def client_outsider(outsider):
     return _logged_in_client(outsider)
+
+
+# --- PubMed ----------------------------------------------------------------------------------
+
+TOPIC = "ivonescimab"  # the word the fake PubMed's synthetic titles start with
+TOPIC_ARTICLES = 30
+
+
+@pytest.fixture
+def eutils_store() -> ArticleStore:
+    """The fake PubMed: the 8 real articles of tests/data, and 30 synthetic ones on the topic."""
+    store = ArticleStore.real()
+    store.add_synthetic(TOPIC_ARTICLES, topic=TOPIC)
+    return store
+
+
+@pytest.fixture
+def fake_eutils(eutils_store):
+    """A local E-utilities server (tests/fake_eutils.py) over `eutils_store`."""
+    with serve(eutils_store) as server:
+        yield server
+
+
+@pytest.fixture
+def pubmed(settings, fake_eutils):
+    """The application pointed at the fake E-utilities, with an API key (0.1 s pacing)."""
+    settings.PUBMED_EUTILS_URL = fake_eutils.url
+    settings.NCBI_EMAIL = "tests@example.org"
+    settings.NCBI_API_KEY = "test-api-key"
+    settings.PUBMED_BATCH_SIZE = 20
+    return fake_eutils

@@ -133,6 +133,9 @@ PUBMED_MAX_TRIES = env.int("PUBMED_MAX_TRIES", default=6)
 PUBMED_BACKOFF = env.float("PUBMED_BACKOFF", default=1.0)  # first wait after a failure, doubling
 PUBMED_BACKOFF_CEILING = env.float("PUBMED_BACKOFF_CEILING", default=30.0)
 PUBMED_BATCH_SIZE = env.int("PUBMED_BATCH_SIZE", default=200)  # PMIDs per efetch
+# NCBI lets esearch list the first 9,999 PMIDs of a query; larger results are split by date.
+# Not a knob: tests lower it to exercise the splitting on a small fake PubMed.
+PUBMED_ESEARCH_MAX_IDS = 9999
 # The limiter that spaces requests is shared through Redis when there is one (every worker
 # counts against the same NCBI limit); otherwise it is per process.
 PUBMED_RATE_LIMIT_REDIS_URL = env(

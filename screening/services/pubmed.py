@@ -94,6 +94,7 @@ def pubmed_client(*, tick: Callable[[], None] | None = None) -> PubmedClient:
         backoff=settings.PUBMED_BACKOFF,
         backoff_ceiling=settings.PUBMED_BACKOFF_CEILING,
         batch_size=settings.PUBMED_BATCH_SIZE,
+        max_ids=settings.PUBMED_ESEARCH_MAX_IDS,
     )
     return PubmedClient(config, rate_limiter(config.interval), tick=tick)
 
@@ -593,6 +594,7 @@ def _search_phase(job: PubmedJob, runner: str, client: PubmedClient, stats) -> P
 
 
 def _fetch_step(job: PubmedJob, runner: str, client: PubmedClient, stats) -> PubmedJob:
+    _beat(job.pk, runner)  # a cancelled job stops before its next request
     batch = job.to_fetch[job.fetched : job.fetched + client.config.batch_size]
     name = f"batch-{job.fetched:08d}.xml"
     returned = set(client.fetch(batch, staging_dir(job.pk) / name))
