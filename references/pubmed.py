@@ -50,6 +50,8 @@ ESEARCH_MAX_IDS = 9999
 # 1780s, and a few carry next year's date.
 EARLIEST = date(1700, 1, 1)
 PMID = re.compile(r"^[1-9]\d{0,9}$")
+# "PMID: 123", "PMID 123", "pmid123": the label only where a number follows it.
+_PMID_PREFIX = re.compile(r"(?i)(?<![\w-])pmid\s*[:=]?\s*(?=\d)")
 
 
 class PubmedError(Exception):
@@ -231,7 +233,7 @@ def parse_pmid_list(text: str) -> tuple[list[str], list[str]]:
     pmids: list[str] = []
     seen: set[str] = set()
     invalid: list[str] = []
-    text = re.sub(r"(?i)\bpmid\s*[:=-]?\s*", " ", text)
+    text = _PMID_PREFIX.sub(" ", text)
     for token in re.split(r"[\s,;]+", text):
         token = token.strip().strip("\"'")
         if not token:

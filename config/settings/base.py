@@ -145,6 +145,9 @@ PUBMED_RATE_LIMIT_REDIS_URL = env(
 # A running job whose heartbeat is older than this is taken to have lost its worker: the
 # sweeper (Celery beat, every minute) or `import_pubmed --resume JOB` carries it on.
 PUBMED_JOB_STALE_SECONDS = env.int("PUBMED_JOB_STALE_SECONDS", default=300)
+# Without a broker, a PubMed job started from a page runs in a thread beside the request (dev
+# only, so that `make run` shows its progress), or else at once, inside the request.
+PUBMED_EAGER_IN_THREAD = False
 # Scheduled re-runs of PubMed searches (a living review): off unless turned on here, and then
 # only for the searches given an interval.
 PUBMED_SCHEDULED_RERUNS = env.bool("PUBMED_SCHEDULED_RERUNS", default=False)

@@ -29,7 +29,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -189,9 +189,24 @@ def pubmed_pmids_preview(*, review: Review, text: str) -> PubmedPreview:
 
 
 def pubmed_job_enqueue(job_id: int) -> None:
+    """Hand the job to a Celery worker; without a broker, run it in-process: beside the
+    request in a thread where PUBMED_EAGER_IN_THREAD is on (`make run`, so that its page shows
+    progress), else at once (tests)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.PUBMED_EAGER_IN_THREAD:
+        threading.Thread(
+            target=_run_beside, args=(job_id,), name=f"pubmed-job-{job_id}", daemon=True
+        ).start()
+        return
     from ..tasks import pubmed_job_run_task
 
     pubmed_job_run_task.delay(job_id)
+
+
+def _run_beside(job_id: int) -> None:
+    try:
+        pubmed_job_run(job_id=job_id)
+    finally:
+        connections.close_all()  # this thread's own connection
 
 
 def _unfinished(jobs):

@@ -305,9 +305,10 @@ def test_the_local_limiter_reserves_slots_in_turn():
 def test_pmid_lists_take_lines_commas_spaces_and_pmid_prefixes():
     pmids, invalid = parse_pmid_list(
         "PMID: 12091962\n9997, 11748933;11700088\n\npmid27797938 12091962\n10.1000/xyz 0123 abc"
+        "\nnot-a-pmid PMID"
     )
     assert pmids == ["12091962", "9997", "11748933", "11700088", "27797938"]
-    assert invalid == ["10.1000/xyz", "0123", "abc"]
+    assert invalid == ["10.1000/xyz", "0123", "abc", "not-a-pmid", "PMID"]
 
 
 @given(st.text())

@@ -67,6 +67,8 @@ class TerminalProgress:
             bar = "#" * done + "." * (self.WIDTH - done)
             return f"[{bar}] {job.fetched:,} / {job.total:,} records fetched"
         if job.phase == PubmedPhase.IMPORT:
+            if not job.total:
+                return "Nothing new to fetch; recording the run..."
             return f"Adding {job.total:,} fetched records to the review..."
         return f"Job {job.pk}: {job.get_status_display().lower()}"
 
