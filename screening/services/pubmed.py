@@ -27,6 +27,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connections, transaction
@@ -188,11 +189,16 @@ def pubmed_pmids_preview(*, review: Review, text: str) -> PubmedPreview:
 # --- Creating, resuming, cancelling jobs -------------------------------------------------------
 
 
+def runs_in_process() -> bool:
+    """True when no broker is configured: Celery runs tasks at once, in this process."""
+    return bool(current_app.conf.task_always_eager)
+
+
 def pubmed_job_enqueue(job_id: int) -> None:
     """Hand the job to a Celery worker; without a broker, run it in-process: beside the
     request in a thread where PUBMED_EAGER_IN_THREAD is on (`make run`, so that its page shows
     progress), else at once (tests)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER and settings.PUBMED_EAGER_IN_THREAD:
+    if runs_in_process() and settings.PUBMED_EAGER_IN_THREAD:
         threading.Thread(
             target=_run_beside, args=(job_id,), name=f"pubmed-job-{job_id}", daemon=True
         ).start()

@@ -131,8 +131,15 @@ class CeleryWorkers:
     log_dir: Path
     started: list[Worker] = field(default_factory=list)
 
-    def start(self, *, pool: str = "solo", visibility_timeout: int | None = None) -> Worker:
-        """Start a worker on this test's queue and wait until it says it is ready."""
+    def start(
+        self,
+        *,
+        pool: str = "solo",
+        visibility_timeout: int | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> Worker:
+        """Start a worker on this test's queue and wait until it says it is ready.
+        `environment` adds variables (worker_settings.py reads the PubMed ones)."""
         name = f"{self.queue}-{len(self.started) + 1}"
         env = {
             **os.environ,
@@ -147,6 +154,7 @@ class CeleryWorkers:
         env.pop("TEST_CELERY_VISIBILITY_TIMEOUT", None)
         if visibility_timeout is not None:
             env["TEST_CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
+        env.update(environment or {})
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
             f"--pool={pool}", "--concurrency=1", "-Q", self.queue, "-n", f"{name}@%h",

@@ -17,3 +17,11 @@ if os.environ.get("TEST_CELERY_VISIBILITY_TIMEOUT"):
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
+
+# PubMed: the tests' fake E-utilities server, and Redis to pace requests across workers.
+for name in ("PUBMED_EUTILS_URL", "NCBI_API_KEY", "PUBMED_RATE_LIMIT_REDIS_URL"):
+    if name in os.environ:
+        globals()[name] = os.environ[name]
+for name in ("PUBMED_BATCH_SIZE", "PUBMED_JOB_STALE_SECONDS"):
+    if name in os.environ:
+        globals()[name] = int(os.environ[name])

@@ -3,7 +3,6 @@ import sys
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from references.pubmed import PubmedError
@@ -20,6 +19,7 @@ from screening.services.pubmed import (
     pubmed_pmids_preview,
     pubmed_query_preview,
     pubmed_search_rerun,
+    runs_in_process,
 )
 
 from ._review_arg import review_from_arg, user_from_arg
@@ -128,7 +128,7 @@ class Command(BaseCommand):
         self.options = options
         review = review_from_arg(options["review"])
         user = self._user(review, options["user"])
-        self.in_process = settings.CELERY_TASK_ALWAYS_EAGER
+        self.in_process = runs_in_process()
         try:
             if options["cancel"] is not None:
                 job = pubmed_job_cancel(job=self._job(review, options["cancel"]), user=user)
