@@ -484,35 +484,24 @@ def _read_esearch(body: bytes) -> _Esearch:
     )
 
 
+_ARTICLE_PMIDS = etree.XPath(
+    "/PubmedArticleSet/PubmedArticle/MedlineCitation/PMID/text()"
+    " | /PubmedArticleSet/PubmedBookArticle/BookDocument/PMID/text()",
+    smart_strings=False,
+)
+
+
 def _read_articles(body: bytes) -> list[str]:
-    """The PMIDs of an efetch answer, read the way the importer will read it: a cut-off
-    document is retried, an <ERROR> document becomes a PubmedError."""
-    pmids: list[str] = []
-    errors: list[str] = []
-    root = ""
-    context = etree.iterparse(
-        io.BytesIO(body),
-        events=("start", "end"),
-        remove_comments=True,
-        **xml_parser_options(),
-    )
+    """The PMIDs of an efetch answer. A batch is a few MB: parsed whole, in C, far faster than
+    event by event. A cut-off document is retried; an <ERROR> document is a PubmedError."""
+    parser = etree.XMLParser(remove_comments=True, **xml_parser_options())
     try:
-        for event, element in context:
-            if event == "start":
-                root = root or element.tag
-                continue
-            if element.tag == "ERROR":
-                errors.append((element.text or "").strip())
-            elif element.tag in ("PubmedArticle", "PubmedBookArticle"):
-                pmid = element.findtext("MedlineCitation/PMID") or element.findtext(
-                    "BookDocument/PMID"
-                )
-                pmids.append((pmid or "").strip())
-                element.clear(keep_tail=False)
+        root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as error:
         raise _Retry(f"the articles were cut off or garbled ({error.msg})") from None
+    errors = [(e.text or "").strip() for e in root.iter("ERROR")]
     if errors:
         raise PubmedError(f"PubMed's E-utilities answered with an error: {'; '.join(errors)}")
-    if root != "PubmedArticleSet":
-        raise _Retry(f"an unexpected answer came back ({root or 'empty'})")
-    return pmids
+    if root.tag != "PubmedArticleSet":
+        raise _Retry(f"an unexpected answer came back ({root.tag})")
+    return [pmid.strip() for pmid in _ARTICLE_PMIDS(root)]

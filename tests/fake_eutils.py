@@ -121,6 +121,10 @@ class Article:
         """The article as one `<PubmedArticle>…</PubmedArticle>` element."""
         if self.xml_text is not None:
             return self.xml_text
+        return self.render()
+
+    def render(self) -> str:
+        """Build a synthetic article's XML from its template."""
         corpus, spec = self.source
         xml = pubmed_article_xml(corpus, spec)
         # The template keeps its original month and day; give the XML the article's own date.
@@ -202,6 +206,13 @@ class ArticleStore:
             added.append(str(pmid))
             pmid += 1
         return added
+
+    def prebuild(self) -> None:
+        """Render every synthetic article's XML now and keep it, so that the server answers
+        at once (for benchmarks; 20,000 articles take about 350 MB)."""
+        for article in self.articles.values():
+            if article.xml_text is None:
+                article.xml_text = article.render()
 
     def _load_corpus(self) -> Corpus:
         if self._corpus is None:

@@ -20,6 +20,7 @@ import hashlib
 import logging
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -470,6 +471,7 @@ def _remove_staging(job_id: int) -> None:
 
 
 Progress = Callable[[PubmedJob], None]
+_TIMED_PHASES = (PubmedPhase.SEARCH, PubmedPhase.FETCH, PubmedPhase.IMPORT)
 
 
 def pubmed_job_run(*, job_id: int, progress: Progress | None = None) -> PubmedJob:
@@ -482,18 +484,32 @@ def pubmed_job_run(*, job_id: int, progress: Progress | None = None) -> PubmedJo
     progress = progress or (lambda job: None)
     base_stats = dict(job.stats)
     client = pubmed_client(tick=lambda: _beat(job_id, runner))
+    # Seconds spent in each phase, over every runner the job has had.
+    spent = {phase: base_stats.get(f"seconds_{phase}", 0.0) for phase in _TIMED_PHASES}
+    clock = {"phase": job.phase, "since": time.monotonic()}
+
+    def enter(phase: str) -> None:
+        if clock["phase"] in spent:
+            spent[clock["phase"]] += time.monotonic() - clock["since"]
+        clock.update(phase=phase, since=time.monotonic())
 
     def stats() -> dict:
         now = client.stats.as_dict()
-        return {key: round(base_stats.get(key, 0) + value, 3) for key, value in now.items()}
+        merged = {key: round(base_stats.get(key, 0) + value, 3) for key, value in now.items()}
+        for phase, seconds in spent.items():
+            running = time.monotonic() - clock["since"] if clock["phase"] == phase else 0.0
+            merged[f"seconds_{phase}"] = round(seconds + running, 3)
+        return merged
 
     try:
         progress(job)
         if job.phase == PubmedPhase.SEARCH:
             job = _search_phase(job, runner, client, stats)
+            enter(job.phase)
             progress(job)
         while job.phase == PubmedPhase.FETCH:
             job = _fetch_step(job, runner, client, stats)
+            enter(job.phase)
             progress(job)
         if job.phase == PubmedPhase.IMPORT:
             job = _import_phase(job_id, runner, stats)

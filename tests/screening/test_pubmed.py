@@ -95,6 +95,7 @@ def test_a_query_becomes_a_search_with_its_query_translation_count_and_pmids(
     assert [len(r.ids) for r in fetches] == [20, 10]
     assert {r.method for r in fetches} == {"POST"}
     assert job.stats["requests"] == 3
+    assert all(job.stats[f"seconds_{phase}"] > 0 for phase in ("search", "fetch", "import"))
     assert not staging_dir(job.pk).exists()
 
 
