@@ -1,6 +1,42 @@
 """Bibliographic references. This app knows nothing of reviews: screening records point here."""
 
-from django.db import models
+from django.db import connections, models
+
+
+class ReferenceManager(models.Manager):
+    def bulk_insert(self, references: list["Reference"], batch_size: int = 1000) -> list:
+        """Insert new references and give each its id, in the caller's transaction.
+
+        On PostgreSQL through COPY, with ids reserved from the table's sequence first: 2.5 times
+        faster than Django's bulk insert for rows that carry their raw source entry (17 kB of XML
+        for a PubMed article), whose array binding quotes every character (bench/README.md).
+        Elsewhere, bulk_create."""
+        connection = connections[self.db]
+        if connection.vendor != "postgresql" or not references:
+            return self.bulk_create(references, batch_size=batch_size)
+        meta = self.model._meta
+        fields = meta.concrete_fields
+        table = connection.ops.quote_name(meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(references)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for reference, pk in zip(references, ids, strict=True):
+                    reference.pk = pk
+                    copy.write_row(
+                        [
+                            f.get_db_prep_save(f.pre_save(reference, True), connection)
+                            for f in fields
+                        ]
+                    )
+        for reference in references:
+            reference._state.adding = False
+            reference._state.db = self.db
+        return references
 
 
 class Reference(models.Model):
@@ -29,6 +65,8 @@ class Reference(models.Model):
     title_key = models.CharField(max_length=255, blank=True)
     first_author_key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReferenceManager()
 
     class Meta:
         ordering = ["id"]

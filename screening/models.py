@@ -147,6 +147,8 @@ class Search(models.Model):
         indexes = [models.Index(fields=["source", "file_sha256"], name="search_source_sha256")]
 
     def __str__(self) -> str:
+        if self.method == SearchMethod.PUBMED_PMIDS:
+            return f"PMID list of {self.run_at:%d %b %Y}"
         return self.file_name or self.query[:80] or f"Search {self.pk}"
 
     def get_absolute_url(self) -> str:

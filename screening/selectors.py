@@ -60,5 +60,7 @@ def records_of_reference(review: Review, reference: Reference) -> QuerySet[Recor
     return (
         Record.objects.filter(review=review, reference=reference)
         .select_related("search__source", "search__run_by")
+        .select_related("run", "dropped_in")
+        .defer("run__pmids", "dropped_in__pmids")
         .order_by("created_at", "id")
     )

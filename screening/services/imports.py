@@ -298,7 +298,7 @@ def records_insert(
                 index.add(temp_id, keys)
                 new_references.append(_reference_from(entry, keys, file_format))
                 pending_records.append((entry.position, temp_id, "", "", entry.pmid))
-        Reference.objects.bulk_create(new_references, batch_size=BATCH_SIZE)
+        Reference.objects.bulk_insert(new_references, batch_size=BATCH_SIZE)
         first_temp = tally.created - len(new_references) + 1
         for offset, reference in enumerate(new_references):
             provisional[-(first_temp + offset)] = reference.pk

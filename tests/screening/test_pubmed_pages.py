@@ -197,3 +197,11 @@ def test_a_failed_job_is_resumed_from_its_page(
         client_reviewer.post(url("pubmed-job-action", review, job.pk, "resume"))
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
+
+
+def test_a_reference_shows_the_run_that_found_it_and_the_one_it_dropped_out_of(
+    client_owner, review, searched
+):
+    dropped = searched.search.records.filter(dropped_in__isnull=False).first()
+    page = client_owner.get(url("reference-detail", review, dropped.reference_id)).content.decode()
+    assert "run 1" in page and "dropped out in run 2" in page
