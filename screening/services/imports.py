@@ -270,6 +270,9 @@ def records_insert(
     a reference of the review (or one made earlier in the stream) becomes a duplicate record of
     it; the others make references. Unreadable entries are counted and listed, not inserted.
     Call inside the caller's transaction: the caller decides whether the result stands."""
+    # One import into a review at a time: another one's references, not yet committed, would
+    # be invisible to this one's duplicate check. Pages and reads are not held up.
+    Review.objects.select_for_update().filter(pk=review.pk).first()
     index = _review_index(review)
     record_fields = record_fields or {}
     tally = Tally()

@@ -205,3 +205,13 @@ def test_a_reference_shows_the_run_that_found_it_and_the_one_it_dropped_out_of(
     dropped = searched.search.records.filter(dropped_in__isnull=False).first()
     page = client_owner.get(url("reference-detail", review, dropped.reference_id)).content.decode()
     assert "run 1" in page and "dropped out in run 2" in page
+
+
+def test_a_deployment_without_an_ncbi_email_is_warned(settings):
+    from django.core.checks import run_checks
+
+    settings.NCBI_EMAIL = ""
+    warnings = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert "screening.W001" in warnings
+    settings.NCBI_EMAIL = "lead@example.org"
+    assert "screening.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
