@@ -179,8 +179,9 @@ def case_import(args: dict) -> dict:
     phases = Phases()
     ParsedFile.entries = phases.wrap_iterator("parse", ParsedFile.entries)
     references_manager, records_manager = Reference.objects, Record.objects
-    references_manager.bulk_create = phases.wrap(
-        "insert references", references_manager.bulk_create
+    # bulk_insert: COPY on PostgreSQL, bulk_create elsewhere.
+    references_manager.bulk_insert = phases.wrap(
+        "insert references", references_manager.bulk_insert
     )
     records_manager.bulk_create = phases.wrap("insert records", records_manager.bulk_create)
     propose = phases.wrap("propose near duplicates", imports.duplicate_candidates_propose)
