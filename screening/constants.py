@@ -78,6 +78,80 @@ class JobStatus(models.TextChoices):
         return {cls.DONE, cls.FAILED, cls.CANCELLED}
 
 
+class Stage(models.TextChoices):
+    """PRISMA's stages, in order. Records from other-methods sources start at retrieval."""
+
+    TITLE_ABSTRACT = "title_abstract", "Title and abstract"
+    RETRIEVAL = "retrieval", "Full-text retrieval"
+    FULL_TEXT = "full_text", "Full text"
+
+    @classmethod
+    def screened(cls) -> list[str]:
+        """The stages at which reviewers vote."""
+        return [cls.TITLE_ABSTRACT, cls.FULL_TEXT]
+
+
+class Verdict(models.TextChoices):
+    INCLUDE = "include", "Include"
+    EXCLUDE = "exclude", "Exclude"
+    # A vote to look further: it moves a reference on like include (as Covidence counts it).
+    MAYBE = "maybe", "Maybe"
+
+
+class DecisionKind(models.TextChoices):
+    VOTE = "vote", "Vote"
+    RETRACT = "retract", "Vote withdrawn"  # undo: the reviewer's earlier vote no longer counts
+    RESOLUTION = "resolution", "Conflict resolved"
+    REOPEN = "reopen", "Reopened"  # the owner sends a settled reference back to be screened
+
+
+class ItemState(models.TextChoices):
+    """A reference's state at a stage, cached on ScreeningItem (screening/states.py computes
+    it from the decisions)."""
+
+    AWAITING = "awaiting", "Awaiting screening"
+    AWAITING_SECOND = "awaiting_second", "Awaiting a second reviewer"
+    CONFLICT = "conflict", "Conflict"
+    INCLUDED = "included", "Included"  # moved on to the next stage
+    EXCLUDED = "excluded", "Excluded"
+    REMOVED = "removed", "Removed before screening"
+    # Retrieval
+    AWAITING_RETRIEVAL = "awaiting_retrieval", "Full text sought"
+    RETRIEVED = "retrieved", "Full text retrieved"
+    NOT_RETRIEVED = "not_retrieved", "Full text not retrieved"
+
+    @classmethod
+    def pending(cls) -> list[str]:
+        """States in which a reference waits for a reviewer's vote."""
+        return [cls.AWAITING, cls.AWAITING_SECOND]
+
+    @classmethod
+    def open(cls) -> list[str]:
+        """States in which a reviewer may still change their own vote."""
+        return [cls.AWAITING, cls.AWAITING_SECOND, cls.CONFLICT]
+
+
+class ReasonStages(models.TextChoices):
+    BOTH = "both", "Both stages"
+    TITLE_ABSTRACT = "title_abstract", "Title and abstract only"
+    FULL_TEXT = "full_text", "Full text only"
+
+
+class RemovalReason(models.TextChoices):
+    """Why records are removed before screening (PRISMA: removed for other reasons)."""
+
+    DATE_RANGE = "date_range", "Outside the date range"
+    LANGUAGE = "language", "Language"
+    RETRACTED = "retracted", "Retracted"
+    NOT_RESEARCH = "not_research", "Not a research article"
+    OTHER = "other", "Other"
+
+
+class FullTextStatus(models.TextChoices):
+    RETRIEVED = "retrieved", "Retrieved"
+    NOT_RETRIEVED = "not_retrieved", "Not retrieved"
+
+
 class AuditAction(models.TextChoices):
     REVIEW_CREATE = "review.create", "Review created"
     MEMBER_INVITE = "member.invite", "Member invited"
@@ -92,3 +166,13 @@ class AuditAction(models.TextChoices):
     PUBMED_RUN = "pubmed.run", "PubMed search run"
     PUBMED_CANCEL = "pubmed.cancel", "PubMed search cancelled"
     SEARCH_SCHEDULE = "search.schedule", "Search re-run schedule changed"
+    SETTINGS = "review.settings", "Screening settings changed"
+    REASON_CREATE = "reason.create", "Exclusion reason added"
+    REASON_EDIT = "reason.edit", "Exclusion reason edited"
+    DECISION = "decision", "Decision recorded"
+    DECISION_RETRACT = "decision.retract", "Decision withdrawn"
+    RESOLVE = "decision.resolve", "Conflict resolved"
+    REOPEN = "decision.reopen", "Reference reopened"
+    REMOVE = "reference.remove", "Removed before screening"
+    RESTORE = "reference.restore", "Restored to screening"
+    FULL_TEXT = "fulltext", "Full-text retrieval recorded"

@@ -13,8 +13,9 @@ from references.duplicates import NearItem, near_pairs
 from references.models import Reference
 
 from ..constants import AuditAction, CandidateStatus, DuplicateRule
-from ..models import DuplicateCandidate, Record, Review
+from ..models import Decision, DuplicateCandidate, Record, Review, ScreeningItem
 from .audit import audit_record
+from .screening import items_refresh
 
 
 def _near_items(review: Review) -> list[NearItem]:
@@ -79,6 +80,16 @@ def duplicate_merge(
         if kept_id == candidate.reference_a_id
         else candidate.reference_a_id
     )
+    if (
+        ScreeningItem.objects.filter(
+            review=candidate.review, reference_id=removed_id, votes__gt=0
+        ).exists()
+        or Decision.objects.filter(review=candidate.review, reference_id=removed_id).exists()
+    ):
+        raise ValidationError(
+            "The reference that would be merged away has been screened already: keep that one, "
+            "and merge the other into it."
+        )
     records = list(
         Record.objects.select_for_update()
         .filter(review=candidate.review, reference_id=removed_id)
@@ -96,6 +107,7 @@ def duplicate_merge(
     candidate.decided_at = timezone.now()
     candidate.moved_records = {"kept": kept_id, "removed": removed_id, "records": moved}
     candidate.save(update_fields=["status", "decided_by", "decided_at", "moved_records"])
+    items_refresh(review=candidate.review, reference_ids=[kept_id, removed_id])
     audit_record(
         review=candidate.review,
         actor=user,
@@ -156,6 +168,7 @@ def duplicate_undo(*, candidate: DuplicateCandidate, user: AbstractBaseUser) -> 
             )
         candidate.status = CandidateStatus.UNDONE
         after = {"status": CandidateStatus.UNDONE, "restored_to": removed, "records": list(moved)}
+        items_refresh(review=candidate.review, reference_ids=[kept, removed])
     elif candidate.status == CandidateStatus.REJECTED:
         candidate.status = CandidateStatus.PROPOSED
         after = {"status": CandidateStatus.PROPOSED}

@@ -25,6 +25,7 @@ from ..constants import AuditAction, SourceKind
 from ..models import Record, Review, Search, Source
 from .audit import audit_record
 from .duplicates import duplicate_candidates_propose
+from .screening import items_create_new, items_refresh
 
 BATCH_SIZE = 1000
 # How many unreadable entries an error message or preview lists in full.
@@ -255,6 +256,8 @@ class Tally:
     duplicates: int = 0
     unreadable: list[dict] = field(default_factory=list)
     new_reference_ids: list[int] = field(default_factory=list)
+    # References the review held already that got a record from this import.
+    attached_reference_ids: set[int] = field(default_factory=set)
 
 
 def records_insert(
@@ -294,6 +297,8 @@ def records_insert(
             if match:
                 ref_id, rule = match
                 tally.duplicates += 1
+                if ref_id > 0:
+                    tally.attached_reference_ids.add(ref_id)
                 pending_records.append((entry.position, ref_id, rule, entry.raw, entry.pmid))
             else:
                 tally.created += 1
@@ -324,6 +329,12 @@ def records_insert(
         )
         if progress:
             progress(tally.entries)
+    # Each reference enters screening: new ones at their first stage; one that got a record
+    # from another source may now enter elsewhere (a database record beats a website's).
+    items_create_new(
+        review=review, reference_ids=tally.new_reference_ids, source_kind=search.source.kind
+    )
+    items_refresh(review=review, reference_ids=tally.attached_reference_ids)
     return tally
 
 

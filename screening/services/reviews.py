@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from ..constants import AuditAction, Role
 from ..models import Invitation, Membership, Review
 from .audit import audit_record
+from .screening import reasons_create_defaults
 
 User = get_user_model()
 
@@ -36,6 +37,7 @@ def review_create(*, slug: str, title: str, owner: AbstractBaseUser, question: s
         obj=review,
         after={"slug": slug, "title": review.title, "owner": owner.get_username()},
     )
+    reasons_create_defaults(review=review, user=owner)
     return review
 
 

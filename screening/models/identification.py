@@ -1,4 +1,5 @@
-"""Reviews, their members, and where their records came from (PRISMA identification)."""
+"""Where a review's records came from (PRISMA identification): sources, searches and their runs,
+records, near-duplicate pairs, and the jobs that bring records in."""
 
 from django.conf import settings
 from django.db import models
@@ -6,82 +7,16 @@ from django.urls import reverse
 
 from references.models import Reference
 
-from .constants import (
-    AuditAction,
+from ..constants import (
     CandidateStatus,
     DuplicateRule,
     FileFormat,
     JobStatus,
     PubmedPhase,
-    Role,
     SearchMethod,
     SourceKind,
 )
-
-
-class Review(models.Model):
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=300)
-    question = models.TextField(
-        blank=True, help_text="The review question and eligibility criteria."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("screening:review-home", args=[self.slug])
-
-
-class Membership(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["review", "user"], name="membership_once_per_review")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.role}) in {self.review}"
-
-
-class Invitation(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
-    token = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Invitation of {self.email} to {self.review}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None
+from .reviews import Review
 
 
 class Source(models.Model):
@@ -394,25 +329,3 @@ class PubmedJob(models.Model):
         if self.phase == PubmedPhase.FINISHED or (self.total == 0 and self.phase != "search"):
             return 100
         return int(100 * self.fetched / self.total) if self.total else 0
-
-
-class AuditEvent(models.Model):
-    """Append-only: who did what, when, to which object, with the state before and after."""
-
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=40, choices=AuditAction.choices)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["review", "created_at"], name="audit_review_time")]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,47 @@
+"""The screening app's models, one module per subject; import them from here."""
+
+from .audit import AuditEvent
+from .identification import (
+    DuplicateCandidate,
+    ImportJob,
+    PubmedJob,
+    Record,
+    RecordQuerySet,
+    Search,
+    SearchRun,
+    Source,
+)
+from .reviews import Invitation, Membership, Review
+from .stages import (
+    Decision,
+    ExclusionReason,
+    FullText,
+    Removal,
+    ReviewerCount,
+    ScreeningItem,
+    StageCount,
+    Vote,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Decision",
+    "ExclusionReason",
+    "FullText",
+    "Removal",
+    "ReviewerCount",
+    "ScreeningItem",
+    "StageCount",
+    "Vote",
+    "DuplicateCandidate",
+    "ImportJob",
+    "Invitation",
+    "Membership",
+    "PubmedJob",
+    "Record",
+    "RecordQuerySet",
+    "Review",
+    "Search",
+    "SearchRun",
+    "Source",
+]

@@ -1,0 +1,113 @@
+"""Reviews and the people in them."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from ..constants import Role
+
+REVIEWERS = [(1, "One reviewer"), (2, "Two independent reviewers")]
+
+
+class Review(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=300)
+    question = models.TextField(
+        blank=True, help_text="The review question and eligibility criteria."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Screening settings (the owner's). A change applies to decisions made from then on: each
+    # decision keeps the rules it was made under, so a settled reference stays settled.
+    reviewers_title_abstract = models.PositiveSmallIntegerField(
+        "Reviewers per reference at title and abstract", choices=REVIEWERS, default=2
+    )
+    reviewers_full_text = models.PositiveSmallIntegerField(
+        "Reviewers per report at full text", choices=REVIEWERS, default=2
+    )
+    blind = models.BooleanField(
+        "Blind screening",
+        default=True,
+        help_text="A reviewer sees no one else's decision on a reference until both have decided.",
+    )
+    reason_required_title_abstract = models.BooleanField(
+        "A reason is required to exclude at title and abstract",
+        default=False,
+        help_text="Always required at full text.",
+    )
+    full_text_reasons_conflict = models.BooleanField(
+        "Two different full-text reasons are a conflict", default=True
+    )
+    criteria = models.TextField(
+        "Eligibility criteria", blank=True, help_text="Shown beside every record being screened."
+    )
+    highlight_include = models.TextField(
+        "Terms to highlight as suggesting inclusion",
+        blank=True,
+        help_text="One per line or comma-separated; * matches any ending, e.g. immuno*.",
+    )
+    highlight_exclude = models.TextField("Terms to highlight as suggesting exclusion", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("screening:review-home", args=[self.slug])
+
+    def reviewers_required(self, stage: str) -> int:
+        return self.reviewers_full_text if stage == "full_text" else self.reviewers_title_abstract
+
+
+class Membership(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
+    # Owners resolve conflicts; so does a member the owner designates.
+    can_resolve = models.BooleanField("Resolves conflicts", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="membership_once_per_review")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.review}"
+
+    @property
+    def resolves(self) -> bool:
+        return self.role == Role.OWNER or self.can_resolve
+
+
+class Invitation(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REVIEWER)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.review}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

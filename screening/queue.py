@@ -1,0 +1,54 @@
+"""Which reference a reviewer screens next: the one function a ranking model will replace.
+
+For now, a seeded random order: every reference of a review has a fixed pseudo-random rank
+(from the review and the reference), and each reviewer walks the ranks from a starting point of
+their own (from the review and the reviewer), wrapping round at the end. So each reviewer's
+order is random and repeatable, two reviewers start in different places, and a reference a
+reviewer has voted on never comes back to them at that stage. Finding the next reference is two
+index range scans (the partial index `item_queue` holds only waiting references), whatever the
+size of the review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db.models import Exists, OuterRef
+
+from .constants import ItemState
+from .models import Review, ScreeningItem, Vote
+
+RANK_SPACE = 2**31 - 1
+
+
+def _hash(*parts: object) -> int:
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % RANK_SPACE
+
+
+def rank_for(review_id: int, reference_id: int) -> int:
+    """The reference's place in its review's random order."""
+    return _hash("rank", review_id, reference_id)
+
+
+def start_for(review_id: int, reviewer_id: int) -> int:
+    """Where a reviewer begins in that order."""
+    return _hash("start", review_id, reviewer_id)
+
+
+def next_item(review: Review, reviewer, stage: str) -> ScreeningItem | None:
+    """The next waiting reference at `stage` that `reviewer` has not voted on, or None."""
+    waiting = ScreeningItem.objects.filter(
+        review=review, stage=stage, state__in=ItemState.pending()
+    ).filter(~Exists(Vote.objects.filter(item=OuterRef("pk"), reviewer=reviewer)))
+    # Carry on after the reference of the reviewer's latest vote, so that the ones already
+    # voted on (waiting for the other reviewer) are not walked over again and again.
+    latest = (
+        Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
+        .order_by("-decision_id")
+        .values_list("item__rank", flat=True)
+        .first()
+    )
+    position = latest if latest is not None else start_for(review.pk, reviewer.pk)
+    after = waiting.filter(rank__gt=position).order_by("rank").select_related("reference")
+    return after.first() or waiting.order_by("rank").select_related("reference").first()

@@ -1,0 +1,148 @@
+"""A reference's state at each stage, as a pure function of what was recorded about it.
+
+No ORM here: the callers (services/screening.py, `screening_state --check`) load the facts and
+store or compare the outcome. The rules (DESIGN.md):
+
+- Decisions count from the latest reopening on. A reviewer's latest vote (or its withdrawal)
+  is theirs; earlier ones are superseded.
+- A resolution settles a conflict: its verdict and reason are the ones that count.
+- A reference needs the number of votes its latest vote was cast under (one or two reviewers):
+  with fewer it awaits; when they all move it on (include, or maybe: a vote to look further) it
+  is included; when they all exclude it is excluded under the earliest vote's reason, unless at
+  full text two different reasons count as a conflict (the setting the latest vote was cast
+  under); any other mix is a conflict.
+- Stages follow one another: title and abstract (for references with a record from a database
+  or register), retrieval (references included at title and abstract, and those found only by
+  other methods), full text (references whose full text was retrieved). A reference removed
+  before screening stays at its first stage, removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .constants import DecisionKind, FullTextStatus, ItemState, Stage, Verdict
+
+
+@dataclass(frozen=True)
+class DecisionFact:
+    id: int  # the log's order
+    kind: str
+    reviewer: int
+    verdict: str = ""
+    reason: int | None = None
+    reviewers_required: int = 2
+    reasons_conflict: bool = True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    verdict: str = ""  # once settled: include (include or maybe) or exclude
+    reason: int | None = None
+    resolved: bool = False
+    # The live votes: reviewer -> the decision that is their vote.
+    votes: dict[int, DecisionFact] = field(default_factory=dict, compare=False)
+
+    @property
+    def vote_count(self) -> int:
+        return len(self.votes)
+
+
+@dataclass(frozen=True)
+class ReferenceFacts:
+    entry: str | None  # the first stage: title_abstract, retrieval, or None (no record left)
+    removed: bool = False
+    decisions: dict[str, Sequence[DecisionFact]] = field(default_factory=dict)
+    full_text: str | None = None  # the latest retrieval status, if any
+
+
+def moves_on(verdict: str) -> bool:
+    """Include and maybe move a reference on; exclude does not."""
+    if verdict not in Verdict.values:
+        raise ValueError(f"not a verdict: {verdict!r}")
+    return verdict != Verdict.EXCLUDE
+
+
+def live_votes(decisions: Iterable[DecisionFact]) -> dict[int, DecisionFact]:
+    """Each reviewer's vote that counts, from the latest reopening on."""
+    latest: dict[int, DecisionFact] = {}
+    for decision in _since_reopening(decisions):
+        if decision.kind in (DecisionKind.VOTE, DecisionKind.RETRACT):
+            latest[decision.reviewer] = decision
+    return {r: d for r, d in latest.items() if d.kind == DecisionKind.VOTE}
+
+
+def _since_reopening(decisions: Iterable[DecisionFact]) -> list[DecisionFact]:
+    ordered = sorted(decisions, key=lambda d: d.id)
+    for index in range(len(ordered) - 1, -1, -1):
+        if ordered[index].kind == DecisionKind.REOPEN:
+            return ordered[index + 1 :]
+    return ordered
+
+
+def stage_outcome(decisions: Iterable[DecisionFact], stage: str) -> Outcome:
+    """The state of a reference at a screening stage, from its decisions there."""
+    current = _since_reopening(decisions)
+    votes = live_votes(current)
+    resolutions = [d for d in current if d.kind == DecisionKind.RESOLUTION]
+    if resolutions:
+        final = resolutions[-1]
+        forward = moves_on(final.verdict)
+        return Outcome(
+            ItemState.INCLUDED if forward else ItemState.EXCLUDED,
+            verdict=Verdict.INCLUDE if forward else Verdict.EXCLUDE,
+            reason=None if forward else final.reason,
+            resolved=True,
+            votes=votes,
+        )
+    if not votes:
+        return Outcome(ItemState.AWAITING)
+    in_order = sorted(votes.values(), key=lambda d: d.id)
+    latest = in_order[-1]
+    if len(in_order) < latest.reviewers_required:
+        return Outcome(ItemState.AWAITING_SECOND, votes=votes)
+    forward = [moves_on(d.verdict) for d in in_order]
+    if all(forward):
+        return Outcome(ItemState.INCLUDED, verdict=Verdict.INCLUDE, votes=votes)
+    if any(forward):
+        return Outcome(ItemState.CONFLICT, votes=votes)
+    reasons = [d.reason for d in in_order]
+    if stage == Stage.FULL_TEXT and latest.reasons_conflict and len(set(reasons)) > 1:
+        return Outcome(ItemState.CONFLICT, votes=votes)
+    reason = next((r for r in reasons if r is not None), None)
+    return Outcome(ItemState.EXCLUDED, verdict=Verdict.EXCLUDE, reason=reason, votes=votes)
+
+
+def retrieval_outcome(full_text: str | None) -> Outcome:
+    if full_text == FullTextStatus.RETRIEVED:
+        return Outcome(ItemState.RETRIEVED)
+    if full_text == FullTextStatus.NOT_RETRIEVED:
+        return Outcome(ItemState.NOT_RETRIEVED)
+    return Outcome(ItemState.AWAITING_RETRIEVAL)
+
+
+def reference_outcomes(facts: ReferenceFacts) -> dict[str, Outcome]:
+    """The reference's state at every stage it has reached, in stage order."""
+    outcomes: dict[str, Outcome] = {}
+    if facts.entry is None:
+        return outcomes
+    if facts.removed:
+        outcomes[facts.entry] = Outcome(ItemState.REMOVED)
+        return outcomes
+    if facts.entry == Stage.TITLE_ABSTRACT:
+        screened = stage_outcome(
+            facts.decisions.get(Stage.TITLE_ABSTRACT, ()), Stage.TITLE_ABSTRACT
+        )
+        outcomes[Stage.TITLE_ABSTRACT] = screened
+        if screened.state != ItemState.INCLUDED:
+            return outcomes
+    retrieval = retrieval_outcome(facts.full_text)
+    outcomes[Stage.RETRIEVAL] = retrieval
+    if retrieval.state != ItemState.RETRIEVED:
+        return outcomes
+    outcomes[Stage.FULL_TEXT] = stage_outcome(
+        facts.decisions.get(Stage.FULL_TEXT, ()), Stage.FULL_TEXT
+    )
+    return outcomes
