@@ -26,8 +26,10 @@ template filter in `screening.templatetags.screening_extras` marks its output sa
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
+from collections.abc import Iterable
 from html import escape
 
 MAX_TERMS = 200
@@ -63,12 +65,33 @@ def parse_terms(text: str) -> list[str]:
     return terms
 
 
-def compile_terms(include: list[str], exclude: list[str]) -> Highlighter | None:
+def _clean(terms: Iterable[str]) -> tuple[str, ...]:
+    """Terms tidied as parse_terms does, for lists that did not necessarily come from it.
+
+    Commas and semicolons are left alone here: a caller that passes a list has already said
+    where each term ends ("1,2-dichloroethane").
+    """
+    seen: set[str] = set()
+    out = []
+    for raw in terms:
+        term = " ".join((raw or "").split())
+        if term and term.casefold() not in seen:
+            seen.add(term.casefold())
+            out.append(term)
+    return tuple(out)
+
+
+def compile_terms(include: Iterable[str], exclude: Iterable[str]) -> Highlighter | None:
     """A highlighter for the two lists, or None when both are empty.
 
     Raises ValueError, with a sentence meant for the person who typed the terms, when there
     are more than MAX_TERMS terms in all, a term is longer than MAX_TERM_LENGTH characters, or
-    a term is made of `*` alone (it would mark every word).
+    a term is made of `*` alone (it would mark every word). A settings form can call it just
+    to validate.
+
+    Highlighters are cached by their terms: a page that lists fifty references builds the
+    review's highlighter once per process, not once per request (building one costs a few
+    milliseconds, using it well under one).
     """
     include = _clean(include)
     exclude = _clean(exclude)
@@ -92,12 +115,12 @@ def compile_terms(include: list[str], exclude: list[str]) -> Highlighter | None:
                 )
     if not include and not exclude:
         return None
+    return _highlighter(include, exclude)
+
+
+@functools.lru_cache(maxsize=64)
+def _highlighter(include: tuple[str, ...], exclude: tuple[str, ...]) -> Highlighter:
     return Highlighter(include, exclude)
-
-
-def _clean(terms: list[str]) -> list[str]:
-    """Tidy and de-duplicate terms that did not necessarily come through parse_terms."""
-    return parse_terms("\n".join(term.replace("\n", " ") for term in terms if term))
 
 
 def _term_regex(term: str) -> str:
@@ -134,9 +157,10 @@ def _word_regex(word: str) -> str:
     return "".join(parts)
 
 
-# Characters other than the ASCII letter's two cases that `re.IGNORECASE` matches with it (CPython
-# 3.11; tests/screening/test_highlight.py checks this against all of Unicode). Needed because
-# the scan tests a term's first letter case-sensitively, see _scan_regex.
+# The characters besides its two cases that `re.IGNORECASE` matches with an ASCII letter
+# (tests/screening/test_highlight.py checks this against all of Unicode for the running
+# Python). The scan tests a term's first letter case-sensitively (see _scan_regex), so it must
+# know them: "\u212a" (Kelvin sign) matches "k".
 _ASCII_CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 
 
@@ -199,10 +223,11 @@ class Highlighter:
     earlier one), skipping any that overlaps one already chosen.
     """
 
-    def __init__(self, include: list[str], exclude: list[str]):
-        self.include = list(include)
-        self.exclude = list(exclude)
-        terms = [(term, False) for term in self.include] + [(term, True) for term in exclude]
+    def __init__(self, include: Iterable[str], exclude: Iterable[str]):
+        # Tuples: a Highlighter is cached and shared between requests (and threads).
+        self.include = tuple(include)
+        self.exclude = tuple(exclude)
+        terms = [(term, False) for term in self.include] + [(term, True) for term in self.exclude]
         terms.sort(key=lambda item: -len(item[0]))  # stable: include before exclude on ties
         regexes = [_term_regex(term) for term, _ in terms]
 
@@ -217,7 +242,7 @@ class Highlighter:
             else:
                 everywhere.append((regex, is_exclude))
         self._probes = {first: _Probe(entries + everywhere) for first, entries in by_first.items()}
-        self._probe_everywhere = _Probe(everywhere) if everywhere else None
+        self._probe_everywhere = _Probe(everywhere)
         self._probe_all = _Probe(list(zip(regexes, (e for _, e in terms), strict=True)))
 
     def __repr__(self) -> str:

@@ -809,3 +809,88 @@ def reasons_create_defaults(*, review: Review, user: AbstractBaseUser | None) ->
     """A new review starts with the reasons most reviews use, hotkeys 1 to 7."""
     for number, label in enumerate(DEFAULT_REASONS, start=1):
         reason_create(review=review, user=user, label=label, hotkey=number)
+
+
+# --- Checking the cache ------------------------------------------------------------------------
+
+
+def cache_differences(review: Review) -> list[str]:
+    """Recompute every reference's states from the log and compare them with the cache (items,
+    live votes, counters). Returns one sentence per difference; none when all agree."""
+    differences: list[str] = []
+    reference_ids = sorted(
+        set(Record.objects.filter(review=review).values_list("reference_id", flat=True))
+        | set(ScreeningItem.objects.filter(review=review).values_list("reference_id", flat=True))
+    )
+    stage_counts: Counter = Counter()
+    reviewer_counts: Counter = Counter()
+    for chunk in _chunks(reference_ids):
+        facts = reference_facts(review, chunk)
+        cached = {
+            (item.reference_id, item.stage): item
+            for item in ScreeningItem.objects.filter(review=review, reference_id__in=chunk)
+        }
+        cached_votes: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+        for ref_id, stage, reviewer_id, decision_id in Vote.objects.filter(
+            item__review=review, item__reference_id__in=chunk
+        ).values_list("item__reference_id", "stage", "reviewer_id", "decision_id"):
+            cached_votes[(ref_id, stage)][reviewer_id] = decision_id
+        for ref_id in chunk:
+            wanted = reference_outcomes(facts[ref_id])
+            for stage, outcome in wanted.items():
+                stage_counts[(stage, outcome.state)] += 1
+                for reviewer_id in outcome.votes:
+                    reviewer_counts[(stage, reviewer_id)] += 1
+                item = cached.get((ref_id, stage))
+                where = f"reference {ref_id} at {stage}"
+                if item is None:
+                    differences.append(f"{where}: no cached state; it should be {outcome.state}")
+                    continue
+                got = (item.state, item.verdict, item.reason_id, item.resolved, item.votes)
+                want = (
+                    outcome.state,
+                    outcome.verdict,
+                    outcome.reason,
+                    outcome.resolved,
+                    outcome.vote_count,
+                )
+                if got != want:
+                    differences.append(f"{where}: cached {_plain(got)}, computed {_plain(want)}")
+                want_votes = {r: d.id for r, d in outcome.votes.items()}
+                if cached_votes.get((ref_id, stage), {}) != want_votes:
+                    differences.append(
+                        f"{where}: cached votes {cached_votes.get((ref_id, stage), {})}, "
+                        f"computed {want_votes}"
+                    )
+            for ref_stage in cached:
+                if ref_stage[0] == ref_id and ref_stage[1] not in wanted:
+                    differences.append(
+                        f"reference {ref_id} at {ref_stage[1]}: cached, but it has not reached "
+                        "that stage"
+                    )
+    counted = {(c.stage, c.state): c.n for c in StageCount.objects.filter(review=review) if c.n}
+    if counted != {k: n for k, n in stage_counts.items() if n}:
+        differences.append(f"state counts: cached {counted}, computed {dict(stage_counts)}")
+    counted_reviewers = {
+        (c.stage, c.reviewer_id): c.n for c in ReviewerCount.objects.filter(review=review) if c.n
+    }
+    if counted_reviewers != {k: n for k, n in reviewer_counts.items() if n}:
+        differences.append(
+            f"reviewer counts: cached {counted_reviewers}, computed {dict(reviewer_counts)}"
+        )
+    return differences
+
+
+def _plain(values: tuple) -> tuple:
+    """Choices as their plain values, for a message."""
+    return tuple(str(v) if isinstance(v, str) else v for v in values)
+
+
+@transaction.atomic
+def cache_rebuild(review: Review) -> None:
+    """Throw the cache away and compute it again from the log."""
+    ScreeningItem.objects.filter(review=review).delete()
+    StageCount.objects.filter(review=review).delete()
+    ReviewerCount.objects.filter(review=review).delete()
+    reference_ids = Record.objects.filter(review=review).values_list("reference_id", flat=True)
+    items_refresh(review=review, reference_ids=reference_ids)

@@ -13,9 +13,10 @@ register = template.Library()
 def highlight(text, highlighter) -> SafeString:
     """`text` escaped, with the review's include/exclude terms marked.
 
-    Usage: `{{ reference.title|highlight:highlighter }}`. Anything but a Highlighter (None, or
-    the empty string a template gets for a missing variable) means no highlighting. The text
-    is always escaped, even if already marked safe, so both branches give the same HTML.
+    Usage: `{{ reference.title|highlight:highlighter }}`, with `highlighter` from
+    `compile_terms`: None (no terms) means no highlighting. The view must always put
+    `highlighter` in the context: Django raises VariableDoesNotExist for a missing filter
+    argument. The text is always escaped, even if marked safe, so both branches agree.
     """
     text = "" if text is None else str(text)
     if not isinstance(highlighter, Highlighter):

@@ -1,0 +1,49 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from screening.models import Review
+from screening.services.screening import cache_differences, cache_rebuild
+
+from ._review_arg import review_from_arg
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute every reference's screening state from the decision log and compare it with "
+        "the cached states and counts; exits 1 if they differ. --fix rebuilds the cache."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("review", nargs="?", help="a review's slug or id (default: all)")
+        parser.add_argument(
+            "--check", action="store_true", help="compare only (the default action)"
+        )
+        parser.add_argument("--fix", action="store_true", help="rebuild the cache from the log")
+
+    def handle(self, *args, review=None, check=False, fix=False, **options):
+        reviews = [review_from_arg(review)] if review else list(Review.objects.order_by("pk"))
+        differing = 0
+        for one in reviews:
+            differences = cache_differences(one)
+            if not differences:
+                self.stdout.write(f"{one.slug}: the cached states agree with the decision log.")
+                continue
+            differing += 1
+            self.stdout.write(f"{one.slug}: {len(differences)} difference(s):")
+            for line in differences[:200]:
+                self.stdout.write(f"  {line}")
+            if len(differences) > 200:
+                self.stdout.write(f"  ... and {len(differences) - 200} more")
+            if fix:
+                cache_rebuild(one)
+                left = cache_differences(one)
+                self.stdout.write(
+                    f"{one.slug}: rebuilt from the log; "
+                    + ("it agrees now." if not left else f"{len(left)} difference(s) remain.")
+                )
+                if not left:
+                    differing -= 1
+        if differing:
+            raise CommandError(
+                f"{differing} review(s) have cached states that differ from the decision log "
+                "(screening_state --fix rebuilds them)."
+            )
