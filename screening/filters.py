@@ -1,10 +1,21 @@
 """The reference list's filters."""
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .constants import CandidateStatus
-from .models import DuplicateCandidate, Record, Review, Search, SearchRun, Source
+from .constants import CandidateStatus, ItemState, Stage
+from .models import (
+    Decision,
+    DuplicateCandidate,
+    ExclusionReason,
+    Record,
+    Review,
+    ScreeningItem,
+    Search,
+    SearchRun,
+    Source,
+)
 
 
 class ReferenceFilter(django_filters.FilterSet):
@@ -24,6 +35,21 @@ class ReferenceFilter(django_filters.FilterSet):
         queryset=SearchRun.objects.none(),
         label="Dropped out in search run",
         method="filter_dropped_in",
+    )
+    stage = django_filters.ChoiceFilter(
+        label="Stage", choices=Stage.choices, method="filter_screening"
+    )
+    state = django_filters.ChoiceFilter(
+        label="State", choices=ItemState.choices, method="filter_screening"
+    )
+    conflict = django_filters.BooleanFilter(label="In conflict", method="filter_conflict")
+    reviewer = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.none(),
+        label="Decided by",
+        method="filter_reviewer",
+    )
+    reason = django_filters.ModelChoiceFilter(
+        queryset=ExclusionReason.objects.none(), label="Excluded for", method="filter_reason"
     )
     publication_type = django_filters.CharFilter(
         label="Publication type", method="filter_publication_type"
@@ -47,6 +73,39 @@ class ReferenceFilter(django_filters.FilterSet):
         runs = SearchRun.objects.filter(search__review=review).select_related("search")
         self.filters["run"].queryset = runs
         self.filters["dropped_in"].queryset = runs
+        self.filters["reviewer"].queryset = (
+            get_user_model().objects.filter(memberships__review=review).order_by("username")
+        )
+        self.filters["reason"].queryset = review.reasons.all()
+
+    def _items(self):
+        return ScreeningItem.objects.filter(review=self.review, reference=OuterRef("pk"))
+
+    def filter_screening(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Stage and state go together: one item must match both when both are given.
+        stage = self.form.cleaned_data.get("stage")
+        state = self.form.cleaned_data.get("state")
+        if name == "state" and stage:
+            return queryset  # applied with the stage
+        items = self._items()
+        if stage:
+            items = items.filter(stage=stage)
+        if state:
+            items = items.filter(state=state)
+        return queryset.filter(Exists(items))
+
+    def filter_conflict(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        in_conflict = Exists(self._items().filter(state=ItemState.CONFLICT))
+        return queryset.filter(in_conflict) if value else queryset.exclude(in_conflict)
+
+    def filter_reviewer(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        decided = Decision.objects.filter(
+            review=self.review, reference=OuterRef("pk"), reviewer=value
+        )
+        return queryset.filter(Exists(decided))
+
+    def filter_reason(self, queryset: QuerySet, name: str, value: ExclusionReason) -> QuerySet:
+        return queryset.filter(Exists(self._items().filter(reason=value)))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split():

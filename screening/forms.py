@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.text import slugify
 
-from .constants import FileFormat, Role, SourceKind
-from .models import Review
+from .constants import FileFormat, FullTextStatus, Role, SourceKind, Verdict
+from .highlight import compile_terms, parse_terms
+from .models import ExclusionReason, Review
 
 
 class ReviewCreateForm(forms.Form):
@@ -116,3 +117,62 @@ class ScheduleForm(forms.Form):
         label="Re-run every (days)",
         help_text="Empty: never. Runs only where scheduled re-runs are turned on.",
     )
+
+
+class ScreeningSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = [
+            "reviewers_title_abstract",
+            "reviewers_full_text",
+            "blind",
+            "reason_required_title_abstract",
+            "full_text_reasons_conflict",
+            "criteria",
+            "highlight_include",
+            "highlight_exclude",
+        ]
+        widgets = {
+            "criteria": forms.Textarea(attrs={"rows": 6}),
+            "highlight_include": forms.Textarea(attrs={"rows": 3}),
+            "highlight_exclude": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        try:
+            compile_terms(
+                parse_terms(data.get("highlight_include", "")),
+                parse_terms(data.get("highlight_exclude", "")),
+            )
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        return data
+
+
+class ReasonForm(forms.ModelForm):
+    class Meta:
+        model = ExclusionReason
+        fields = ["label", "stages", "hotkey", "retired"]
+        labels = {"hotkey": "Key (1-9)", "retired": "Retired"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hotkey"].widget.attrs.update(min=1, max=9)
+
+
+class ResolveForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    reason = forms.ModelChoiceField(queryset=ExclusionReason.objects.none(), required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, review: Review, stage: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = review.reasons.filter(retired=False)
+
+
+class FullTextForm(forms.Form):
+    status = forms.ChoiceField(choices=FullTextStatus.choices, initial=FullTextStatus.RETRIEVED)
+    file = forms.FileField(required=False, label="PDF")
+    url = forms.URLField(required=False, label="Link", max_length=1000)
+    reason = forms.CharField(required=False, max_length=300, label="Why not retrieved")

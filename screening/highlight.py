@@ -39,7 +39,7 @@ _WORD = r"[\w-]"  # one word character: \w is Unicode-aware on str patterns
 _NOT_AFTER_WORD = r"(?<![\w-])"
 _NOT_BEFORE_WORD = r"(?![\w-])"
 _WORDISH = re.compile(r"[\w*-]")  # characters that make a word boundary necessary at a term edge
-_SEPARATORS = re.compile(r"[,;\n]")
+_SEPARATORS = re.compile(r"[,;]")
 _FLAGS = re.IGNORECASE  # str patterns are Unicode by default
 
 

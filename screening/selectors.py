@@ -1,11 +1,32 @@
 """Page-sized reads that join several models."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from references.models import Reference
 
-from .constants import CandidateStatus
-from .models import DuplicateCandidate, Record, Review, Search
+from .constants import CandidateStatus, ItemState, Stage
+from .models import (
+    Decision,
+    DuplicateCandidate,
+    ExclusionReason,
+    FullText,
+    Record,
+    Review,
+    ReviewerCount,
+    ScreeningItem,
+    Search,
+    StageCount,
+    Vote,
+)
 
 
 def references_in_review(review: Review) -> QuerySet[Reference]:
@@ -64,3 +85,173 @@ def records_of_reference(review: Review, reference: Reference) -> QuerySet[Recor
         .defer("run__pmids", "dropped_in__pmids")
         .order_by("created_at", "id")
     )
+
+
+# --- Screening -----------------------------------------------------------------------------------
+
+
+def stage_counts(review: Review) -> dict[str, dict[str, int]]:
+    """{stage: {state: n}} from the cached counters (one small query, whatever the size)."""
+    counts: dict[str, dict[str, int]] = {stage: {} for stage in Stage.values}
+    for stage, state, n in StageCount.objects.filter(review=review, n__gt=0).values_list(
+        "stage", "state", "n"
+    ):
+        counts[stage][state] = n
+    return counts
+
+
+def reasons_for(review: Review, stage: str) -> list[ExclusionReason]:
+    return [r for r in review.reasons.filter(retired=False) if r.usable_at(stage)]
+
+
+def screening_progress(review: Review, reviewer, stage: str) -> dict:
+    counts = stage_counts(review)[stage]
+    total = sum(counts.values()) - counts.get(ItemState.REMOVED, 0)
+    waiting = counts.get(ItemState.AWAITING, 0) + counts.get(ItemState.AWAITING_SECOND, 0)
+    conflicts = counts.get(ItemState.CONFLICT, 0)
+    mine = (
+        ReviewerCount.objects.filter(review=review, stage=stage, reviewer=reviewer)
+        .values_list("n", flat=True)
+        .first()
+        or 0
+    )
+    settled = total - waiting - conflicts
+    return {
+        "total": total,
+        "mine": mine,
+        "waiting": waiting,
+        "conflicts": conflicts,
+        "settled": settled,
+        "percent": round(100 * settled / total) if total else 0,
+    }
+
+
+def item_for_screening(review: Review, stage: str, reference_id: int) -> ScreeningItem | None:
+    return (
+        ScreeningItem.objects.filter(review=review, stage=stage, reference_id=reference_id)
+        .select_related("reference", "reason")
+        .first()
+    )
+
+
+def votes_on(item: ScreeningItem) -> list[Vote]:
+    return list(
+        item.live_votes.select_related("reviewer", "decision__reason").order_by("decision_id")
+    )
+
+
+def latest_full_text(review: Review, reference_id: int) -> FullText | None:
+    return FullText.objects.filter(review=review, reference_id=reference_id).order_by("-id").first()
+
+
+def decision_history(review: Review, reference_id: int) -> list[Decision]:
+    """Every decision on a reference, oldest first, with what each one superseded."""
+    return list(
+        Decision.objects.filter(review=review, reference_id=reference_id)
+        .select_related("reviewer", "supersedes")
+        .order_by("id")
+    )
+
+
+def conflicts(review: Review, stage: str | None = None):
+    items = ScreeningItem.objects.filter(review=review, state=ItemState.CONFLICT)
+    if stage:
+        items = items.filter(stage=stage)
+    return items.select_related("reference").prefetch_related(
+        Prefetch(
+            "live_votes",
+            queryset=Vote.objects.select_related("reviewer", "decision").order_by("decision_id"),
+        )
+    )
+
+
+def agreement_judgements(review: Review, stage: str) -> list[tuple[int, str, str]]:
+    """(reference, reviewer, verdict) of every reviewer's vote before any resolution: their
+    latest vote since the latest reopening, withdrawn votes left out."""
+    from .states import DecisionFact, live_votes
+
+    by_reference: dict[int, list[DecisionFact]] = {}
+    names: dict[int, str] = {}
+    rows = (
+        Decision.objects.filter(review=review, stage=stage)
+        .order_by("id")
+        .values_list("id", "reference_id", "kind", "reviewer_id", "verdict", "reviewer__username")
+    )
+    for decision_id, ref_id, kind, reviewer_id, verdict, username in rows:
+        names[reviewer_id] = username
+        by_reference.setdefault(ref_id, []).append(
+            DecisionFact(decision_id, kind, reviewer_id, verdict)
+        )
+    judgements = []
+    for ref_id, decisions in by_reference.items():
+        for reviewer_id, vote in live_votes(decisions).items():
+            judgements.append((ref_id, names[reviewer_id], vote.verdict))
+    return judgements
+
+
+def stage_summary(review: Review) -> dict[str, dict[str, int]]:
+    """Per stage: waiting, conflict, forward (included or retrieved), out (excluded or not
+    retrieved) and removed, for the review's home page."""
+    summary = {}
+    for stage, counts in stage_counts(review).items():
+        summary[stage] = {
+            "waiting": counts.get(ItemState.AWAITING, 0)
+            + counts.get(ItemState.AWAITING_SECOND, 0)
+            + counts.get(ItemState.AWAITING_RETRIEVAL, 0),
+            "conflict": counts.get(ItemState.CONFLICT, 0),
+            "forward": counts.get(ItemState.INCLUDED, 0) + counts.get(ItemState.RETRIEVED, 0),
+            "out": counts.get(ItemState.EXCLUDED, 0) + counts.get(ItemState.NOT_RETRIEVED, 0),
+            "removed": counts.get(ItemState.REMOVED, 0),
+        }
+    return summary
+
+
+EXPORT_COLUMNS = ["title_abstract", "retrieval", "full_text", "decisions", "sources"]
+
+
+def export_rows(review: Review, references: QuerySet, chunk: int = 500):
+    """ExportRows for a filtered list of references, with each one's screening: its state at
+    every stage (and the reason that counts), the live votes, and the sources that found it.
+    Read in chunks, so that a list of 100,000 streams in flat memory."""
+    from references.export import ExportRow
+
+    ids = list(references.order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        states: dict[int, dict[str, str]] = {}
+        for item in ScreeningItem.objects.filter(
+            review=review, reference_id__in=part
+        ).select_related("reason"):
+            text = item.get_state_display()
+            if item.reason:
+                text += f": {item.reason.label}"
+            if item.resolved:
+                text += " (resolved)"
+            states.setdefault(item.reference_id, {})[item.stage] = text
+        votes: dict[int, list[str]] = {}
+        for vote in (
+            Vote.objects.filter(item__review=review, item__reference_id__in=part)
+            .select_related("reviewer", "decision", "item")
+            .order_by("item__stage", "decision_id")
+        ):
+            reason = f" ({vote.decision.reason_label})" if vote.decision.reason_label else ""
+            votes.setdefault(vote.item.reference_id, []).append(
+                f"{Stage(vote.stage).label}: {vote.reviewer.get_username()} {vote.verdict}{reason}"
+            )
+        sources: dict[int, set[str]] = {}
+        for ref_id, name in (
+            Record.objects.filter(review=review, reference_id__in=part)
+            .values_list("reference_id", "search__source__name")
+            .distinct()
+        ):
+            sources.setdefault(ref_id, set()).add(name)
+        for reference in Reference.objects.filter(pk__in=part).order_by("id"):
+            screening = states.get(reference.pk, {})
+            yield ExportRow.from_reference(
+                reference,
+                extra={
+                    **{stage: screening.get(stage, "") for stage in Stage.values},
+                    "decisions": "; ".join(votes.get(reference.pk, [])),
+                    "sources": "; ".join(sorted(sources.get(reference.pk, set()))),
+                },
+            )

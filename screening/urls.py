@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import screening_views, search_views, views
 
 app_name = "screening"
 urlpatterns = [
@@ -33,7 +33,39 @@ urlpatterns = [
         name="pubmed-job-action",
     ),
     path("r/<slug:slug>/references/", views.reference_list, name="reference-list"),
+    path("r/<slug:slug>/references/remove/", views.reference_remove, name="reference-remove"),
     path("r/<slug:slug>/references/<int:pk>/", views.reference_detail, name="reference-detail"),
+    path("r/<slug:slug>/screen/<str:stage_slug>/", screening_views.screen, name="screen"),
+    path(
+        "r/<slug:slug>/screen/<str:stage_slug>/decide/",
+        screening_views.screen_decide,
+        name="screen-decide",
+    ),
+    path(
+        "r/<slug:slug>/screen/<str:stage_slug>/undo/",
+        screening_views.screen_undo,
+        name="screen-undo",
+    ),
+    path("r/<slug:slug>/conflicts/", screening_views.conflict_list, name="conflict-list"),
+    path(
+        "r/<slug:slug>/conflicts/<int:pk>/resolve/",
+        screening_views.conflict_resolve_view,
+        name="conflict-resolve",
+    ),
+    path(
+        "r/<slug:slug>/references/<int:pk>/reopen/<str:stage_slug>/",
+        screening_views.reference_reopen,
+        name="reference-reopen",
+    ),
+    path("r/<slug:slug>/agreement/", screening_views.agreement, name="agreement"),
+    path("r/<slug:slug>/retrieval/", screening_views.retrieval_list, name="retrieval-list"),
+    path(
+        "r/<slug:slug>/retrieval/<int:pk>/",
+        screening_views.retrieval_record,
+        name="retrieval-record",
+    ),
+    path("r/<slug:slug>/fulltexts/<int:pk>/", screening_views.fulltext_file, name="fulltext-file"),
+    path("r/<slug:slug>/settings/", screening_views.screening_settings, name="screening-settings"),
     path("r/<slug:slug>/duplicates/", views.duplicate_list, name="duplicate-list"),
     path(
         "r/<slug:slug>/duplicates/<int:pk>/<str:action>/",

@@ -8,18 +8,20 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from references import export
 from references.models import Reference
 from references.parsers.base import ImportFileError
 
 from . import selectors
 from .access import CAN_EDIT, CAN_MANAGE, review_for_user
-from .constants import CandidateStatus, JobStatus
+from .constants import CandidateStatus, ItemState, JobStatus, RemovalReason
 from .filters import ReferenceFilter
 from .forms import InvitationForm, ReviewCreateForm, UploadForm
 from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
@@ -33,6 +35,7 @@ from .services.reviews import (
     membership_set_role,
     review_create,
 )
+from .services.screening import ScreeningRefused, references_remove, references_restore
 
 REFERENCES_PER_PAGE = 50
 CANDIDATES_PER_PAGE = 25
@@ -67,6 +70,7 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "review": review,
         "membership": membership,
         "counts": selectors.review_counts(review),
+        "stages": selectors.stage_summary(review),
         "searches": selectors.searches_with_sources(review),
         "jobs": review.import_jobs.exclude(status=JobStatus.DONE).select_related("created_by")[:10],
         "pubmed_jobs": review.pubmed_jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])[
@@ -220,13 +224,16 @@ def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
 
 def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
+    query = request.GET.copy()
+    export = query.pop("format", [None])[0]
     filterset = ReferenceFilter(
-        request.GET or None, queryset=selectors.references_in_review(review), review=review
+        query or None, queryset=selectors.references_in_review(review), review=review
     )
+    if export in ("ris", "csv"):
+        return _export(review, filterset.qs, export)
     page = Paginator(filterset.qs.order_by("id"), REFERENCES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    query = request.GET.copy()
     query.pop("page", None)
     context = {
         "review": review,
@@ -234,8 +241,62 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
+        "can_edit": membership.role in CAN_EDIT,
+        "removal_reasons": RemovalReason.choices,
     }
     return render(request, "references/reference_list.html", context)
+
+
+def _export(review: Review, references, kind: str) -> StreamingHttpResponse:
+    """The filtered list as RIS (for reference managers) or CSV (for the paper), streamed."""
+    stem = f"{review.slug} references {timezone.now():%Y-%m-%d}"
+    rows = selectors.export_rows(review, references)
+    if kind == "ris":
+        body, name = export.iter_ris(rows), export.ris_filename(stem)
+        content_type = "application/x-research-info-systems; charset=utf-8"
+    else:
+        body = export.iter_csv(rows, selectors.EXPORT_COLUMNS)
+        name, content_type = export.csv_filename(stem), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
+    """Remove before screening (or restore) every reference of the filtered list."""
+    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    query = request.GET.copy()
+    filterset = ReferenceFilter(
+        query or None, queryset=selectors.references_in_review(review), review=review
+    )
+    ids = list(filterset.qs.values_list("id", flat=True))
+    try:
+        if request.POST.get("action") == "restore":
+            n = references_restore(review=review, reference_ids=ids, user=request.user)
+            messages.success(request, f"{n} reference(s) restored to screening.")
+        else:
+            n = references_remove(
+                review=review,
+                reference_ids=ids,
+                reason=request.POST.get("reason", ""),
+                detail=request.POST.get("detail", ""),
+                user=request.user,
+            )
+            skipped = len(ids) - n
+            messages.success(
+                request,
+                f"{n} reference(s) removed before screening"
+                + (
+                    f"; {skipped} were left, being screened already or elsewhere."
+                    if skipped
+                    else "."
+                ),
+            )
+    except ScreeningRefused as error:
+        messages.error(request, str(error))
+    url = reverse("screening:reference-list", args=[review.slug])
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
 def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -251,6 +312,12 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "candidates": selectors.live_candidates(review)
         .filter(Q(reference_a=reference) | Q(reference_b=reference))
         .select_related("reference_a", "reference_b"),
+        "items": review.items.filter(reference=reference).select_related("reason"),
+        "history": selectors.decision_history(review, reference.pk),
+        "can_edit": membership.role in CAN_EDIT,
+        "can_manage": membership.role in CAN_MANAGE,
+        "open_states": ItemState.open(),
+        "settled_states": [ItemState.INCLUDED, ItemState.EXCLUDED],
     }
     return render(request, "references/reference_detail.html", context)
 

@@ -92,6 +92,8 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # Uploads. Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file on disk.
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=500 * 1024 * 1024)
+# Largest full-text PDF a reviewer may attach.
+FULLTEXT_MAX_FILE_BYTES = env.int("FULLTEXT_MAX_FILE_BYTES", default=50 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 

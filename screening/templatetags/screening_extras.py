@@ -22,3 +22,9 @@ def highlight(text, highlighter) -> SafeString:
     if not isinstance(highlighter, Highlighter):
         return escape(text)
     return mark_safe(highlighter.html(text))  # Highlighter.html escapes the text
+
+
+@register.filter
+def stage_slug(stage: str) -> str:
+    """A stage as it appears in URLs: title_abstract -> title-abstract."""
+    return str(stage).replace("_", "-")

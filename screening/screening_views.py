@@ -1,0 +1,398 @@
+"""The screening pages: one reference at a time with its decision form (keyboard-first, htmx,
+usable without JavaScript), conflicts, agreement, retrieval, and the owner's settings."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from references.models import Reference
+
+from . import selectors
+from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
+from .constants import ItemState, Stage
+from .forms import FullTextForm, ReasonForm, ResolveForm, ScreeningSettingsForm
+from .highlight import compile_terms, parse_terms
+from .models import ExclusionReason, FullText, Review, ScreeningItem
+from .queue import next_item
+from .services.screening import (
+    ScreeningRefused,
+    conflict_resolve,
+    decision_record,
+    decision_undo_last,
+    full_text_record,
+    reason_create,
+    reason_update,
+    review_settings_update,
+    stage_reopen,
+)
+
+# Stages in URLs, and back.
+STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
+SLUG_OF = {stage: slug for slug, stage in STAGE_SLUGS.items()}
+RETRIEVAL_PER_PAGE = 25
+CONFLICTS_PER_PAGE = 25
+
+
+def _stage(stage_slug: str) -> str:
+    try:
+        return STAGE_SLUGS[stage_slug]
+    except KeyError:
+        raise Http404("No such stage.") from None
+
+
+def highlighter_for(review: Review):
+    try:
+        return compile_terms(
+            parse_terms(review.highlight_include), parse_terms(review.highlight_exclude)
+        )
+    except ValueError:
+        return None  # the settings form refuses such terms; old ones are shown plain
+
+
+# --- The screening page -------------------------------------------------------------------
+
+
+def _screening_context(request, review, membership, stage, *, reference_id=None, error=""):
+    """The reference to show (the next in the reviewer's queue, or the one asked for), with
+    everything the page shows beside it."""
+    if reference_id is not None:
+        item = selectors.item_for_screening(review, stage, reference_id)
+        if item is None:
+            raise Http404("That reference is not at this stage.")
+    else:
+        item = next_item(review, request.user, stage)
+    votes = selectors.votes_on(item) if item else []
+    mine = next((v for v in votes if v.reviewer_id == request.user.pk), None)
+    can_vote = item is not None and (
+        (mine is None and item.state in ItemState.pending())
+        or (mine is not None and item.state in ItemState.open())
+    )
+    # Blind screening: another's vote shows only once the reference no longer waits for votes.
+    others_visible = item is not None and (
+        not review.blind or item.state not in ItemState.pending()
+    )
+    return {
+        "review": review,
+        "membership": membership,
+        "stage": stage,
+        "stage_slug": SLUG_OF[stage],
+        "stage_label": Stage(stage).label,
+        "item": item,
+        "reference": item.reference if item else None,
+        "votes": votes,
+        "mine": mine,
+        "others": [v for v in votes if v.reviewer_id != request.user.pk] if others_visible else [],
+        "can_vote": can_vote,
+        "reasons": selectors.reasons_for(review, stage),
+        "reason_required": stage == Stage.FULL_TEXT or review.reason_required_title_abstract,
+        "progress": selectors.screening_progress(review, request.user, stage),
+        "highlighter": highlighter_for(review),
+        "full_text": selectors.latest_full_text(review, item.reference_id)
+        if item and stage == Stage.FULL_TEXT
+        else None,
+        "token": uuid.uuid4().hex,
+        "error": error,
+    }
+
+
+def _render_screen(request, context, status=200) -> HttpResponse:
+    template = "screening/screen.html"
+    if request.htmx:
+        template = "screening/partials/screen_item.html"
+    return render(request, template, context, status=status)
+
+
+def screen(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    stage = _stage(stage_slug)
+    reference_id = request.GET.get("reference")
+    context = _screening_context(
+        request,
+        review,
+        membership,
+        stage,
+        reference_id=int(reference_id) if reference_id and reference_id.isdigit() else None,
+    )
+    return _render_screen(request, context)
+
+
+@require_POST
+def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    stage = _stage(stage_slug)
+    reference = get_object_or_404(Reference, pk=request.POST.get("reference") or 0)
+    reason = None
+    if request.POST.get("reason"):
+        reason = ExclusionReason.objects.filter(review=review, pk=request.POST["reason"]).first()
+    try:
+        decision_record(
+            review=review,
+            reference=reference,
+            stage=stage,
+            reviewer=request.user,
+            verdict=request.POST.get("verdict", ""),
+            reason=reason,
+            note=request.POST.get("note", ""),
+            token=request.POST.get("token") or None,
+        )
+    except ScreeningRefused as error:
+        context = _screening_context(
+            request, review, membership, stage, reference_id=reference.pk, error=str(error)
+        )
+        return _render_screen(request, context)
+    if request.htmx:
+        return _render_screen(request, _screening_context(request, review, membership, stage))
+    return redirect("screening:screen", review.slug, SLUG_OF[stage])
+
+
+@require_POST
+def screen_undo(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    stage = _stage(stage_slug)
+    try:
+        reference = decision_undo_last(review=review, stage=stage, reviewer=request.user)
+    except ScreeningRefused as error:
+        context = _screening_context(request, review, membership, stage, error=str(error))
+        return _render_screen(request, context)
+    if request.htmx:
+        context = _screening_context(request, review, membership, stage, reference_id=reference.pk)
+        context["notice"] = "Your last decision was undone: decide this reference again."
+        return _render_screen(request, context)
+    url = reverse("screening:screen", args=[review.slug, SLUG_OF[stage]])
+    return redirect(f"{url}?reference={reference.pk}")
+
+
+# --- Conflicts -----------------------------------------------------------------------------------
+
+
+def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    stage = request.GET.get("stage") or None
+    if stage not in (None, *Stage.screened()):
+        stage = None
+    page = Paginator(selectors.conflicts(review, stage).order_by("rank"), CONFLICTS_PER_PAGE)
+    context = {
+        "review": review,
+        "membership": membership,
+        "page": page.get_page(request.GET.get("page")),
+        "stage": stage,
+        "stages": [(s, Stage(s).label) for s in Stage.screened()],
+        "can_resolve": membership.resolves,
+        "reasons": {s: selectors.reasons_for(review, s) for s in Stage.screened()},
+        "highlighter": highlighter_for(review),
+    }
+    return render(request, "screening/conflict_list.html", context)
+
+
+@require_POST
+def conflict_resolve_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    item = get_object_or_404(
+        ScreeningItem.objects.select_related("reference"), review=review, pk=pk
+    )
+    form = ResolveForm(request.POST, review=review, stage=item.stage)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            conflict_resolve(
+                review=review,
+                reference=item.reference,
+                stage=item.stage,
+                resolver=request.user,
+                verdict=form.cleaned_data["verdict"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, f"Resolved: {item.reference.citation[:80]}")
+        except ScreeningRefused as error:
+            messages.error(request, str(error))
+    return redirect(f"{reverse('screening:conflict-list', args=[review.slug])}?stage={item.stage}")
+
+
+@require_POST
+def reference_reopen(request: HttpRequest, slug: str, pk: int, stage_slug: str) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    reference = get_object_or_404(Reference, pk=pk)
+    try:
+        stage_reopen(
+            review=review,
+            reference=reference,
+            stage=_stage(stage_slug),
+            owner=request.user,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, "Reopened: it waits to be screened again at that stage.")
+    except ScreeningRefused as error:
+        messages.error(request, str(error))
+    return redirect("screening:reference-detail", review.slug, reference.pk)
+
+
+# --- Agreement -----------------------------------------------------------------------------------
+
+
+def agreement(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    by_stage = []
+    for stage in Stage.screened():
+        pairs = agreement_by_pair(selectors.agreement_judgements(review, stage))
+        by_stage.append((stage, Stage(stage).label, pairs, overall(pairs) if pairs else None))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{review.slug}-agreement.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["stage", *CSV_HEADER])
+        for stage, _, pairs, pooled in by_stage:
+            for pair in [*pairs, *([pooled] if pooled else [])]:
+                writer.writerow([stage, *(_safe_cell(c) for c in csv_row(pair))])
+        return response
+    context = {"review": review, "membership": membership, "by_stage": by_stage}
+    return render(request, "screening/agreement.html", context)
+
+
+def _safe_cell(value: str) -> str:
+    """Reviewer names go into a spreadsheet: one that begins like a formula is kept as text."""
+    return f"'{value}" if value[:1] in ("=", "+", "@") else value
+
+
+# --- Retrieval -----------------------------------------------------------------------------------
+
+
+def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    state = request.GET.get("state") or ItemState.AWAITING_RETRIEVAL
+    states = [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED]
+    if state not in states:
+        state = ItemState.AWAITING_RETRIEVAL
+    items = ScreeningItem.objects.filter(
+        review=review, stage=Stage.RETRIEVAL, state=state
+    ).select_related("reference")
+    page = Paginator(items.order_by("reference_id"), RETRIEVAL_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    latest = {
+        ft.reference_id: ft
+        for ft in FullText.objects.filter(
+            review=review, reference_id__in=[i.reference_id for i in page]
+        ).order_by("id")
+    }
+    counts = selectors.stage_counts(review)[Stage.RETRIEVAL]
+    context = {
+        "review": review,
+        "membership": membership,
+        "page": page,
+        "rows": [(item, latest.get(item.reference_id)) for item in page],
+        "state": state,
+        "states": [(s, ItemState(s).label, counts.get(s, 0)) for s in states],
+        "can_edit": membership.role in CAN_EDIT,
+        "form": FullTextForm(),
+        "query": f"state={state}",
+    }
+    return render(request, "screening/retrieval_list.html", context)
+
+
+@require_POST
+def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    reference = get_object_or_404(Reference, pk=pk)
+    form = FullTextForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        data = form.cleaned_data
+        try:
+            full_text_record(
+                review=review,
+                reference=reference,
+                user=request.user,
+                status=data["status"],
+                upload=data["file"],
+                url=data["url"],
+                reason=data["reason"],
+                max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
+            )
+            messages.success(request, f"Recorded for: {reference.citation[:80]}")
+        except ScreeningRefused as error:
+            messages.error(request, str(error))
+    next_url = request.POST.get("next") or reverse("screening:retrieval-list", args=[review.slug])
+    if not next_url.startswith("/"):
+        next_url = reverse("screening:retrieval-list", args=[review.slug])
+    return redirect(next_url)
+
+
+def fulltext_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A full text's PDF, for the review's members only, shown inline."""
+    review, _ = review_for_user(request, slug)
+    full_text = get_object_or_404(FullText, review=review, pk=pk)
+    if not full_text.file:
+        raise Http404("This full text has no file.")
+    response = FileResponse(
+        full_text.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=full_text.file_name or "full-text.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the screening page's frame
+    return response
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=CAN_MANAGE)
+    form = ScreeningSettingsForm(request.POST or None, instance=review, prefix="settings")
+    new_reason = ReasonForm(prefix="new")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "settings" and form.is_valid():
+            review_settings_update(
+                review=Review.objects.get(pk=review.pk), user=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Screening settings saved.")
+            return redirect("screening:screening-settings", review.slug)
+        if action == "add-reason":
+            new_reason = ReasonForm(request.POST, prefix="new")
+            if new_reason.is_valid():
+                try:
+                    reason_create(review=review, user=request.user, **new_reason.cleaned_data)
+                    messages.success(request, "Reason added.")
+                    return redirect("screening:screening-settings", review.slug)
+                except ValidationError as error:
+                    new_reason.add_error(None, error)
+        if action == "edit-reason":
+            reason = get_object_or_404(ExclusionReason, review=review, pk=request.POST.get("pk"))
+            edit = ReasonForm(request.POST, prefix=f"r{reason.pk}")
+            if edit.is_valid():
+                try:
+                    reason_update(reason=reason, user=request.user, **edit.cleaned_data)
+                    messages.success(request, f"Reason '{reason.label}' saved.")
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+            else:
+                messages.error(request, " ".join(e for errs in edit.errors.values() for e in errs))
+            return redirect("screening:screening-settings", review.slug)
+    reasons = [
+        (reason, ReasonForm(instance=reason, prefix=f"r{reason.pk}"))
+        for reason in review.reasons.all()
+    ]
+    context = {
+        "review": review,
+        "membership": membership,
+        "form": form,
+        "reasons": reasons,
+        "new_reason": new_reason,
+    }
+    return render(request, "screening/screening_settings.html", context)

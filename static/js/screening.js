@@ -1,0 +1,89 @@
+/* Keys for the screening page. The page works without this script: every key presses a button
+ * of the decision form, which htmx posts, swapping in the next reference (#screen).
+ *
+ *   i include · m maybe · e then 1-9: exclude with that reason (e again or Enter: without one,
+ *   where none is required) · 1-9 alone: exclude with that reason · n note · u undo · ? keys
+ */
+(function () {
+  "use strict";
+
+  let armed = false; // "e" was pressed: a reason's number (or e / Enter) comes next
+
+  const screen = () => document.getElementById("screen");
+  const form = () => document.getElementById("decision-form");
+
+  function hint(text) {
+    const place = document.querySelector("#decision-form .armed-hint");
+    if (place) place.textContent = text;
+  }
+
+  function arm(on) {
+    armed = on;
+    const area = screen();
+    if (area) area.classList.toggle("armed", on);
+    hint(on ? "Exclude: press the reason's number" +
+      (reasonRequired() ? "." : ", or e / Enter to exclude without a reason.") : "");
+  }
+
+  function reasonRequired() {
+    const area = screen();
+    return area !== null && area.dataset.reasonRequired === "true";
+  }
+
+  function press(verdict, digit) {
+    const decision = form();
+    if (!decision) return;
+    const reasons = decision.querySelectorAll("input[name=reason]");
+    if (verdict !== "exclude") {
+      reasons.forEach((radio) => { radio.checked = false; });
+    } else if (digit) {
+      const radio = decision.querySelector(`input[name=reason][data-hotkey="${digit}"]`);
+      if (!radio) {
+        hint(`No reason has the key ${digit}.`);
+        return;
+      }
+      radio.checked = true;
+    } else if (reasonRequired() && !decision.querySelector("input[name=reason]:checked")) {
+      arm(true);
+      return;
+    }
+    arm(false);
+    const button = decision.querySelector(`button[name=verdict][value=${verdict}]`);
+    // Disabled while a decision is on its way (hx-disabled-elt): a second press is dropped.
+    if (button && !button.disabled) button.click();
+  }
+
+  function toggleKeys() {
+    const dialog = document.getElementById("keys");
+    if (!dialog) return;
+    if (dialog.open) dialog.close(); else dialog.showModal();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    const target = event.target;
+    if (target.closest && target.closest("textarea, input, select, dialog")) {
+      if (event.key === "Escape" && target.blur) target.blur();
+      if (!(target.closest("dialog") && event.key === "?")) return;
+    }
+    const key = event.key;
+    if (key === "?") toggleKeys();
+    else if (key === "Escape") arm(false);
+    else if (key === "i") press("include");
+    else if (key === "m") press("maybe");
+    else if (key === "e") { if (armed && !reasonRequired()) press("exclude"); else arm(true); }
+    else if (key === "Enter" && armed) press("exclude");
+    else if (/^[1-9]$/.test(key)) press("exclude", key);
+    else if (key === "n") { const note = document.getElementById("note"); if (note) note.focus(); }
+    else if (key === "u") { const undo = document.getElementById("undo"); if (undo) undo.click(); }
+    else return;
+    event.preventDefault();
+  });
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("#show-keys")) toggleKeys();
+  });
+
+  // A new reference came in: nothing is armed any more.
+  document.body.addEventListener("htmx:afterSwap", () => { armed = false; });
+})();
