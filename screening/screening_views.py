@@ -367,7 +367,14 @@ def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
             new_reason = ReasonForm(request.POST, prefix="new")
             if new_reason.is_valid():
                 try:
-                    reason_create(review=review, user=request.user, **new_reason.cleaned_data)
+                    data = new_reason.cleaned_data
+                    reason_create(
+                        review=review,
+                        user=request.user,
+                        label=data["label"],
+                        stages=data["stages"],
+                        hotkey=data["hotkey"],
+                    )
                     messages.success(request, "Reason added.")
                     return redirect("screening:screening-settings", review.slug)
                 except ValidationError as error:

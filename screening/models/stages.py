@@ -98,6 +98,12 @@ class Decision(models.Model):
             f"{self.get_kind_display()} {self.verdict} by {self.reviewer_id} on {self.reference_id}"
         )
 
+    @property
+    def summary(self) -> str:
+        """"Vote: Include", "Vote withdrawn", "Conflict resolved: Exclude"."""
+        kind = self.get_kind_display()
+        return f"{kind}: {self.get_verdict_display()}" if self.verdict else kind
+
     def save(self, *args, **kwargs):
         # The log is append-only: an existing row is never written again.
         if self.pk is not None and not self._state.adding:
