@@ -20,8 +20,9 @@ from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from screening.constants import Role
+from screening.constants import Role, SourceKind
 from screening.models import Membership
+from screening.services.imports import references_import, source_get_or_create
 from screening.services.reviews import review_create
 from tests.factories import UserFactory
 from tests.fake_eutils import ArticleStore, serve
@@ -172,6 +173,21 @@ def client_reviewer(reviewer):
 @pytest.fixture
 def client_outsider(outsider):
     return _logged_in_client(outsider)
+
+
+@pytest.fixture
+def import_text(review, owner, tmp_path):
+    """Import text as a file of a source; returns the search."""
+
+    def run(text: str, *, name="export.ris", source="Embase", kind=SourceKind.DATABASE, **kwargs):
+        path = tmp_path / name
+        path.write_text(text)
+        src = source_get_or_create(review=review, name=source, kind=kind, user=owner)
+        return references_import(
+            review=review, source=src, path=path, file_name=name, user=owner, **kwargs
+        )
+
+    return run
 
 
 # --- PubMed ----------------------------------------------------------------------------------

@@ -20,7 +20,9 @@
   function arm(on) {
     armed = on;
     const area = screen();
-    if (area) area.classList.toggle("armed", on);
+    // A data attribute, not a class: htmx restores the swapped element's class attribute
+    // when it settles, just after a swap, and would undo a class set in that moment.
+    if (area) area.toggleAttribute("data-armed", on);
     hint(on ? "Exclude: press the reason's number" +
       (reasonRequired() ? "." : ", or e / Enter to exclude without a reason.") : "");
   }
@@ -59,6 +61,26 @@
     if (dialog.open) dialog.close(); else dialog.showModal();
   }
 
+  // While a decision is on its way, and until htmx has set up the next reference's form,
+  // keys wait in this queue rather than being lost: a reviewer can type ahead.
+  let busy = false;
+  const queue = [];
+  const COMMANDS = /^([imneu1-9]|Enter)$/;
+
+  function handle(key) {
+    if (key === "i") press("include");
+    else if (key === "m") press("maybe");
+    else if (key === "e") { if (armed && !reasonRequired()) press("exclude"); else arm(true); }
+    else if (key === "Enter") { if (armed) press("exclude"); }
+    else if (/^[1-9]$/.test(key)) press("exclude", key);
+    else if (key === "n") { const note = document.getElementById("note"); if (note) note.focus(); }
+    else if (key === "u") { const undo = document.getElementById("undo"); if (undo) undo.click(); }
+  }
+
+  function drain() {
+    while (!busy && queue.length) handle(queue.shift());
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const target = event.target;
@@ -68,15 +90,10 @@
     }
     const key = event.key;
     if (key === "?") toggleKeys();
-    else if (key === "Escape") arm(false);
-    else if (key === "i") press("include");
-    else if (key === "m") press("maybe");
-    else if (key === "e") { if (armed && !reasonRequired()) press("exclude"); else arm(true); }
-    else if (key === "Enter" && armed) press("exclude");
-    else if (/^[1-9]$/.test(key)) press("exclude", key);
-    else if (key === "n") { const note = document.getElementById("note"); if (note) note.focus(); }
-    else if (key === "u") { const undo = document.getElementById("undo"); if (undo) undo.click(); }
-    else return;
+    else if (key === "Escape") { queue.length = 0; arm(false); }
+    else if (!COMMANDS.test(key) || (key === "Enter" && !armed && !busy)) return;
+    else if (busy) queue.push(key);
+    else handle(key);
     event.preventDefault();
   });
 
@@ -84,6 +101,15 @@
     if (event.target.closest && event.target.closest("#show-keys")) toggleKeys();
   });
 
-  // A new reference came in: nothing is armed any more.
-  document.body.addEventListener("htmx:afterSwap", () => { armed = false; });
+  const body = document.body;
+  body.addEventListener("htmx:beforeRequest", () => { busy = true; });
+  // The next reference is in and its form wired up: nothing armed, then the waiting keys.
+  body.addEventListener("htmx:afterSettle", () => { busy = false; armed = false; drain(); });
+  for (const failure of ["htmx:responseError", "htmx:sendError", "htmx:timeout"]) {
+    body.addEventListener(failure, () => {
+      busy = false;
+      queue.length = 0;
+      hint("The decision did not reach the server; try again.");
+    });
+  }
 })();

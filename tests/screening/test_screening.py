@@ -348,7 +348,7 @@ def test_each_reviewer_gets_every_reference_once_in_their_own_order(
     }
 
 
-# --- removals and retrieval ------------------------------------------------------------------------
+# --- removals and retrieval ---------------------------------------------------------------------
 
 
 def test_references_are_removed_before_screening_and_restored(review, references, owner, reviewer):
@@ -415,7 +415,7 @@ def test_retrieval_is_only_for_references_that_reached_it(review, references, ow
         )
 
 
-# --- the cache and its check -----------------------------------------------------------------------
+# --- the cache and its check --------------------------------------------------------------------
 
 
 def test_screening_state_check_finds_a_tampered_cache_and_fix_rebuilds_it(
@@ -453,4 +453,4 @@ def test_a_merge_moves_screening_with_the_records(review, import_text, owner, re
     duplicate_merge(candidate=candidate, user=owner, keep=candidate.reference_a)
     assert not ScreeningItem.objects.filter(reference=candidate.reference_b).exists()
     assert cache_differences(review) == []
-    assert Verdict.INCLUDE == Decision.objects.get().verdict
+    assert Decision.objects.get().verdict == Verdict.INCLUDE
