@@ -5,8 +5,8 @@ For now, a seeded random order: every reference of a review has a fixed pseudo-r
 their own (from the review and the reviewer), wrapping round at the end. So each reviewer's
 order is random and repeatable, two reviewers start in different places, and a reference a
 reviewer has voted on never comes back to them at that stage. Finding the next reference is two
-index range scans (the partial index `item_queue` holds only waiting references), whatever the
-size of the review.
+index range scans (on `item_queue`: review, stage, waiting, rank), whatever the size of the
+review.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hashlib
 
 from django.db.models import Exists, OuterRef
 
-from .constants import ItemState
 from .models import Review, ScreeningItem, Vote
 
 RANK_SPACE = 2**31 - 1
@@ -38,9 +37,9 @@ def start_for(review_id: int, reviewer_id: int) -> int:
 
 def next_item(review: Review, reviewer, stage: str) -> ScreeningItem | None:
     """The next waiting reference at `stage` that `reviewer` has not voted on, or None."""
-    waiting = ScreeningItem.objects.filter(
-        review=review, stage=stage, state__in=ItemState.pending()
-    ).filter(~Exists(Vote.objects.filter(item=OuterRef("pk"), reviewer=reviewer)))
+    waiting = ScreeningItem.objects.filter(review=review, stage=stage, waiting=True).filter(
+        ~Exists(Vote.objects.filter(item=OuterRef("pk"), reviewer=reviewer))
+    )
     # Carry on after the reference of the reviewer's latest vote, so that the ones already
     # voted on (waiting for the other reviewer) are not walked over again and again.
     latest = (

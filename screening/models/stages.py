@@ -98,17 +98,17 @@ class Decision(models.Model):
             f"{self.get_kind_display()} {self.verdict} by {self.reviewer_id} on {self.reference_id}"
         )
 
-    @property
-    def summary(self) -> str:
-        """"Vote: Include", "Vote withdrawn", "Conflict resolved: Exclude"."""
-        kind = self.get_kind_display()
-        return f"{kind}: {self.get_verdict_display()}" if self.verdict else kind
-
     def save(self, *args, **kwargs):
         # The log is append-only: an existing row is never written again.
         if self.pk is not None and not self._state.adding:
             raise ValueError("Decisions are never changed; record a new one.")
         super().save(*args, **kwargs)
+
+    @property
+    def summary(self) -> str:
+        """What the decision was, in a few words: "Vote: Include", "Vote withdrawn"."""
+        kind = self.get_kind_display()
+        return f"{kind}: {self.get_verdict_display()}" if self.verdict else kind
 
 
 class FullText(models.Model):
@@ -176,6 +176,9 @@ class ScreeningItem(models.Model):
     votes = models.PositiveSmallIntegerField(default=0)  # live votes
     # The queue's order: a fixed pseudo-random rank per reference (screening/queue.py).
     rank = models.PositiveIntegerField()
+    # state in ItemState.pending(): the queue's index starts with it. A flag rather than a
+    # partial index on the state, which SQLite cannot use for a query with bound parameters.
+    waiting = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -187,12 +190,8 @@ class ScreeningItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["review", "stage", "state"], name="item_stage_state"),
-            # The queue: waiting references in rank order, and only those.
-            models.Index(
-                fields=["review", "stage", "rank"],
-                condition=models.Q(state__in=["awaiting", "awaiting_second"]),
-                name="item_queue",
-            ),
+            # The queue: waiting references in rank order.
+            models.Index(fields=["review", "stage", "waiting", "rank"], name="item_queue"),
         ]
 
     def __str__(self) -> str:

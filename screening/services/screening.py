@@ -156,6 +156,7 @@ def items_create_new(*, review: Review, reference_ids: list[int], source_kind: s
                 stage=stage,
                 state=state,
                 rank=rank_for(review.pk, ref_id),
+                waiting=state in ItemState.pending(),
             )
             for ref_id in reference_ids
         ],
@@ -189,6 +190,7 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
             "reason_id": outcome.reason,
             "resolved": outcome.resolved,
             "votes": outcome.vote_count,
+            "waiting": outcome.state in ItemState.pending(),
         }
         if item is None:
             to_create.append(
@@ -216,7 +218,9 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
         ScreeningItem.objects.filter(pk__in=[item.pk for item in gone]).delete()  # votes go too
     ScreeningItem.objects.bulk_create(to_create, batch_size=1000)
     ScreeningItem.objects.bulk_update(
-        to_update, ["state", "verdict", "reason_id", "resolved", "votes"], batch_size=1000
+        to_update,
+        ["state", "verdict", "reason_id", "resolved", "votes", "waiting"],
+        batch_size=1000,
     )
 
     # The live votes of every item that stays or was made.
@@ -847,6 +851,8 @@ def cache_differences(review: Review) -> list[str]:
                     differences.append(f"{where}: no cached state; it should be {outcome.state}")
                     continue
                 got = (item.state, item.verdict, item.reason_id, item.resolved, item.votes)
+                if item.waiting != (item.state in ItemState.pending()):
+                    differences.append(f"{where}: its waiting flag disagrees with its state")
                 want = (
                     outcome.state,
                     outcome.verdict,
