@@ -37,7 +37,9 @@ def start_for(review_id: int, reviewer_id: int) -> int:
 
 def next_item(review: Review, reviewer, stage: str) -> ScreeningItem | None:
     """The next waiting reference at `stage` that `reviewer` has not voted on, or None."""
-    waiting = ScreeningItem.objects.filter(review=review, stage=stage, waiting=True).filter(
+    # `waiting__in=[True]`, not `waiting=True`: Django writes the latter as a bare column
+    # (WHERE "waiting"), which SQLite cannot match to the index, and then sorts every row.
+    waiting = ScreeningItem.objects.filter(review=review, stage=stage, waiting__in=[True]).filter(
         ~Exists(Vote.objects.filter(item=OuterRef("pk"), reviewer=reviewer))
     )
     # Carry on after the reference of the reviewer's latest vote, so that the ones already

@@ -32,6 +32,7 @@ from .services.reviews import (
     invitation_accept,
     invitation_create,
     membership_remove,
+    membership_set_resolver,
     membership_set_role,
     review_create,
 )
@@ -120,6 +121,14 @@ def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if request.POST.get("action") == "remove":
             membership_remove(membership=target, removed_by=request.user)
             messages.success(request, f"{target.user.get_username()} was removed from the review.")
+        elif request.POST.get("action") == "resolver":
+            resolves = request.POST.get("resolves") == "1"
+            membership_set_resolver(membership=target, resolves=resolves, changed_by=request.user)
+            messages.success(
+                request,
+                f"{target.user.get_username()} "
+                + ("now resolves conflicts." if resolves else "no longer resolves conflicts."),
+            )
         else:
             membership_set_role(
                 membership=target, role=request.POST["role"], changed_by=request.user

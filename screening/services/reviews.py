@@ -141,3 +141,24 @@ def membership_set_role(*, membership: Membership, role: str, changed_by: Abstra
         before=before,
         after={"role": role},
     )
+
+
+@transaction.atomic
+def membership_set_resolver(
+    *, membership: Membership, resolves: bool, changed_by: AbstractBaseUser
+) -> None:
+    """Designate a member (or not) to resolve screening conflicts; owners always may."""
+    if membership.can_resolve == resolves:
+        return
+    if resolves and membership.role == Role.VIEWER:
+        raise ValidationError("A viewer cannot resolve conflicts; make them a reviewer first.")
+    membership.can_resolve = resolves
+    membership.save(update_fields=["can_resolve"])
+    audit_record(
+        review=membership.review,
+        actor=changed_by,
+        action=AuditAction.MEMBER_ROLE,
+        obj=membership,
+        before={"can_resolve": not resolves},
+        after={"can_resolve": resolves},
+    )

@@ -405,3 +405,59 @@ def test_a_full_text_reviewer_sees_what_was_retrieved(
     page = client_owner.get(url("screen", review, "full-text")).content.decode()
     assert "https://example.org/harmoni.pdf" in page
     assert "(required)" in page  # a reason is always required at full text
+
+
+def test_the_owner_designates_a_resolver_on_the_members_page(client_owner, review, reviewer):
+    member = Membership.objects.get(user=reviewer)
+    client_owner.post(
+        reverse("screening:member-change", args=[review.slug, member.pk]),
+        {"action": "resolver", "resolves": "1"},
+    )
+    member.refresh_from_db()
+    assert member.can_resolve and member.resolves
+    page = client_owner.get(reverse("screening:member-list", args=[review.slug])).content.decode()
+    assert "Stop" in page
+
+
+def _decide_some(review, references, owner, reviewer):
+    """A little of everything: included, excluded, in conflict, retrieved, resolved."""
+    for n, ref in enumerate(references):
+        theirs = ("include", "exclude", "include")[n % 3]
+        decision_record(review=review, reference=ref, stage=TA, reviewer=owner, verdict="include")
+        decision_record(
+            review=review, reference=ref, stage=TA, reviewer=reviewer, verdict=theirs,
+            reason=reason(review) if theirs == "exclude" else None,
+        )  # fmt: skip
+        if theirs == "include" and n % 2 == 0:
+            full_text_record(
+                review=review, reference=ref, user=owner, status="retrieved", max_bytes=1
+            )
+
+
+def test_every_screening_view_costs_the_same_queries_small_or_large(
+    client_owner, review, import_text, owner, reviewer, django_assert_num_queries
+):
+    views = [
+        url("review-home", review),
+        url("screen", review, "title-abstract"),
+        url("screen", review, "full-text"),
+        url("conflict-list", review),
+        url("agreement", review),
+        url("retrieval-list", review),
+        url("screening-settings", review),
+        url("reference-list", review) + "?stage=title_abstract&state=included",
+        url("reference-list", review) + "?conflict=true",
+    ]
+    small = [r.reference for r in import_text(ris(6)).records.all()]
+    _decide_some(review, small, owner, reviewer)
+    counts = {}
+    for view in views:
+        with django_assert_num_queries(999) as captured:  # measure only
+            assert client_owner.get(view).status_code == 200
+        counts[view] = len(captured.captured_queries)
+
+    big = [r.reference for r in import_text(ris(60, start=100), name="more.ris").records.all()]
+    _decide_some(review, big, owner, reviewer)
+    for view in views:
+        with django_assert_num_queries(counts[view]):
+            client_owner.get(view)

@@ -14,6 +14,7 @@ from screening.services.imports import (
     source_get_or_create,
 )
 from screening.services.reviews import review_create
+from screening.services.screening import review_settings_update
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "demo_data"
 DEMO_PASSWORD = "demo-screening"
@@ -82,6 +83,17 @@ class Command(BaseCommand):
                     "worked example is built by a later version of load_demo."
                 ),
                 owner=owner,
+            )
+            # Something to screen against: criteria beside every record, and words to notice.
+            review_settings_update(
+                review=review,
+                user=owner,
+                criteria=(
+                    "Include: original research on people (any design), with an abstract.\n"
+                    "Exclude: reviews, commentaries, animal and laboratory studies."
+                ),
+                highlight_include="patient*, trial*, cohort*, random*",
+                highlight_exclude="review, mice, rat*, in vitro, sperm*",
             )
         Membership.objects.get_or_create(
             review=review, user=reviewer, defaults={"role": Role.REVIEWER}
