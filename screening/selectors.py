@@ -127,11 +127,12 @@ def screening_progress(review: Review, reviewer, stage: str) -> dict:
 
 
 def item_for_screening(review: Review, stage: str, reference_id: int) -> ScreeningItem | None:
-    return (
-        ScreeningItem.objects.filter(review=review, stage=stage, reference_id=reference_id)
-        .select_related("reference", "reason")
-        .first()
-    )
+    try:
+        return ScreeningItem.objects.select_related("reference", "reason").get(
+            review=review, stage=stage, reference_id=reference_id
+        )
+    except ScreeningItem.DoesNotExist:
+        return None
 
 
 def votes_on(item: ScreeningItem) -> list[Vote]:

@@ -182,7 +182,8 @@ class ScreeningItem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["rank"]
+        # No default ordering: an ORDER BY on every lookup by reference made PostgreSQL prefer
+        # an index that serves the order over the one that finds the row.
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "reference", "stage"], name="item_once_per_stage"

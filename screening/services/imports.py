@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from references.duplicates import ExactIndex, Keys, first_author_key, title_key
@@ -22,12 +22,14 @@ from references.parsers import ParsedFile, read_file
 from references.parsers.base import ImportFileError, ParsedReference, UnreadableEntry
 
 from ..constants import AuditAction, SourceKind
-from ..models import Record, Review, Search, Source
+from ..models import Record, Review, ScreeningItem, Search, Source
 from .audit import audit_record
 from .duplicates import duplicate_candidates_propose
 from .screening import items_create_new, items_refresh
 
 BATCH_SIZE = 1000
+# An import that makes this many references refreshes the planner's statistics (_analyze).
+ANALYZE_AFTER = 5000
 # How many unreadable entries an error message or preview lists in full.
 LISTED_UNREADABLE = 50
 
@@ -335,7 +337,21 @@ def records_insert(
         review=review, reference_ids=tally.new_reference_ids, source_kind=search.source.kind
     )
     items_refresh(review=review, reference_ids=tally.attached_reference_ids)
+    if tally.created >= ANALYZE_AFTER:
+        _analyze()
     return tally
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's statistics of the tables a large import has filled. Until
+    autovacuum does, the planner takes them for as small as they were, and can pick an index
+    that scans every screening row of the review to find one (11 ms instead of 0.1 ms at
+    100,000 references)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [Reference._meta.db_table, Record._meta.db_table, ScreeningItem._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def search_add_tally(search: Search, tally: Tally) -> None:

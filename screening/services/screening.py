@@ -283,16 +283,14 @@ def _membership(review: Review, user: AbstractBaseUser) -> Membership:
 
 
 def _locked_item(review: Review, reference: Reference, stage: str) -> ScreeningItem:
-    item = (
-        ScreeningItem.objects.select_for_update(of=("self",))
-        .filter(review=review, reference=reference, stage=stage)
-        .first()
-    )
-    if item is None:
+    try:
+        return ScreeningItem.objects.select_for_update(of=("self",)).get(
+            review=review, reference=reference, stage=stage
+        )
+    except ScreeningItem.DoesNotExist:
         raise ScreeningRefused(
             f"This reference is not at the {Stage(stage).label.lower()} stage of the review."
-        )
-    return item
+        ) from None
 
 
 def _check_reason(review: Review, stage: str, verdict: str, reason: ExclusionReason | None):
