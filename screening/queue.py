@@ -35,8 +35,11 @@ def start_for(review_id: int, reviewer_id: int) -> int:
     return _hash("start", review_id, reviewer_id)
 
 
-def next_item(review: Review, reviewer, stage: str) -> ScreeningItem | None:
-    """The next waiting reference at `stage` that `reviewer` has not voted on, or None."""
+def next_item(
+    review: Review, reviewer, stage: str, after_rank: int | None = None
+) -> ScreeningItem | None:
+    """The next waiting reference at `stage` that `reviewer` has not voted on, or None.
+    `after_rank`: the rank of the reference just decided, when the caller knows it."""
     # `waiting__in=[True]`, not `waiting=True`: Django writes the latter as a bare column
     # (WHERE "waiting"), which SQLite cannot match to the index, and then sorts every row.
     waiting = ScreeningItem.objects.filter(review=review, stage=stage, waiting__in=[True]).filter(
@@ -44,12 +47,14 @@ def next_item(review: Review, reviewer, stage: str) -> ScreeningItem | None:
     )
     # Carry on after the reference of the reviewer's latest vote, so that the ones already
     # voted on (waiting for the other reviewer) are not walked over again and again.
-    latest = (
-        Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
-        .order_by("-decision_id")
-        .values_list("item__rank", flat=True)
-        .first()
-    )
+    latest = after_rank
+    if latest is None:
+        latest = (
+            Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
+            .order_by("-decision_id")
+            .values_list("item__rank", flat=True)
+            .first()
+        )
     position = latest if latest is not None else start_for(review.pk, reviewer.pk)
     after = waiting.filter(rank__gt=position).order_by("rank").select_related("reference")
     return after.first() or waiting.order_by("rank").select_related("reference").first()

@@ -24,7 +24,7 @@ from .constants import ItemState, Stage
 from .forms import FullTextForm, ReasonForm, ResolveForm, ScreeningSettingsForm
 from .highlight import compile_terms, parse_terms
 from .models import ExclusionReason, FullText, Review, ScreeningItem
-from .queue import next_item
+from .queue import next_item, rank_for
 from .services.screening import (
     ScreeningRefused,
     conflict_resolve,
@@ -63,7 +63,9 @@ def highlighter_for(review: Review):
 # --- The screening page -------------------------------------------------------------------
 
 
-def _screening_context(request, review, membership, stage, *, reference_id=None, error=""):
+def _screening_context(
+    request, review, membership, stage, *, reference_id=None, error="", after_rank=None
+):
     """The reference to show (the next in the reviewer's queue, or the one asked for), with
     everything the page shows beside it."""
     if reference_id is not None:
@@ -71,7 +73,7 @@ def _screening_context(request, review, membership, stage, *, reference_id=None,
         if item is None:
             raise Http404("That reference is not at this stage.")
     else:
-        item = next_item(review, request.user, stage)
+        item = next_item(review, request.user, stage, after_rank=after_rank)
     votes = selectors.votes_on(item) if item else []
     mine = next((v for v in votes if v.reviewer_id == request.user.pk), None)
     can_vote = item is not None and (
@@ -136,7 +138,7 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
     if request.POST.get("reason"):
         reason = ExclusionReason.objects.filter(review=review, pk=request.POST["reason"]).first()
     try:
-        decision_record(
+        decision = decision_record(
             review=review,
             reference=reference,
             stage=stage,
@@ -145,6 +147,7 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
             reason=reason,
             note=request.POST.get("note", ""),
             token=request.POST.get("token") or None,
+            membership=membership,
         )
     except ScreeningRefused as error:
         context = _screening_context(
@@ -152,7 +155,15 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
         )
         return _render_screen(request, context)
     if request.htmx:
-        return _render_screen(request, _screening_context(request, review, membership, stage))
+        # The queue carries on after the reference just decided (no need to look it up).
+        context = _screening_context(
+            request,
+            review,
+            membership,
+            stage,
+            after_rank=rank_for(review.pk, decision.reference_id),
+        )
+        return _render_screen(request, context)
     return redirect("screening:screen", review.slug, SLUG_OF[stage])
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 
 from references.models import Reference
 
@@ -258,25 +260,42 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
 
 
 def _bump(model, review: Review, delta: Counter, *, key_fields: tuple[str, str]) -> None:
-    """Add the deltas to the counter rows, in a fixed order (two transactions that bump the
-    same rows take their locks in the same order, so they cannot deadlock)."""
-    for key in sorted(k for k, n in delta.items() if n):
-        n = delta[key]
-        lookup = {"review": review, key_fields[0]: key[0], key_fields[1]: key[1]}
-        if model.objects.filter(**lookup).update(n=F("n") + n):
-            continue
+    """Add the deltas to the counter rows: one UPDATE for the rows that exist (it locks them
+    in index order, the same in every transaction, so two cannot deadlock), then the missing
+    rows made."""
+    changes = {key: n for key, n in delta.items() if n}
+    if not changes:
+        return
+    first, second = key_fields
+    rows = model.objects.filter(review=review).filter(
+        reduce(or_, (Q(**{first: a, second: b}) for a, b in changes))
+    )
+    found = set(rows.values_list(first, second))
+    if found:
+        rows.filter(reduce(or_, (Q(**{first: a, second: b}) for a, b in found))).update(
+            n=F("n")
+            + Case(
+                *(When(Q(**{first: a, second: b}), then=Value(changes[(a, b)])) for a, b in found),
+                default=Value(0),
+            )
+        )
+    for a, b in sorted(set(changes) - found):
+        lookup = {"review": review, first: a, second: b}
         try:
             with transaction.atomic():
-                model.objects.create(**lookup, n=n)
+                model.objects.create(**lookup, n=changes[(a, b)])
         except IntegrityError:  # another transaction made the row first
-            model.objects.filter(**lookup).update(n=F("n") + n)
+            model.objects.filter(**lookup).update(n=F("n") + changes[(a, b)])
 
 
 # --- Decisions --------------------------------------------------------------------------------
 
 
-def _membership(review: Review, user: AbstractBaseUser) -> Membership:
-    membership = Membership.objects.filter(review=review, user=user).first()
+def _membership(
+    review: Review, user: AbstractBaseUser, membership: Membership | None = None
+) -> Membership:
+    if membership is None or membership.review_id != review.pk or membership.user_id != user.pk:
+        membership = Membership.objects.filter(review=review, user=user).first()
     if membership is None or membership.role not in SCREENERS:
         raise ScreeningRefused("Only the review's owners and reviewers screen its references.")
     return membership
@@ -324,15 +343,17 @@ def decision_record(
     reason: ExclusionReason | None = None,
     note: str = "",
     token: str | None = None,
+    membership: Membership | None = None,
 ) -> Decision:
     """A reviewer's vote on a reference at a stage (include, exclude with its reason, maybe).
     Voting again while the reference waits or is in conflict is a change of mind: the new vote
-    supersedes the old. The same token twice records one decision."""
+    supersedes the old. The same token twice records one decision. `membership`: the
+    reviewer's, if the caller has it already."""
     if stage not in Stage.screened():
         raise ScreeningRefused("Reviewers vote at the title and abstract and full-text stages.")
     if verdict not in Verdict.values:
         raise ScreeningRefused(f"'{verdict}' is not a decision: include, exclude or maybe.")
-    _membership(review, reviewer)
+    _membership(review, reviewer, membership)
     item = _locked_item(review, reference, stage)
     earlier = _existing_submission(reviewer, token)
     if earlier is not None:
