@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from functools import reduce
-from operator import or_
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from references.models import Reference
 
@@ -219,10 +217,10 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
     if gone:
         ScreeningItem.objects.filter(pk__in=[item.pk for item in gone]).delete()  # votes go too
     ScreeningItem.objects.bulk_create(to_create, batch_size=1000)
-    ScreeningItem.objects.bulk_update(
+    _update(
+        ScreeningItem,
         to_update,
         ["state", "verdict", "reason_id", "resolved", "votes", "waiting"],
-        batch_size=1000,
     )
 
     # The live votes of every item that stays or was made.
@@ -256,29 +254,46 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
                 reviewer_delta[(item.stage, reviewer_id)] -= 1
     Vote.objects.filter(pk__in=vote_delete).delete()
     Vote.objects.bulk_create(vote_create, batch_size=1000)
-    Vote.objects.bulk_update(vote_update, ["decision_id", "verdict"], batch_size=1000)
+    _update(Vote, vote_update, ["decision_id", "verdict"])
+
+
+def _update(model, objects: list, fields: list[str]) -> None:
+    """Save these fields of these rows. A decision changes one or two: an UPDATE each is far
+    cheaper to build than bulk_update's CASE per field, which pays off for many rows only."""
+    if len(objects) > 5:
+        model.objects.bulk_update(objects, fields, batch_size=1000)
+        return
+    for obj in objects:
+        model.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in fields})
 
 
 def _bump(model, review: Review, delta: Counter, *, key_fields: tuple[str, str]) -> None:
-    """Add the deltas to the counter rows: one UPDATE for the rows that exist (it locks them
-    in index order, the same in every transaction, so two cannot deadlock), then the missing
-    rows made."""
+    """Add the deltas to the counter rows in one UPDATE (it locks the rows in index order, the
+    same in every transaction, so two cannot deadlock), then make the rows that were missing.
+    Written out by hand: this runs with every decision, and building the same statement through
+    the ORM's Case/When cost more than the rest of the decision's queries together."""
     changes = {key: n for key, n in delta.items() if n}
     if not changes:
         return
-    first, second = key_fields
-    rows = model.objects.filter(review=review).filter(
-        reduce(or_, (Q(**{first: a, second: b}) for a, b in changes))
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in key_fields]
+    match = " AND ".join(f"{c} = %s" for c in columns)
+    cases, params_case, params_where = [], [], []
+    for (a, b), n in changes.items():
+        cases.append(f"WHEN {match} THEN %s")
+        params_case += [a, b, n]
+        params_where += [a, b]
+    where = " OR ".join(f"({match})" for _ in changes)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote('n')} = {quote('n')} + CASE {' '.join(cases)} "
+        f"ELSE 0 END WHERE {quote('review_id')} = %s AND ({where}) "
+        f"RETURNING {columns[0]}, {columns[1]}"
     )
-    found = set(rows.values_list(first, second))
-    if found:
-        rows.filter(reduce(or_, (Q(**{first: a, second: b}) for a, b in found))).update(
-            n=F("n")
-            + Case(
-                *(When(Q(**{first: a, second: b}), then=Value(changes[(a, b)])) for a, b in found),
-                default=Value(0),
-            )
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params_case, review.pk, *params_where])
+        found = {tuple(row) for row in cursor.fetchall()}
+    first, second = key_fields
     for a, b in sorted(set(changes) - found):
         lookup = {"review": review, first: a, second: b}
         try:
