@@ -4,6 +4,7 @@ from django.utils.text import slugify
 from .constants import FileFormat, FullTextStatus, Role, SourceKind, Verdict
 from .highlight import compile_terms, parse_terms
 from .models import ExclusionReason, Review
+from .services.screening import SETTING_FIELDS
 
 
 class ReviewCreateForm(forms.Form):
@@ -122,16 +123,7 @@ class ScheduleForm(forms.Form):
 class ScreeningSettingsForm(forms.ModelForm):
     class Meta:
         model = Review
-        fields = [
-            "reviewers_title_abstract",
-            "reviewers_full_text",
-            "blind",
-            "reason_required_title_abstract",
-            "full_text_reasons_conflict",
-            "criteria",
-            "highlight_include",
-            "highlight_exclude",
-        ]
+        fields = list(SETTING_FIELDS)
         widgets = {
             "criteria": forms.Textarea(attrs={"rows": 6}),
             "highlight_include": forms.Textarea(attrs={"rows": 3}),

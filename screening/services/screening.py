@@ -347,6 +347,22 @@ def _existing_submission(reviewer, token: str | None) -> Decision | None:
     return Decision.objects.filter(reviewer=reviewer, token=token).first()
 
 
+def _log(
+    *, review: Review, reference: Reference, stage: str, kind: str, reviewer, **fields
+) -> Decision:
+    """Add a decision to the log with the rules it is made under (the review's settings now)."""
+    return Decision.objects.create(
+        review=review,
+        reference=reference,
+        stage=stage,
+        kind=kind,
+        reviewer=reviewer,
+        reviewers_required=review.reviewers_required(stage),
+        reasons_conflict=review.full_text_reasons_conflict,
+        **fields,
+    )
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -382,7 +398,7 @@ def decision_record(
             "reopen it."
         )
     _check_reason(review, stage, verdict, reason)
-    decision = Decision.objects.create(
+    decision = _log(
         review=review,
         reference=reference,
         stage=stage,
@@ -393,8 +409,6 @@ def decision_record(
         note=note.strip(),
         reviewer=reviewer,
         supersedes=mine.decision if mine else None,
-        reviewers_required=review.reviewers_required(stage),
-        reasons_conflict=review.full_text_reasons_conflict,
         token=token or None,
     )
     items_refresh(review=review, reference_ids=[reference.pk])
@@ -446,15 +460,13 @@ def decision_retract(
             "This reference has moved on since your decision; only the review's owner can "
             "reopen it."
         )
-    decision = Decision.objects.create(
+    decision = _log(
         review=review,
         reference=reference,
         stage=stage,
         kind=DecisionKind.RETRACT,
         reviewer=reviewer,
         supersedes=mine.decision,
-        reviewers_required=review.reviewers_required(stage),
-        reasons_conflict=review.full_text_reasons_conflict,
     )
     items_refresh(review=review, reference_ids=[reference.pk])
     audit_record(
@@ -506,7 +518,7 @@ def conflict_resolve(
     if verdict not in Verdict.values:
         raise ScreeningRefused(f"'{verdict}' is not a decision: include, exclude or maybe.")
     _check_reason(review, stage, verdict, reason)
-    decision = Decision.objects.create(
+    decision = _log(
         review=review,
         reference=reference,
         stage=stage,
@@ -516,8 +528,6 @@ def conflict_resolve(
         reason_label=reason.label if reason else "",
         note=note.strip(),
         reviewer=resolver,
-        reviewers_required=review.reviewers_required(stage),
-        reasons_conflict=review.full_text_reasons_conflict,
     )
     items_refresh(review=review, reference_ids=[reference.pk])
     audit_record(
@@ -542,15 +552,13 @@ def stage_reopen(
     item = _locked_item(review, reference, stage)
     if item.state not in (ItemState.INCLUDED, ItemState.EXCLUDED):
         raise ScreeningRefused("Only a settled reference (included or excluded) can be reopened.")
-    decision = Decision.objects.create(
+    decision = _log(
         review=review,
         reference=reference,
         stage=stage,
         kind=DecisionKind.REOPEN,
         note=note.strip(),
         reviewer=owner,
-        reviewers_required=review.reviewers_required(stage),
-        reasons_conflict=review.full_text_reasons_conflict,
     )
     items_refresh(review=review, reference_ids=[reference.pk])
     audit_record(
