@@ -99,20 +99,6 @@ def test_standard_error_and_ci_match_fleiss_paik():
     assert p.interpretation == "substantial"
 
 
-def test_against_scikit_learn():
-    metrics = pytest.importorskip("sklearn.metrics")
-    for cells in [
-        (20, 5, 10, 15),
-        (45, 15, 25, 15),
-        (25, 35, 5, 35),
-        (58, 12, 4, 31),
-        (1, 2, 3, 0),
-    ]:
-        pairs = table(*cells)
-        expected = metrics.cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs])
-        assert pair_agreement("a", "b", pairs).kappa == pytest.approx(expected)
-
-
 # --- edge cases ----------------------------------------------------------------------------
 
 
