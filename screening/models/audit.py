@@ -1,4 +1,4 @@
-"""The audit log."""
+"""The audit log: one hash chain per review."""
 
 from django.conf import settings
 from django.db import models
@@ -8,22 +8,40 @@ from .reviews import Review
 
 
 class AuditEvent(models.Model):
-    """Append-only: who did what, when, to which object, with the state before and after."""
+    """Append-only: who did what, when, to which object, with the state before and after.
+
+    Each review's events form one chain: `seq` counts them from 1, and `hash` covers the
+    event's own fields and the previous event's hash, so that changing, removing or inserting
+    an event breaks every link after it (`audit_verify` finds the first). On PostgreSQL a
+    trigger refuses UPDATE and DELETE on the table; in the application, `save` refuses to
+    write an existing row."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="audit_events")
+    # PROTECT: a person who acted stays on record (a user is deactivated, not deleted).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(max_length=40, choices=AuditAction.choices)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField()
+    seq = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["review_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "seq"], name="audit_seq_once_per_review")
+        ]
         indexes = [models.Index(fields=["review", "created_at"], name="audit_review_time")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Audit events are never changed.")
+        super().save(*args, **kwargs)

@@ -14,7 +14,7 @@ from references.models import Reference
 
 from ..constants import AuditAction, CandidateStatus, DuplicateRule
 from ..models import Decision, DuplicateCandidate, Record, Review, ScreeningItem
-from .audit import audit_record
+from .audit import audit_record, review_lock
 from .screening import items_refresh
 
 
@@ -59,6 +59,7 @@ def duplicate_candidates_propose(*, review: Review, reference_ids: list[int] | N
 
 
 def _locked(candidate: DuplicateCandidate) -> DuplicateCandidate:
+    review_lock(candidate.review)  # the review first, then its rows: one lock order everywhere
     return DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
 
 

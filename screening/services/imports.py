@@ -23,7 +23,7 @@ from references.parsers.base import ImportFileError, ParsedReference, Unreadable
 
 from ..constants import AuditAction, SourceKind
 from ..models import Record, Review, ScreeningItem, Search, Source
-from .audit import audit_record
+from .audit import audit_record, review_lock
 from .duplicates import duplicate_candidates_propose
 from .screening import items_create_new, items_refresh
 
@@ -171,6 +171,7 @@ def _no_records_message(file_format: str, unreadable: int) -> str:
     return f"The file was read as {file_format} but holds no records, so nothing was imported."
 
 
+@transaction.atomic
 def source_get_or_create(
     *, review: Review, name: str, kind: str, user: AbstractBaseUser | None
 ) -> Source:
@@ -277,7 +278,7 @@ def records_insert(
     Call inside the caller's transaction: the caller decides whether the result stands."""
     # One import into a review at a time: another one's references, not yet committed, would
     # be invisible to this one's duplicate check. Pages and reads are not held up.
-    Review.objects.select_for_update().filter(pk=review.pk).first()
+    review_lock(review)
     index = _review_index(review)
     record_fields = record_fields or {}
     tally = Tally()

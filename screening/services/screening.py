@@ -47,7 +47,7 @@ from ..models import (
 )
 from ..queue import rank_for
 from ..states import DecisionFact, Outcome, ReferenceFacts, reference_outcomes
-from .audit import audit_record
+from .audit import audit_record, review_lock
 
 CHUNK = 2000
 SCREENERS = {Role.OWNER, Role.REVIEWER}
@@ -385,6 +385,7 @@ def decision_record(
     if verdict not in Verdict.values:
         raise ScreeningRefused(f"'{verdict}' is not a decision: include, exclude or maybe.")
     _membership(review, reviewer, membership)
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
     item = _locked_item(review, reference, stage)
     earlier = _existing_submission(reviewer, token)
     if earlier is not None:
@@ -451,6 +452,7 @@ def decision_retract(
     """Withdraw the reviewer's vote (undo): it no longer counts, and the reference waits for
     them again. Only while the reference has not moved on."""
     _membership(review, reviewer)
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
     item = _locked_item(review, reference, stage)
     mine = Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
     if mine is None:
@@ -512,6 +514,7 @@ def conflict_resolve(
         raise ScreeningRefused(
             "Only the review's owners and designated resolvers settle conflicts."
         )
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
     item = _locked_item(review, reference, stage)
     if item.state != ItemState.CONFLICT:
         raise ScreeningRefused("This reference is not in conflict.")
@@ -549,6 +552,7 @@ def stage_reopen(
     membership = _membership(review, owner)
     if membership.role != Role.OWNER:
         raise ScreeningRefused("Only the review's owners reopen a settled reference.")
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
     item = _locked_item(review, reference, stage)
     if item.state not in (ItemState.INCLUDED, ItemState.EXCLUDED):
         raise ScreeningRefused("Only a settled reference (included or excluded) can be reopened.")
@@ -591,6 +595,7 @@ def references_remove(
         raise ScreeningRefused("Choose why the references are removed.")
     if reason == RemovalReason.OTHER and not detail.strip():
         raise ScreeningRefused("Say why, for a removal for another reason.")
+    review_lock(review)
     waiting = list(
         ScreeningItem.objects.select_for_update(of=("self",))
         .filter(
@@ -631,6 +636,7 @@ def references_remove(
 def references_restore(*, review: Review, reference_ids: list[int], user: AbstractBaseUser) -> int:
     """Put removed references back into screening; returns how many."""
     _membership(review, user)
+    review_lock(review)
     removed = list(
         ScreeningItem.objects.filter(
             review=review, reference_id__in=reference_ids, state=ItemState.REMOVED
@@ -674,6 +680,7 @@ def full_text_record(
     """Record a reference's retrieval: a PDF, a link, retrieved without a file, or not
     retrieved with a reason. The latest record holds."""
     _membership(review, user)
+    review_lock(review)
     _locked_item(review, reference, Stage.RETRIEVAL)
     if status not in FullTextStatus.values:
         raise ScreeningRefused("Say whether the full text was retrieved.")

@@ -65,7 +65,7 @@
   // keys wait in this queue rather than being lost: a reviewer can type ahead.
   let busy = false;
   const queue = [];
-  const COMMANDS = /^([imneu1-9]|Enter)$/;
+  const COMMANDS = /^([imeu1-9]|Enter)$/; // not n: the note box is always there to focus
 
   function handle(key) {
     if (key === "i") press("include");
@@ -73,7 +73,6 @@
     else if (key === "e") { if (armed && !reasonRequired()) press("exclude"); else arm(true); }
     else if (key === "Enter") { if (armed) press("exclude"); }
     else if (/^[1-9]$/.test(key)) press("exclude", key);
-    else if (key === "n") { const note = document.getElementById("note"); if (note) note.focus(); }
     else if (key === "u") { const undo = document.getElementById("undo"); if (undo) undo.click(); }
   }
 
@@ -91,6 +90,7 @@
     const key = event.key;
     if (key === "?") toggleKeys();
     else if (key === "Escape") { queue.length = 0; arm(false); }
+    else if (key === "n") { const note = document.getElementById("note"); if (note) note.focus(); }
     else if (!COMMANDS.test(key) || (key === "Enter" && !armed && !busy)) return;
     else if (busy) queue.push(key);
     else handle(key);
@@ -103,6 +103,14 @@
 
   const body = document.body;
   body.addEventListener("htmx:beforeRequest", () => { busy = true; });
+  // The note went with this decision: empty the box for the next one (a note typed from now
+  // on, while the decision is on its way, stays for the next reference).
+  body.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.elt && event.detail.elt.id === "decision-form") {
+      const note = document.getElementById("note");
+      if (note) note.value = "";
+    }
+  });
   // The next reference is in and its form wired up: nothing armed, then the waiting keys.
   body.addEventListener("htmx:afterSettle", () => { busy = false; armed = false; drain(); });
   for (const failure of ["htmx:responseError", "htmx:sendError", "htmx:timeout"]) {
