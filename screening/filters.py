@@ -16,6 +16,7 @@ from .models import (
     SearchRun,
     Source,
 )
+from .prisma import BOXES, box_references
 
 
 class ReferenceFilter(django_filters.FilterSet):
@@ -51,6 +52,7 @@ class ReferenceFilter(django_filters.FilterSet):
     reason = django_filters.ModelChoiceFilter(
         queryset=ExclusionReason.objects.none(), label="Excluded for", method="filter_reason"
     )
+    box = django_filters.CharFilter(label="PRISMA box", method="filter_box")
     publication_type = django_filters.CharFilter(
         label="Publication type", method="filter_publication_type"
     )
@@ -126,6 +128,14 @@ class ReferenceFilter(django_filters.FilterSet):
 
     def filter_dropped_in(self, queryset: QuerySet, name: str, value: SearchRun) -> QuerySet:
         return queryset.filter(Exists(self._records().filter(dropped_in=value)))
+
+    def filter_box(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The references a PRISMA box counts: "records_screened", "dbr_excluded:12" (reason 12)."""
+        box, _, reason = value.partition(":")
+        if box not in BOXES:
+            return queryset.none()
+        reason_id = int(reason) if reason.isdigit() else None
+        return queryset.filter(box_references(self.review, box, reason_id))
 
     def filter_publication_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Matches one whole element of the JSON list, case-insensitively, on SQLite and PostgreSQL.

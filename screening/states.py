@@ -14,7 +14,7 @@ store or compare the outcome. The rules (DESIGN.md):
 - Stages follow one another: title and abstract (for references with a record from a database
   or register), retrieval (references included at title and abstract, and those found only by
   other methods), full text (references whose full text was retrieved). A reference removed
-  before screening stays at its first stage, removed.
+  before screening (title and abstract only, as PRISMA draws it) stays there, removed.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def reference_outcomes(facts: ReferenceFacts) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
     if facts.entry is None:
         return outcomes
-    if facts.removed:
+    if facts.removed and facts.entry == Stage.TITLE_ABSTRACT:
         outcomes[facts.entry] = Outcome(ItemState.REMOVED)
         return outcomes
     if facts.entry == Stage.TITLE_ABSTRACT:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import screening_views, search_views, views
+from . import prisma_views, screening_views, search_views, views
 
 app_name = "screening"
 urlpatterns = [
@@ -58,6 +58,7 @@ urlpatterns = [
         name="reference-reopen",
     ),
     path("r/<slug:slug>/agreement/", screening_views.agreement, name="agreement"),
+    path("r/<slug:slug>/prisma/", prisma_views.prisma_page, name="prisma"),
     path("r/<slug:slug>/retrieval/", screening_views.retrieval_list, name="retrieval-list"),
     path(
         "r/<slug:slug>/retrieval/<int:pk>/",

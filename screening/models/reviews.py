@@ -49,6 +49,17 @@ class Review(models.Model):
         help_text="One per line or comma-separated; * matches any ending, e.g. immuno*.",
     )
     highlight_exclude = models.TextField("Terms to highlight as suggesting exclusion", blank=True)
+    # An updated review's PRISMA diagram has a column for the previous version: its two numbers
+    # are the only ones a person types in (the diagram marks them so).
+    previous_studies = models.PositiveIntegerField(
+        "Studies included in the previous version of the review",
+        null=True,
+        blank=True,
+        help_text="For an update only; leave empty for a new review.",
+    )
+    previous_reports = models.PositiveIntegerField(
+        "Reports of studies included in the previous version", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]

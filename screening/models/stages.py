@@ -167,6 +167,9 @@ class ScreeningItem(models.Model):
     reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     state = models.CharField(max_length=20, choices=ItemState.choices)
+    # Where the reference entered screening: title_abstract (a database or register record),
+    # or retrieval (found by other methods only). PRISMA's two columns.
+    entry = models.CharField(max_length=20, choices=Stage.choices)
     # The outcome once settled: the verdict and reason that count (a resolver's, if resolved).
     verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
     reason = models.ForeignKey(

@@ -157,6 +157,7 @@ def items_create_new(*, review: Review, reference_ids: list[int], source_kind: s
                 state=state,
                 rank=rank_for(review.pk, ref_id),
                 waiting=state in ItemState.pending(),
+                entry=stage,
             )
             for ref_id in reference_ids
         ],
@@ -177,7 +178,9 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
         votes[vote.item_id][vote.reviewer_id] = vote
 
     wanted: dict[tuple[int, str], Outcome] = {}
+    entries: dict[int, str] = {}
     for ref_id in chunk:
+        entries[ref_id] = facts[ref_id].entry or ""
         for stage, outcome in reference_outcomes(facts[ref_id]).items():
             wanted[(ref_id, stage)] = outcome
 
@@ -191,6 +194,7 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
             "resolved": outcome.resolved,
             "votes": outcome.vote_count,
             "waiting": outcome.state in ItemState.pending(),
+            "entry": entries[key[0]],
         }
         if item is None:
             to_create.append(
@@ -220,7 +224,7 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
     _update(
         ScreeningItem,
         to_update,
-        ["state", "verdict", "reason_id", "resolved", "votes", "waiting"],
+        ["state", "verdict", "reason_id", "resolved", "votes", "waiting", "entry"],
     )
 
     # The live votes of every item that stays or was made.
@@ -601,8 +605,8 @@ def references_remove(
         .filter(
             review=review,
             reference_id__in=reference_ids,
-            stage__in=[Stage.TITLE_ABSTRACT, Stage.RETRIEVAL],
-            state__in=[ItemState.AWAITING, ItemState.AWAITING_RETRIEVAL],
+            stage=Stage.TITLE_ABSTRACT,  # PRISMA removes records before screening only
+            state=ItemState.AWAITING,
             votes=0,
         )
         .values_list("reference_id", flat=True)
@@ -749,6 +753,8 @@ SETTING_FIELDS = (
     "criteria",
     "highlight_include",
     "highlight_exclude",
+    "previous_studies",
+    "previous_reports",
 )
 
 DEFAULT_REASONS = (
@@ -900,6 +906,8 @@ def cache_differences(review: Review) -> list[str]:
                     differences.append(f"{where}: no cached state; it should be {outcome.state}")
                     continue
                 got = (item.state, item.verdict, item.reason_id, item.resolved, item.votes)
+                if item.entry != (facts[ref_id].entry or ""):
+                    differences.append(f"{where}: cached entry {item.entry!r}")
                 if item.waiting != (item.state in ItemState.pending()):
                     differences.append(f"{where}: its waiting flag disagrees with its state")
                 want = (

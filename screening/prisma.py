@@ -1,0 +1,462 @@
+"""The PRISMA 2020 flow diagram's numbers, computed from the review's records and cached states.
+
+Every number comes from a handful of aggregate queries, whatever the size of the review: records
+per source, the references the database and register records point at, and the screening items
+grouped by stage, state and column (PRISMA's two columns: databases and registers on the left,
+other methods on the right). The boxes that count references are defined once, in BOXES: the
+same definition gives the box's number and the filtered reference list it links to.
+
+The counting rules and invariants of DESIGN.md are checked every time, pending terms included.
+A count that does not reconcile is an error naming the references involved, and the diagram
+is not drawn.
+
+Field names are the `data` names of the PRISMA2020 R package's template (PRISMA.csv, shipped in
+screening/data/prisma with its licence); the JSON uses them too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+
+from .constants import ItemState, SourceKind, Stage
+from .models import Record, Review, ScreeningItem
+
+TEMPLATE = Path(__file__).resolve().parent / "data" / "prisma" / "PRISMA.csv"
+DBR = (SourceKind.DATABASE, SourceKind.REGISTER)
+TA, RETRIEVAL, FT = Stage.TITLE_ABSTRACT, Stage.RETRIEVAL, Stage.FULL_TEXT
+PENDING = (ItemState.AWAITING, ItemState.AWAITING_SECOND, ItemState.CONFLICT)
+
+
+@dataclass(frozen=True)
+class Box:
+    """The references a box counts: screening items at a stage, in some states, of a column."""
+
+    stage: str
+    states: tuple[str, ...]
+    entry: str | None  # the column: title_abstract (databases and registers), retrieval
+    # (other methods), or None for both
+    label: str
+    definition: str  # the tooltip
+
+    def items(self, review: Review) -> QuerySet[ScreeningItem]:
+        items = ScreeningItem.objects.filter(review=review, stage=self.stage, state__in=self.states)
+        return items if self.entry is None else items.filter(entry=self.entry)
+
+
+def _box(stage, states, entry, label, definition):
+    return Box(stage, tuple(states), entry, label, definition)
+
+
+BOXES: dict[str, Box] = {
+    "excluded_other": _box(
+        TA, [ItemState.REMOVED], TA, "Records removed for other reasons",
+        "References removed before screening by a person, with a reason (outside the date "
+        "range, language, retracted...).",
+    ),
+    "records_screened": _box(
+        TA, [*PENDING, ItemState.INCLUDED, ItemState.EXCLUDED], TA, "Records screened",
+        "References of database and register records that entered title and abstract "
+        "screening: identified, less duplicates and records removed before screening.",
+    ),
+    "records_excluded": _box(
+        TA, [ItemState.EXCLUDED], TA, "Records excluded",
+        "References excluded at title and abstract, by agreement or by a resolver.",
+    ),
+    "screening_pending": _box(
+        TA, PENDING, TA, "Records in screening",
+        "References still waiting for a vote at title and abstract, or in conflict.",
+    ),
+    "dbr_sought_reports": _box(
+        RETRIEVAL, [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED],
+        TA, "Reports sought for retrieval",
+        "Full texts sought for the references included at title and abstract.",
+    ),
+    "dbr_notretrieved_reports": _box(
+        RETRIEVAL, [ItemState.NOT_RETRIEVED], TA, "Reports not retrieved",
+        "Full texts that could not be retrieved, each with its reason.",
+    ),
+    "dbr_retrieval_pending": _box(
+        RETRIEVAL, [ItemState.AWAITING_RETRIEVAL], TA, "Reports being sought",
+        "Full texts not yet retrieved nor given up.",
+    ),
+    "dbr_assessed": _box(
+        FT, [*PENDING, ItemState.INCLUDED, ItemState.EXCLUDED], TA,
+        "Reports assessed for eligibility", "Retrieved full texts screened for eligibility.",
+    ),
+    "dbr_excluded": _box(
+        FT, [ItemState.EXCLUDED], TA, "Reports excluded",
+        "Full texts excluded, each once, under its one final reason.",
+    ),
+    "dbr_assessment_pending": _box(
+        FT, PENDING, TA, "Reports being assessed",
+        "Full texts still waiting for a vote, or in conflict.",
+    ),
+    "dbr_included": _box(
+        FT, [ItemState.INCLUDED], TA, "Reports included (databases and registers)",
+        "Full texts found through databases and registers and included.",
+    ),
+    "other_sought_reports": _box(
+        RETRIEVAL, [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED],
+        RETRIEVAL, "Reports sought for retrieval",
+        "Full texts sought for references found only by other methods (a reference that a "
+        "database record found too is counted on the left, not sought twice).",
+    ),
+    "other_notretrieved_reports": _box(
+        RETRIEVAL, [ItemState.NOT_RETRIEVED], RETRIEVAL, "Reports not retrieved",
+        "Full texts found by other methods that could not be retrieved.",
+    ),
+    "other_retrieval_pending": _box(
+        RETRIEVAL, [ItemState.AWAITING_RETRIEVAL], RETRIEVAL, "Reports being sought",
+        "Full texts found by other methods not yet retrieved nor given up.",
+    ),
+    "other_assessed": _box(
+        FT, [*PENDING, ItemState.INCLUDED, ItemState.EXCLUDED], RETRIEVAL,
+        "Reports assessed for eligibility",
+        "Retrieved full texts found by other methods, screened for eligibility.",
+    ),
+    "other_excluded": _box(
+        FT, [ItemState.EXCLUDED], RETRIEVAL, "Reports excluded",
+        "Full texts found by other methods and excluded, each under its final reason.",
+    ),
+    "other_assessment_pending": _box(
+        FT, PENDING, RETRIEVAL, "Reports being assessed",
+        "Full texts found by other methods still waiting for a vote, or in conflict.",
+    ),
+    "other_included": _box(
+        FT, [ItemState.INCLUDED], RETRIEVAL, "Reports included (other methods)",
+        "Full texts found by other methods and included.",
+    ),
+    "new_reports": _box(
+        FT, [ItemState.INCLUDED], None, "Reports of included studies",
+        "Every report included at full text, found by either column. Until reports are "
+        "grouped into studies, each report counts as a study of its own.",
+    ),
+}  # fmt: skip
+# Boxes whose number is the sum over their reasons, or another box's: not set by name.
+DERIVED = {"dbr_excluded", "other_excluded", "new_reports"}
+
+
+def box_references(review: Review, name: str, reason_id: int | None = None):
+    """The references a box counts (for its link): a filter on a reference queryset."""
+    items = BOXES[name].items(review).filter(reference=OuterRef("pk"))
+    if reason_id is not None:
+        items = items.filter(reason_id=reason_id)
+    return Exists(items)
+
+
+@dataclass
+class Reason:
+    reason: str
+    n: int
+    reason_id: int | None = None
+
+
+@dataclass
+class PrismaReport:
+    """The numbers of the diagram (PRISMA.csv's names), the pending ones, and any error."""
+
+    database_results: int = 0
+    database_specific_results: list[tuple[str, int]] = field(default_factory=list)
+    register_results: int = 0
+    register_specific_results: list[tuple[str, int]] = field(default_factory=list)
+    website_results: int = 0
+    organisation_results: int = 0
+    citations_results: int = 0
+    duplicates: int = 0
+    excluded_automatic: int = 0  # no automation tool excludes records here
+    excluded_other: int = 0
+    records_screened: int = 0
+    records_excluded: int = 0
+    dbr_sought_reports: int = 0
+    dbr_notretrieved_reports: int = 0
+    dbr_assessed: int = 0
+    dbr_excluded: list[Reason] = field(default_factory=list)
+    other_sought_reports: int = 0
+    other_notretrieved_reports: int = 0
+    other_assessed: int = 0
+    other_excluded: list[Reason] = field(default_factory=list)
+    new_studies: int = 0
+    new_reports: int = 0
+    total_studies: int = 0
+    total_reports: int = 0
+    previous_studies: int | None = None  # typed in by a person, for an updated review
+    previous_reports: int | None = None
+    # Pending terms: a review in progress draws them as "in progress".
+    screening_pending: int = 0
+    dbr_retrieval_pending: int = 0
+    dbr_assessment_pending: int = 0
+    other_retrieval_pending: int = 0
+    other_assessment_pending: int = 0
+    dbr_included: int = 0
+    other_included: int = 0
+    errors: list[Discrepancy] = field(default_factory=list)
+
+    @property
+    def in_progress(self) -> bool:
+        return any(
+            getattr(self, name)
+            for name in (
+                "screening_pending",
+                "dbr_retrieval_pending",
+                "dbr_assessment_pending",
+                "other_retrieval_pending",
+                "other_assessment_pending",
+            )
+        )
+
+    @property
+    def uses_other_methods(self) -> bool:
+        return bool(
+            self.website_results
+            or self.organisation_results
+            or self.citations_results
+            or self.other_sought_reports
+        )
+
+    @property
+    def identified_dbr(self) -> int:
+        return self.database_results + self.register_results
+
+    def excluded_total(self, column: str) -> int:
+        reasons = self.dbr_excluded if column == "dbr" else self.other_excluded
+        return sum(r.n for r in reasons)
+
+
+@dataclass
+class Discrepancy:
+    """A PRISMA equation that does not hold: the sentence, both sides, the references."""
+
+    rule: str
+    left: int
+    right: int
+    references: list[int] = field(default_factory=list)
+
+
+def prisma_report(review: Review) -> PrismaReport:
+    """The review's PRISMA numbers from five queries, checked against PRISMA's arithmetic."""
+    report = PrismaReport(
+        previous_studies=review.previous_studies, previous_reports=review.previous_reports
+    )
+    per_source = defaultdict(Counter)
+    for kind, name, n in (
+        Record.objects.filter(review=review)
+        .values_list("search__source__kind", "search__source__name")
+        .annotate(n=Count("id"))
+        .order_by("search__source__name")
+    ):
+        per_source[kind][name] += n
+    report.database_specific_results = sorted(per_source[SourceKind.DATABASE].items())
+    report.register_specific_results = sorted(per_source[SourceKind.REGISTER].items())
+    report.database_results = sum(per_source[SourceKind.DATABASE].values())
+    report.register_results = sum(per_source[SourceKind.REGISTER].values())
+    report.website_results = sum(per_source[SourceKind.WEBSITE].values())
+    report.organisation_results = sum(per_source[SourceKind.ORGANISATION].values())
+    report.citations_results = sum(per_source[SourceKind.CITATION].values())
+    dbr_references = (
+        Record.objects.filter(review=review, search__source__kind__in=DBR)
+        .values("reference")
+        .distinct()
+        .count()
+    )
+    report.duplicates = report.identified_dbr - dbr_references
+
+    states: Counter = Counter()
+    for stage, state, entry, n in (
+        ScreeningItem.objects.filter(review=review)
+        .values_list("stage", "state", "entry")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        states[(stage, state, entry)] = n
+    for name, box in BOXES.items():
+        if name in DERIVED:
+            continue
+        setattr(report, name, sum(states[(box.stage, s, box.entry)] for s in box.states))
+    reasons = (
+        ScreeningItem.objects.filter(review=review, stage=FT, state=ItemState.EXCLUDED)
+        .values_list("entry", "reason_id", "reason__label")
+        .annotate(n=Count("id"))
+        .order_by("reason__position", "reason__label")
+    )
+    for entry, reason_id, label, n in reasons:
+        target = report.dbr_excluded if entry == TA else report.other_excluded
+        target.append(Reason(label or "No reason recorded", n, reason_id))
+
+    report.new_reports = report.dbr_included + report.other_included
+    # Until included reports are grouped into studies, each report is a study of its own.
+    report.new_studies = report.new_reports
+    report.total_studies = report.new_studies + (report.previous_studies or 0)
+    report.total_reports = report.new_reports + (report.previous_reports or 0)
+    report.errors = _check(review, report, dbr_references)
+    return report
+
+
+def _check(review: Review, r: PrismaReport, dbr_references: int) -> list[Discrepancy]:
+    """DESIGN.md's invariants, per column, pending terms included."""
+    title_abstract_items = r.records_screened + r.excluded_other
+    rules = [
+        (
+            "references of database and register records = references at title and abstract "
+            "(identified - duplicates - removed before screening = screened)",
+            dbr_references,
+            title_abstract_items,
+            "dbr_references",
+        ),
+        (
+            "records screened = records excluded + reports sought + in screening",
+            r.records_screened,
+            r.records_excluded + r.dbr_sought_reports + r.screening_pending,
+            "screened",
+        ),
+        (
+            "reports sought = not retrieved + assessed + being sought (databases and registers)",
+            r.dbr_sought_reports,
+            r.dbr_notretrieved_reports + r.dbr_assessed + r.dbr_retrieval_pending,
+            "dbr_sought",
+        ),
+        (
+            "reports assessed = excluded + included + being assessed (databases and registers)",
+            r.dbr_assessed,
+            r.excluded_total("dbr") + r.dbr_included + r.dbr_assessment_pending,
+            "dbr_assessed",
+        ),
+        (
+            "reports sought = not retrieved + assessed + being sought (other methods)",
+            r.other_sought_reports,
+            r.other_notretrieved_reports + r.other_assessed + r.other_retrieval_pending,
+            "other_sought",
+        ),
+        (
+            "reports assessed = excluded + included + being assessed (other methods)",
+            r.other_assessed,
+            r.excluded_total("other") + r.other_included + r.other_assessment_pending,
+            "other_assessed",
+        ),
+    ]
+    errors = []
+    for rule, left, right, key in rules:
+        if left != right:
+            errors.append(Discrepancy(rule, left, right, _involved(review, key)))
+    return errors
+
+
+def _involved(review: Review, key: str) -> list[int]:
+    """The references on one side of a broken equation and not on the other (at most 200)."""
+    items = ScreeningItem.objects.filter(review=review)
+
+    def refs(queryset) -> set[int]:
+        return set(queryset.values_list("reference_id", flat=True))
+
+    if key == "dbr_references":
+        left = refs(Record.objects.filter(review=review, search__source__kind__in=DBR))
+        right = refs(items.filter(stage=TA))
+    elif key == "screened":  # those included at screening are the ones sought
+        left = refs(items.filter(stage=TA, state=ItemState.INCLUDED))
+        right = refs(items.filter(stage=RETRIEVAL, entry=TA))
+    elif key in ("dbr_sought", "other_sought"):  # those retrieved are the ones assessed
+        entry = TA if key == "dbr_sought" else RETRIEVAL
+        left = refs(items.filter(stage=RETRIEVAL, entry=entry, state=ItemState.RETRIEVED))
+        right = refs(items.filter(stage=FT, entry=entry))
+    else:  # assessed: a full-text item in a state the equation does not count
+        entry = TA if key == "dbr_assessed" else RETRIEVAL
+        left = refs(items.filter(stage=FT, entry=entry))
+        right = refs(BOXES[f"{key.split('_')[0]}_assessed"].items(review))
+    return sorted(left ^ right)[:200]
+
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+def _reasons(reasons: list[Reason]) -> list[dict]:
+    return [{"reason": r.reason, "n": r.n} for r in reasons]
+
+
+def as_json(report: PrismaReport) -> dict:
+    """One flat object: PRISMA.csv's data names; the reasons as lists; pending terms under
+    keys of their own; errors, if any."""
+    return {
+        "database_results": report.database_results,
+        "database_specific_results": [
+            {"source": name, "n": n} for name, n in report.database_specific_results
+        ],
+        "register_results": report.register_results,
+        "register_specific_results": [
+            {"source": name, "n": n} for name, n in report.register_specific_results
+        ],
+        "website_results": report.website_results,
+        "organisation_results": report.organisation_results,
+        "citations_results": report.citations_results,
+        "duplicates": report.duplicates,
+        "excluded_automatic": report.excluded_automatic,
+        "excluded_other": report.excluded_other,
+        "records_screened": report.records_screened,
+        "records_excluded": report.records_excluded,
+        "dbr_sought_reports": report.dbr_sought_reports,
+        "dbr_notretrieved_reports": report.dbr_notretrieved_reports,
+        "dbr_assessed": report.dbr_assessed,
+        "dbr_excluded": _reasons(report.dbr_excluded),
+        "other_sought_reports": report.other_sought_reports,
+        "other_notretrieved_reports": report.other_notretrieved_reports,
+        "other_assessed": report.other_assessed,
+        "other_excluded": _reasons(report.other_excluded),
+        "new_studies": report.new_studies,
+        "new_reports": report.new_reports,
+        "total_studies": report.total_studies,
+        "total_reports": report.total_reports,
+        "previous_studies": report.previous_studies,
+        "previous_reports": report.previous_reports,
+        "pending": {
+            "screening": report.screening_pending,
+            "dbr_retrieval": report.dbr_retrieval_pending,
+            "dbr_assessment": report.dbr_assessment_pending,
+            "other_retrieval": report.other_retrieval_pending,
+            "other_assessment": report.other_assessment_pending,
+        },
+        "in_progress": report.in_progress,
+        "errors": [
+            {"rule": e.rule, "left": e.left, "right": e.right, "references": e.references}
+            for e in report.errors
+        ],
+    }
+
+
+def _listed(pairs) -> str:
+    """PRISMA.csv's form for lists: "Name, n; Name, n"."""
+    return "; ".join(f"{name}, {n}" for name, n in pairs)
+
+
+def csv_text(report: PrismaReport) -> str:
+    """PRISMA.csv, the PRISMA2020 package's template, with its `n` column filled in: the same
+    rows and columns, loadable in the PRISMA2020 Shiny app."""
+    values = {
+        **{
+            key: value
+            for key, value in as_json(report).items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        },
+        "database_specific_results": _listed(report.database_specific_results),
+        "register_specific_results": _listed(report.register_specific_results),
+        "dbr_excluded": _listed((r.reason, r.n) for r in report.dbr_excluded),
+        "other_excluded": _listed((r.reason, r.n) for r in report.other_excluded),
+        "previous_studies": report.previous_studies or 0,
+        "previous_reports": report.previous_reports or 0,
+    }
+    with TEMPLATE.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    data, n = header.index("data"), header.index("n")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in body:
+        if row[data] in values:
+            row = [*row]
+            row[n] = str(values[row[data]])
+        writer.writerow(row)
+    return out.getvalue()

@@ -1,0 +1,119 @@
+"""Text for the paper, from the review's settings and data: the methods paragraph of PRISMA item 8
+(selection process) and the table of PRISMA item 16b (reports excluded at full text, each with
+its reason)."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from references.models import Reference
+
+from .constants import DecisionKind, ItemState, SearchMethod, Stage
+from .models import Decision, Review, ScreeningItem, Search
+from .prisma import PrismaReport
+
+TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
+
+
+def _reviewers_sentence(review: Review, stage: str, what: str, count: int) -> str:
+    decisions = Decision.objects.filter(review=review, stage=stage, kind=DecisionKind.VOTE)
+    reviewers = decisions.values("reviewer").distinct().count()
+    required = dict(decisions.values_list("reviewers_required").annotate(n=Count("id")).order_by())
+    if not decisions.exists():
+        return f"No {what} has been screened yet."
+    if set(required) == {2}:
+        how = "by two reviewers, independently" + (
+            ", each blind to the other's decision" if review.blind else ""
+        )
+    elif set(required) == {1}:
+        how = "by one reviewer"
+    else:
+        how = (
+            f"by two reviewers independently for {required.get(2, 0):,} decisions and by one "
+            f"reviewer for {required.get(1, 0):,} (the review's setting changed during screening)"
+        )
+    return (
+        f"{count:,} {what} were screened {how}; {reviewers} reviewer"
+        f"{'s' if reviewers != 1 else ''} took part."
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def methods_paragraph(review: Review, report: PrismaReport) -> str:
+    """A draft of the selection process (PRISMA item 8), every number from the data."""
+    databases = [name for name, _ in report.database_specific_results]
+    registers = [name for name, _ in report.register_specific_results]
+    other = report.website_results + report.organisation_results + report.citations_results
+    identified = f"Records were identified from {_plural(len(databases), 'database')}"
+    if databases:
+        identified += f" ({', '.join(databases)})"
+    if registers:
+        identified += f" and {_plural(len(registers), 'register')} ({', '.join(registers)})"
+    if other:
+        identified += f", and {_plural(other, 'record')} by other methods"
+    deduplicated = (
+        f"{_plural(report.duplicates, 'duplicate record')} were removed: records with the same "
+        "PMID, the same DOI, or the same title, year and first author were merged on import, "
+        "and near duplicates (titles at least 92% alike) were checked by a person"
+    )
+    if report.excluded_other:
+        deduplicated += (
+            f"; {_plural(report.excluded_other, 'record')} were removed before screening, each "
+            "with its reason"
+        )
+    parts = [
+        identified + ".",
+        deduplicated + ".",
+        _reviewers_sentence(review, TA, "titles and abstracts", report.records_screened),
+        _reviewers_sentence(
+            review, FT, "full-text reports", report.dbr_assessed + report.other_assessed
+        ),
+    ]
+    resolved = Decision.objects.filter(review=review, kind=DecisionKind.RESOLUTION)
+    if resolved.exists():
+        resolvers = resolved.values("reviewer").distinct().count()
+        who = "a third person" if resolvers == 1 else f"{resolvers} designated resolvers"
+        parts.append(
+            f"Disagreements ({resolved.count():,}) were resolved by {who}, whose decision was "
+            "recorded alongside both original decisions."
+        )
+    else:
+        parts.append(
+            "Disagreements were to be resolved by the review's owner or a designated resolver; "
+            "none has been resolved yet."
+        )
+    tools = (
+        "Screening was done in this application (independent screening, exclusion reasons, "
+        "and an append-only, hash-chained audit log)"
+    )
+    if Search.objects.filter(
+        review=review, method__in=[SearchMethod.PUBMED_QUERY, SearchMethod.PUBMED_PMIDS]
+    ).exists():
+        tools += "; PubMed was searched through NCBI's E-utilities (Biopython)"
+    parts.append(tools + "; no automation tool excluded records.")
+    return " ".join(parts)
+
+
+def excluded_reports(review: Review):
+    """PRISMA item 16b: each report excluded at full text, with the reason that counts and the
+    column it came from; in citation order."""
+    items = (
+        ScreeningItem.objects.filter(review=review, stage=FT, state=ItemState.EXCLUDED)
+        .select_related("reason")
+        .order_by("reference_id")
+    )
+    reasons = {item.reference_id: item for item in items}
+    for reference in Reference.objects.filter(pk__in=reasons).order_by("authors", "year"):
+        item = reasons[reference.pk]
+        yield {
+            "reference_id": reference.pk,
+            "citation": reference.citation,
+            "doi": reference.doi,
+            "pmid": reference.pmid,
+            "reason": item.reason.label if item.reason else "",
+            "resolved": item.resolved,
+            "column": "databases and registers" if item.entry == TA else "other methods",
+        }
