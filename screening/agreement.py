@@ -284,3 +284,14 @@ def _kappa_variance(
     variance = (diagonal + off_diagonal - correction) / (n * (1 - p_e) ** 4)
     # Exact arithmetic keeps this >= 0 (it is a sum of squared deviations); max() is a guard.
     return max(0.0, float(variance))
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """The Wilson score 95% interval of a proportion k/n (sound for small n and for k = 0 or
+    k = n, unlike the normal approximation); None when n is 0."""
+    if n == 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

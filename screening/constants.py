@@ -176,3 +176,5 @@ class AuditAction(models.TextChoices):
     REMOVE = "reference.remove", "Removed before screening"
     RESTORE = "reference.restore", "Restored to screening"
     FULL_TEXT = "fulltext", "Full-text retrieval recorded"
+    VERIFY_DRAW = "verify.draw", "Verification sample drawn"
+    VERIFY_CHECK = "verify.check", "Exclusion re-screened for verification"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import prisma_views, screening_views, search_views, views
+from . import audit_views, prisma_views, screening_views, search_views, views
 
 app_name = "screening"
 urlpatterns = [
@@ -59,6 +59,18 @@ urlpatterns = [
     ),
     path("r/<slug:slug>/agreement/", screening_views.agreement, name="agreement"),
     path("r/<slug:slug>/prisma/", prisma_views.prisma_page, name="prisma"),
+    path("r/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
+    path("r/<slug:slug>/exclusions/", audit_views.exclusion_audit, name="exclusion-audit"),
+    path(
+        "r/<slug:slug>/exclusions/samples/",
+        audit_views.verification_draw_view,
+        name="verification-draw",
+    ),
+    path(
+        "r/<slug:slug>/exclusions/samples/<int:pk>/",
+        audit_views.verification_screen,
+        name="verification-screen",
+    ),
     path("r/<slug:slug>/retrieval/", screening_views.retrieval_list, name="retrieval-list"),
     path(
         "r/<slug:slug>/retrieval/<int:pk>/",

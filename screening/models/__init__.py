@@ -22,6 +22,7 @@ from .stages import (
     StageCount,
     Vote,
 )
+from .verification import VerificationCheck, VerificationSample
 
 __all__ = [
     "AuditEvent",
@@ -32,6 +33,8 @@ __all__ = [
     "ReviewerCount",
     "ScreeningItem",
     "StageCount",
+    "VerificationCheck",
+    "VerificationSample",
     "Vote",
     "DuplicateCandidate",
     "ImportJob",
