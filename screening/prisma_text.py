@@ -15,12 +15,13 @@ from .prisma import PrismaReport
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
 
-def _reviewers_sentence(review: Review, stage: str, what: str, count: int) -> str:
+def _reviewers_sentence(review: Review, stage: str, noun: str, done: str, count: int) -> str:
+    """E.g. "4 records were screened on title and abstract by two reviewers, ..." """
     decisions = Decision.objects.filter(review=review, stage=stage, kind=DecisionKind.VOTE)
     reviewers = decisions.values("reviewer").distinct().count()
     required = dict(decisions.values_list("reviewers_required").annotate(n=Count("id")).order_by())
     if not decisions.exists():
-        return f"No {what} has been screened yet."
+        return f"No {noun} has been {done} yet."
     if set(required) == {2}:
         how = "by two reviewers, independently" + (
             ", each blind to the other's decision" if review.blind else ""
@@ -33,13 +34,17 @@ def _reviewers_sentence(review: Review, stage: str, what: str, count: int) -> st
             f"reviewer for {required.get(1, 0):,} (the review's setting changed during screening)"
         )
     return (
-        f"{count:,} {what} were screened {how}; {reviewers} reviewer"
+        f"{_plural(count, noun)} {_were(count)} {done} {how}; {reviewers} reviewer"
         f"{'s' if reviewers != 1 else ''} took part."
     )
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
 
 
 def methods_paragraph(review: Review, report: PrismaReport) -> str:
@@ -55,21 +60,29 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
     if other:
         identified += f", and {_plural(other, 'record')} by other methods"
     deduplicated = (
-        f"{_plural(report.duplicates, 'duplicate record')} were removed: records with the same "
-        "PMID, the same DOI, or the same title, year and first author were merged on import, "
-        "and near duplicates (titles at least 92% alike) were checked by a person"
+        f"{_plural(report.duplicates, 'duplicate record')} {_were(report.duplicates)} removed: "
+        "records with the same PMID, the same DOI, or the same title, year and first author "
+        "were merged on import, and near duplicates (titles at least 92% alike) were checked "
+        "by a person"
     )
     if report.excluded_other:
         deduplicated += (
-            f"; {_plural(report.excluded_other, 'record')} were removed before screening, each "
+            f"; {_plural(report.excluded_other, 'record')} {_were(report.excluded_other)} removed "
+            "before screening, each "
             "with its reason"
         )
     parts = [
         identified + ".",
         deduplicated + ".",
-        _reviewers_sentence(review, TA, "titles and abstracts", report.records_screened),
         _reviewers_sentence(
-            review, FT, "full-text reports", report.dbr_assessed + report.other_assessed
+            review, TA, "record", "screened on title and abstract", report.records_screened
+        ),
+        _reviewers_sentence(
+            review,
+            FT,
+            "report",
+            "assessed in full text",
+            report.dbr_assessed + report.other_assessed,
         ),
     ]
     resolved = Decision.objects.filter(review=review, kind=DecisionKind.RESOLUTION)

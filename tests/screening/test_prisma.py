@@ -22,6 +22,7 @@ from screening.constants import ItemState, Role, SourceKind, Stage
 from screening.models import ExclusionReason, Membership, Record, ScreeningItem
 from screening.prisma import BOXES, TEMPLATE, box_references, csv_text, prisma_report
 from screening.prisma_svg import render_pdf, render_png, render_svg
+from screening.prisma_text import excluded_reports, methods_paragraph
 from screening.prisma_views import box_links
 from screening.services.imports import references_import, source_get_or_create
 from screening.services.reviews import review_create
@@ -32,6 +33,7 @@ from screening.services.screening import (
     decision_record,
     full_text_record,
     references_remove,
+    review_settings_update,
 )
 from tests.factories import UserFactory
 
@@ -156,26 +158,28 @@ def test_any_review_reconciles_and_each_box_counts_what_it_links_to(fates_list, 
 # --- a fixed review ----------------------------------------------------------------------------
 
 
+# Every reference of a small review through every stage, nothing pending.
+FINISHED = [
+    {"sources": {0, 1}, "remove": False, "ta": ["include", "include"], "resolve": None,
+     "retrieval": "retrieved", "ft": ["include", "include"], "ft_resolve": None},
+    {"sources": {0}, "remove": False, "ta": ["exclude", "exclude"], "resolve": None,
+     "retrieval": None, "ft": [], "ft_resolve": None},
+    {"sources": {1}, "remove": True, "ta": [], "resolve": None, "retrieval": None,
+     "ft": [], "ft_resolve": None},
+    {"sources": {0}, "remove": False, "ta": ["include", "include"], "resolve": None,
+     "retrieval": "retrieved", "ft": ["exclude:1", "exclude:1"], "ft_resolve": None},
+    {"sources": {0}, "remove": False, "ta": ["include", "maybe"], "resolve": None,
+     "retrieval": "not_retrieved", "ft": [], "ft_resolve": None},
+    {"sources": {3}, "remove": False, "ta": [], "resolve": None, "retrieval": "retrieved",
+     "ft": ["exclude:2", "exclude:2"], "ft_resolve": None},
+    {"sources": {4}, "remove": False, "ta": [], "resolve": None, "retrieval": "retrieved",
+     "ft": ["include", "exclude:1"], "ft_resolve": "include"},
+]  # fmt: skip
+
+
 @pytest.fixture
 def finished(owner, reviewer, tmp_path):
-    """Every reference of a small review through every stage, nothing pending."""
-    fates_list = [
-        {"sources": {0, 1}, "remove": False, "ta": ["include", "include"], "resolve": None,
-         "retrieval": "retrieved", "ft": ["include", "include"], "ft_resolve": None},
-        {"sources": {0}, "remove": False, "ta": ["exclude", "exclude"], "resolve": None,
-         "retrieval": None, "ft": [], "ft_resolve": None},
-        {"sources": {1}, "remove": True, "ta": [], "resolve": None, "retrieval": None,
-         "ft": [], "ft_resolve": None},
-        {"sources": {0}, "remove": False, "ta": ["include", "include"], "resolve": None,
-         "retrieval": "retrieved", "ft": ["exclude:1", "exclude:1"], "ft_resolve": None},
-        {"sources": {0}, "remove": False, "ta": ["include", "maybe"], "resolve": None,
-         "retrieval": "not_retrieved", "ft": [], "ft_resolve": None},
-        {"sources": {3}, "remove": False, "ta": [], "resolve": None, "retrieval": "retrieved",
-         "ft": ["exclude:2", "exclude:2"], "ft_resolve": None},
-        {"sources": {4}, "remove": False, "ta": [], "resolve": None, "retrieval": "retrieved",
-         "ft": ["include", "exclude:1"], "ft_resolve": "include"},
-    ]  # fmt: skip
-    return build_review(fates_list, owner, reviewer, tmp_path)
+    return build_review(FINISHED, owner, reviewer, tmp_path)
 
 
 def test_the_numbers_of_a_finished_review(finished):
@@ -296,6 +300,50 @@ def test_the_prisma_command_in_every_format(finished, tmp_path):
             "prisma", finished.slug, "--format", fmt, "--output", str(path), stderr=StringIO()
         )
         assert path.read_bytes().lstrip(b"\xef\xbb\xbf").startswith(magic), fmt
+
+
+def test_the_methods_paragraph_says_what_the_data_say(finished):
+    text = methods_paragraph(finished, prisma_report(finished))
+    assert "Records were identified from 2 databases (Embase, PubMed), and 2 records by " in text
+    assert "1 duplicate record was removed" in text
+    assert "1 record was removed before screening" in text
+    assert (
+        "4 records were screened on title and abstract by two reviewers, independently, each "
+        "blind to the other's decision; 2 reviewers took part." in text
+    )
+    assert "4 reports were assessed in full text by two reviewers" in text
+    assert "Disagreements (1) were resolved by a third person" in text
+
+
+def test_a_change_to_one_reviewer_is_said_so(finished, owner, tmp_path):
+    review_settings_update(review=finished, user=owner, reviewers_title_abstract=1)
+    path = tmp_path / "late.ris"
+    path.write_text(ris_entry(500))
+    extra = references_import(
+        review=finished,
+        source=source_get_or_create(review=finished, name="Embase", kind="database", user=owner),
+        path=path,
+        file_name="late.ris",
+        user=owner,
+    )
+    decision_record(
+        review=finished, reference=extra.records.get().reference, stage=TA, reviewer=owner,
+        verdict="exclude", reason=None,
+    )  # fmt: skip
+    text = methods_paragraph(finished, prisma_report(finished))
+    assert "by two reviewers independently for 8 decisions and by one reviewer for 1" in text
+
+
+def test_reports_excluded_at_full_text_are_listed_with_their_reasons(finished):
+    rows = list(excluded_reports(finished))
+    assert [(row["reason"], row["column"]) for row in rows] == [
+        ("Wrong study design", "databases and registers"),
+        ("Wrong patient population", "other methods"),
+    ]
+    excluded = ScreeningItem.objects.filter(review=finished, stage=FT, state=ItemState.EXCLUDED)
+    assert {row["reference_id"] for row in rows} == set(
+        excluded.values_list("reference_id", flat=True)
+    )
 
 
 def test_the_page_draws_the_clickable_diagram_and_offers_the_downloads(finished, client_owner):
