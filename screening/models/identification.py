@@ -167,7 +167,11 @@ class Record(models.Model):
     class Meta:
         ordering = ["search_id", "position"]
         indexes = [
-            models.Index(fields=["review", "reference"], name="record_review_reference"),
+            # With the search: PRISMA counts the distinct references of some searches from
+            # the index alone.
+            models.Index(
+                fields=["review", "reference", "search"], name="record_review_reference_search"
+            ),
             models.Index(fields=["review", "duplicate_rule"], name="record_review_duplicate"),
             models.Index(fields=["search", "pmid"], name="record_search_pmid"),
         ]

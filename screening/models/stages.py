@@ -193,7 +193,10 @@ class ScreeningItem(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["review", "stage", "state"], name="item_stage_state"),
+            # With the column: PRISMA's counts by stage, state and column from the index alone.
+            models.Index(
+                fields=["review", "stage", "state", "entry"], name="item_stage_state_entry"
+            ),
             # The queue: waiting references in rank order.
             models.Index(fields=["review", "stage", "waiting", "rank"], name="item_queue"),
         ]
