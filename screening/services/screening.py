@@ -481,6 +481,7 @@ def decision_retract(
         action=AuditAction.DECISION_RETRACT,
         obj=decision,
         before=_decision_dict(mine.decision),
+        after={**_decision_dict(decision), "supersedes": mine.decision_id},
     )
     return decision
 

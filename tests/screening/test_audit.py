@@ -5,12 +5,27 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
-from screening.constants import AuditAction, Stage
-from screening.models import AuditEvent
+from screening.constants import AuditAction, Role, Stage
+from screening.models import AuditEvent, Decision, DuplicateCandidate, Membership
 from screening.services.audit import audit_chain_verify
-from screening.services.screening import decision_record
+from screening.services.duplicates import duplicate_reject
+from screening.services.reviews import (
+    invitation_accept,
+    invitation_create,
+    membership_remove,
+    membership_set_role,
+)
+from screening.services.screening import (
+    decision_record,
+    decision_retract,
+    full_text_record,
+    reason_create,
+    references_remove,
+    references_restore,
+)
+from tests.factories import UserFactory
 from tests.screening.test_screening import ris
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +101,108 @@ def test_audit_verify_finds_a_removed_event(busy_review):
 def test_audit_verify_says_a_whole_chain_is_whole(busy_review, capsys):
     call_command("audit_verify", busy_review.slug)
     assert "is whole" in capsys.readouterr().out
+
+
+def test_every_kind_of_change_writes_its_event_with_before_and_after(
+    review, owner, reviewer, import_text
+):
+    """One of each action a review's people take, through the services the pages call: each
+    leaves exactly its event, by its actor, and the chain stays whole."""
+    from tests.screening.test_duplicates import NEAR, NEAR_TYPO
+
+    def events_of(action):
+        return AuditEvent.objects.filter(review=review, action=action)
+
+    def new_events(act) -> list[str]:
+        before = AuditEvent.objects.filter(review=review).count()
+        act()
+        return list(
+            AuditEvent.objects.filter(review=review)
+            .order_by("seq")
+            .values_list("action", flat=True)[before:]
+        )
+
+    newcomer = UserFactory(username="nina-new", email="nina@example.org")
+    invitation = None
+
+    def invite():
+        nonlocal invitation
+        invitation = invitation_create(
+            review=review, email=newcomer.email, role=Role.REVIEWER, invited_by=owner,
+            accept_url_for=lambda token: f"/accept/{token}",
+        )  # fmt: skip
+
+    assert new_events(invite) == [AuditAction.MEMBER_INVITE]
+    assert new_events(lambda: invitation_accept(invitation=invitation, user=newcomer)) == [
+        AuditAction.MEMBER_JOIN
+    ]
+    membership = Membership.objects.get(review=review, user=newcomer)
+    assert new_events(
+        lambda: membership_set_role(membership=membership, role=Role.OWNER, changed_by=owner)
+    ) == [AuditAction.MEMBER_ROLE]
+    assert new_events(lambda: membership_remove(membership=membership, removed_by=owner)) == [
+        AuditAction.MEMBER_REMOVE
+    ]
+    assert new_events(lambda: import_text(NEAR, name="embase.ris", source="Embase")) == [
+        AuditAction.SOURCE_CREATE,
+        AuditAction.IMPORT,
+    ]
+    import_text(NEAR_TYPO, name="scopus.ris", source="Scopus")
+    pair = DuplicateCandidate.objects.get(review=review)
+    assert new_events(lambda: duplicate_reject(candidate=pair, user=owner)) == [
+        AuditAction.DUPLICATE_REJECT
+    ]
+    search = import_text(ris(2, start=50), name="more.ris", source="Embase")
+    first, second = (r.reference for r in search.records.order_by("position"))
+    assert new_events(
+        lambda: references_remove(
+            review=review, reference_ids=[first.pk], reason="language", user=owner
+        )
+    ) == [AuditAction.REMOVE]
+    assert new_events(
+        lambda: references_restore(review=review, reference_ids=[first.pk], user=owner)
+    ) == [AuditAction.RESTORE]
+    TA = Stage.TITLE_ABSTRACT
+    decide = {"review": review, "reference": second, "stage": TA}
+    assert new_events(lambda: decision_record(**decide, reviewer=reviewer, verdict="include")) == [
+        AuditAction.DECISION
+    ]
+    assert new_events(lambda: decision_retract(**decide, reviewer=reviewer)) == [
+        AuditAction.DECISION_RETRACT
+    ]
+    for who in (owner, reviewer):
+        decision_record(**decide, reviewer=who, verdict="include")
+    assert new_events(
+        lambda: full_text_record(
+            review=review,
+            reference=second,
+            user=owner,
+            status="not_retrieved",
+            reason="No full text",
+            max_bytes=1,
+        )  # fmt: skip
+    ) == [AuditAction.FULL_TEXT]
+    assert new_events(lambda: reason_create(review=review, user=owner, label="Animal study")) == [
+        AuditAction.REASON_CREATE
+    ]
+
+    retraction = events_of(AuditAction.DECISION_RETRACT).get()
+    assert retraction.actor == reviewer and retraction.before and retraction.after
+    removal = events_of(AuditAction.REMOVE).get()
+    assert removal.actor == owner and first.pk in removal.after["references"]
+    assert audit_chain_verify(review)[1] is None
+
+
+def test_a_change_that_fails_leaves_no_event(review, reviewer, import_text):
+    """The event is written in the change's transaction: when the change rolls back, so does
+    its event."""
+    search = import_text(ris(1), name="embase.ris", source="Embase")
+    before = AuditEvent.objects.filter(review=review).count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        decision_record(
+            review=review, reference=search.records.get().reference,
+            stage=Stage.TITLE_ABSTRACT, reviewer=reviewer, verdict="include",
+        )  # fmt: skip
+        raise RuntimeError("the request failed after the decision")
+    assert AuditEvent.objects.filter(review=review).count() == before
+    assert not Decision.objects.filter(review=review).exists()
