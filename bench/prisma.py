@@ -16,14 +16,11 @@ every size).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,13 +28,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.cases import run_cases  # noqa: E402 - after the path is set
+
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 RESULT = "PRISMA-BENCH "
 RUNS = 10
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def run_case(args: dict) -> dict:
@@ -186,42 +181,18 @@ def main(argv=None) -> int:
     if options.child:
         print(RESULT + json.dumps(run_case(json.loads(options.child))), flush=True)
         return 0
-    Databases = importlib.import_module("bench.import").Databases
-    results = []
-    with tempfile.TemporaryDirectory(prefix="bench-prisma-") as tmp:
-        databases = Databases(options.databases, Path(tmp), options.postgres)
-        try:
-            databases.prepare()
-            for database in options.databases:
-                for size in options.sizes:
-                    url = databases.fresh(database)
-                    log(f"... {size:,} references on {database}")
-                    env = {
-                        **os.environ,
-                        "DATABASE_URL": url,
-                        "DJANGO_SETTINGS_MODULE": "bench.settings",
-                        "PYTHONPATH": str(REPO),
-                    }
-                    for name in ("CELERY_BROKER_URL", "REDIS_URL"):
-                        env.pop(name, None)
-                    process = subprocess.run(
-                        [sys.executable, __file__, "--child", json.dumps({"size": size})],
-                        cwd=REPO, env=env, capture_output=True, text=True, timeout=3600,
-                    )  # fmt: skip
-                    lines = [x for x in process.stdout.splitlines() if x.startswith(RESULT)]
-                    if not lines:
-                        log(process.stderr[-3000:])
-                        raise SystemExit(f"the {database} {size} case failed")
-                    result = json.loads(lines[-1][len(RESULT) :])
-                    log(
-                        f"    {result['median_ms']} ms, {result['queries']} queries "
-                        f"({', '.join(map(str, result['query_ms']))} ms; SVG "
-                        f"{result['svg_ms']} ms)"
-                    )
-                    results.append(result)
-                    databases.drop(url)
-        finally:
-            databases.cleanup()
+    results = run_cases(
+        __file__,
+        marker=RESULT,
+        databases=options.databases,
+        sizes=options.sizes,
+        postgres=options.postgres,
+        args=lambda size: {"size": size},
+        describe=lambda r: (
+            f"{r['median_ms']} ms, {r['queries']} queries "
+            f"({', '.join(map(str, r['query_ms']))} ms; SVG {r['svg_ms']} ms)"
+        ),
+    )
     if options.json:
         print(json.dumps(results, indent=2))
         return 0

@@ -16,21 +16,20 @@ flat from 1k to 100k references.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import random
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench.cases import run_cases  # noqa: E402 - after the path is set
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 RESULT = "SCREENING-BENCH "
@@ -42,10 +41,6 @@ WORDS = str.split(
     "squamous advanced metastatic first-line second-line hazard ratio confidence interval adverse "
     "events grade safety efficacy cohort patients median months placebo docetaxel platinum"
 )
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- One case, in its own process --------------------------------------------------------------
@@ -191,43 +186,17 @@ def main(argv=None) -> int:
         print(RESULT + json.dumps(result), flush=True)
         return 0
 
-    Databases = importlib.import_module("bench.import").Databases
-    results = []
-    with tempfile.TemporaryDirectory(prefix="bench-screening-") as tmp:
-        databases = Databases(options.databases, Path(tmp), options.postgres)
-        try:
-            databases.prepare()
-            for database in options.databases:
-                for size in options.sizes:
-                    url = databases.fresh(database)
-                    log(f"... {size:,} references on {database}")
-                    env = {
-                        **os.environ,
-                        "DATABASE_URL": url,
-                        "DJANGO_SETTINGS_MODULE": "bench.settings",
-                        "DJANGO_MEDIA_ROOT": tmp,
-                        "PYTHONPATH": str(REPO),
-                    }
-                    for name in ("CELERY_BROKER_URL", "REDIS_URL"):
-                        env.pop(name, None)
-                    args = {"size": size, "decisions": options.decisions}
-                    process = subprocess.run(
-                        [sys.executable, __file__, "--child", json.dumps(args)],
-                        cwd=REPO, env=env, capture_output=True, text=True, timeout=3600,
-                    )  # fmt: skip
-                    lines = [x for x in process.stdout.splitlines() if x.startswith(RESULT)]
-                    if not lines:
-                        log(process.stderr[-3000:])
-                        raise SystemExit(f"the {database} {size} case failed")
-                    result = json.loads(lines[-1][len(RESULT) :])
-                    log(
-                        f"    decision + next: median {result['decide_median_ms']} ms, "
-                        f"p95 {result['decide_p95_ms']} ms"
-                    )
-                    results.append(result)
-                    databases.drop(url)
-        finally:
-            databases.cleanup()
+    results = run_cases(
+        __file__,
+        marker=RESULT,
+        databases=options.databases,
+        sizes=options.sizes,
+        postgres=options.postgres,
+        args=lambda size: {"size": size, "decisions": options.decisions},
+        describe=lambda r: (
+            f"decision + next: median {r['decide_median_ms']} ms, p95 {r['decide_p95_ms']} ms"
+        ),
+    )
     if options.json:
         print(json.dumps(results, indent=2))
         return 0
