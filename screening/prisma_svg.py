@@ -233,87 +233,27 @@ def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
     boxes += [screened, excluded]
     arrows += [_down_arrow(identified, screened), _right_arrow(screened, excluded)]
 
-    sought = Box(
-        left,
-        row_y,
-        BOX_W,
-        [
-            Line(f"Reports sought for retrieval {n(report.dbr_sought_reports)}"),
-            *_pending(report.dbr_retrieval_pending, "being sought"),
-        ],
-        box="dbr_sought_reports",
-    )
-    not_retrieved = Box(
-        left_side, row_y, SIDE_W,
-        [Line(f"Reports not retrieved {n(report.dbr_notretrieved_reports)}")],
-        box="dbr_notretrieved_reports",
-    )  # fmt: skip
-    row = [sought, not_retrieved]
+    # Retrieval and assessment: the same two rows in each column.
+    columns = [("dbr", left, left_side, screened)]
     if other:
-        other_sought = Box(
-            right,
-            row_y,
-            BOX_W,
-            [
-                Line(f"Reports sought for retrieval {n(report.other_sought_reports)}"),
-                *_pending(report.other_retrieval_pending, "being sought"),
-            ],
-            box="other_sought_reports",
-        )
-        other_not_retrieved = Box(
-            right_side, row_y, SIDE_W,
-            [Line(f"Reports not retrieved {n(report.other_notretrieved_reports)}")],
-            box="other_notretrieved_reports",
-        )  # fmt: skip
-        row += [other_sought, other_not_retrieved]
-    row_y = _place_row(row, row_y)
-    boxes += row
-    arrows += [_down_arrow(screened, sought), _right_arrow(sought, not_retrieved)]
-    if other:
-        arrows += [
-            _down_arrow(other_identified, other_sought),
-            _right_arrow(other_sought, other_not_retrieved),
-        ]
-
-    assessed = Box(
-        left,
-        row_y,
-        BOX_W,
-        [
-            Line(f"Reports assessed for eligibility {n(report.dbr_assessed)}"),
-            *_pending(report.dbr_assessment_pending, "being assessed or in conflict"),
-        ],
-        box="dbr_assessed",
-    )
-    reports_excluded = Box(
-        left_side, row_y, SIDE_W, _reason_lines(report.dbr_excluded, "dbr_excluded"),
-        box="dbr_excluded",
-    )  # fmt: skip
-    row = [assessed, reports_excluded]
-    if other:
-        other_assessed = Box(
-            right,
-            row_y,
-            BOX_W,
-            [
-                Line(f"Reports assessed for eligibility {n(report.other_assessed)}"),
-                *_pending(report.other_assessment_pending, "being assessed or in conflict"),
-            ],
-            box="other_assessed",
-        )
-        other_excluded = Box(
-            right_side, row_y, SIDE_W, _reason_lines(report.other_excluded, "other_excluded"),
-            box="other_excluded",
-        )  # fmt: skip
-        row += [other_assessed, other_excluded]
-    row_y = _place_row(row, row_y)
-    boxes += row
-    arrows += [_down_arrow(sought, assessed), _right_arrow(assessed, reports_excluded)]
-    if other:
-        arrows += [
-            _down_arrow(other_sought, other_assessed),
-            _right_arrow(other_assessed, other_excluded),
-        ]
+        columns.append(("other", right, right_side, other_identified))
+    above = {column: upper for column, _, _, upper in columns}
+    rows = {column: _report_rows(report, column) for column, *_ in columns}
+    for index in range(2):
+        pairs = {}
+        for column, x, side_x, _ in columns:
+            main_lines, main_name, side_lines, side_name = rows[column][index]
+            pairs[column] = (
+                Box(x, row_y, BOX_W, main_lines, box=main_name),
+                Box(side_x, row_y, SIDE_W, side_lines, box=side_name),
+            )
+        row = [box for pair in pairs.values() for box in pair]
+        row_y = _place_row(row, row_y)  # the row's boxes take one height: arrows come after
+        boxes += row
+        for column, (main, side) in pairs.items():
+            arrows += [_down_arrow(above[column], main), _right_arrow(main, side)]
+            above[column] = main
+    assessed, other_assessed = above["dbr"], above.get("other")
     screening_bottom = row_y - ROW_GAP
 
     # Included
@@ -363,6 +303,35 @@ def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
         note_lines += note_box.wrapped
     height = notes_y + LINE * len(note_lines) + MARGIN
     return _svg(width, height, titles, boxes, arrows, bands, note_lines, notes_y, link)
+
+
+def _report_rows(report: PrismaReport, column: str) -> list[tuple]:
+    """A column's retrieval and assessment rows ("dbr" or "other"): for each, the main box's
+    lines and name, and the side box's."""
+
+    def value(name: str):
+        return getattr(report, f"{column}_{name}")
+
+    return [
+        (
+            [
+                Line(f"Reports sought for retrieval {n(value('sought_reports'))}"),
+                *_pending(value("retrieval_pending"), "being sought"),
+            ],
+            f"{column}_sought_reports",
+            [Line(f"Reports not retrieved {n(value('notretrieved_reports'))}")],
+            f"{column}_notretrieved_reports",
+        ),
+        (
+            [
+                Line(f"Reports assessed for eligibility {n(value('assessed'))}"),
+                *_pending(value("assessment_pending"), "being assessed or in conflict"),
+            ],
+            f"{column}_assessed",
+            _reason_lines(value("excluded"), f"{column}_excluded"),
+            f"{column}_excluded",
+        ),
+    ]
 
 
 def _reason_lines(reasons, box: str) -> list[Line]:
