@@ -4,16 +4,17 @@ For now, a seeded random order: every reference of a review has a fixed pseudo-r
 (from the review and the reference), and each reviewer walks the ranks from a starting point of
 their own (from the review and the reviewer), wrapping round at the end. So each reviewer's
 order is random and repeatable, two reviewers start in different places, and a reference a
-reviewer has voted on never comes back to them at that stage. Finding the next reference is two
-index range scans (on `item_queue`: review, stage, waiting, rank), whatever the size of the
-review.
+reviewer has voted on never comes back to them at that stage. Finding the next reference is one
+query of two index range scans (on `item_queue`: review, stage, waiting, rank), whatever the size
+of the review.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Review, ScreeningItem, Vote
 
@@ -56,5 +57,10 @@ def next_item(
             .first()
         )
     position = latest if latest is not None else start_for(review.pk, reviewer.pk)
-    after = waiting.filter(rank__gt=position).order_by("rank").select_related("reference")
-    return after.first() or waiting.order_by("rank").select_related("reference").first()
+    # The first waiting item after that place, or else the first of all (wrapping round), in
+    # one query whatever the data: two scalar subqueries, each an index range scan that stops
+    # at its first row, the second run only when the first finds nothing.
+    after = waiting.filter(rank__gt=position).order_by("rank").values("pk")[:1]
+    first = waiting.order_by("rank").values("pk")[:1]
+    chosen = ScreeningItem.objects.filter(pk=Coalesce(Subquery(after), Subquery(first)))
+    return chosen.select_related("reference").order_by().first()
