@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("screening.urls")),
+    path("", include("extraction.urls")),
 ]
 
 if settings.DEBUG:

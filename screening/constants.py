@@ -178,3 +178,12 @@ class AuditAction(models.TextChoices):
     FULL_TEXT = "fulltext", "Full-text retrieval recorded"
     VERIFY_DRAW = "verify.draw", "Verification sample drawn"
     VERIFY_CHECK = "verify.check", "Exclusion re-screened for verification"
+    # Studies and extracted data (the extraction app).
+    STUDY_CREATE = "study.create", "Study created"
+    STUDY_EDIT = "study.edit", "Study edited"
+    STUDY_DELETE = "study.delete", "Study deleted"
+    REPORT_LINK = "study.link", "Report linked to a study"
+    REPORT_UNLINK = "study.unlink", "Report unlinked from a study"
+    REPORT_PRIMARY = "study.primary", "Primary report chosen"
+    EXTRACTION_EDIT = "extraction.edit", "Extracted data edited"
+    EXTRACTION_DELETE = "extraction.delete", "Extracted data deleted"

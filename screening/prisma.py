@@ -22,7 +22,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils.module_loading import import_string
 
 from .constants import ItemState, SourceKind, Stage
 from .models import Record, Review, ScreeningItem, Search
@@ -140,6 +142,17 @@ BOXES: dict[str, Box] = {
 }  # fmt: skip
 # Boxes whose number is the sum over their reasons, or another box's: not set by name.
 DERIVED = {"dbr_excluded", "other_excluded", "new_reports"}
+
+
+def studies_count(review: Review, included_reports: int) -> int:
+    """The studies the included reports describe. The app that groups reports into studies
+    (extraction, a layer above this one) is named by the PRISMA_STUDIES_COUNTER setting; it
+    counts a report that is not yet in a study as a study of its own. Without it, each report
+    is a study."""
+    counter = getattr(settings, "PRISMA_STUDIES_COUNTER", "")
+    if not counter or not included_reports:
+        return included_reports
+    return import_string(counter)(review)
 
 
 def box_references(review: Review, name: str, reason_id: int | None = None):
@@ -299,8 +312,7 @@ def prisma_report(review: Review) -> PrismaReport:
         target.append(Reason(label or "No reason recorded", n, reason_id))
 
     report.new_reports = report.dbr_included + report.other_included
-    # Until included reports are grouped into studies, each report is a study of its own.
-    report.new_studies = report.new_reports
+    report.new_studies = studies_count(review, report.new_reports)
     report.total_studies = report.new_studies + (report.previous_studies or 0)
     report.total_reports = report.new_reports + (report.previous_reports or 0)
     report.errors = _check(review, report, dbr_references)

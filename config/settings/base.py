@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "references",
     "screening",
+    "extraction",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,10 @@ IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=500 * 1024 * 10
 FULLTEXT_MAX_FILE_BYTES = env.int("FULLTEXT_MAX_FILE_BYTES", default=50 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+# PRISMA counts studies, which the extraction app (a layer above screening) groups reports
+# into: the wiring that tells screening how to count them lives here, not in an import.
+PRISMA_STUDIES_COUNTER = "extraction.selectors.included_studies_count"
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

@@ -1,0 +1,307 @@
+"""Writes to studies, their reports and their data. Each service checks who may do it, validates
+(the models' clean(), so forms and the demo loader pass the same checks), saves, and writes its
+audit event in the same transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.db.models import Q
+from django.forms.models import model_to_dict
+
+from references.models import Reference
+from screening.constants import AuditAction, Role
+from screening.models import Membership, Review
+from screening.services.audit import audit_record, review_lock
+
+from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
+from .selectors import included_report_ids
+
+EDITORS = {Role.OWNER, Role.REVIEWER}
+STUDY_FIELDS = [
+    "name", "acronym", "kind", "registry_ids", "phase", "randomised", "blinding", "setting",
+    "countries", "population", "number_randomised", "status", "notes",
+]  # fmt: skip
+
+
+class ExtractionRefused(Exception):
+    """The action is not allowed now; `str(error)` is the sentence for the person."""
+
+
+def _editor(review: Review, user: AbstractBaseUser | None) -> None:
+    """Owners and reviewers edit studies; None is the system (the demo loader, a command)."""
+    if user is None:
+        return
+    if not Membership.objects.filter(review=review, user=user, role__in=EDITORS).exists():
+        raise ExtractionRefused("Only the review's owners and reviewers edit its studies.")
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The instance's fields as JSON for the audit log (decimals as text without trailing
+    zeros, so that 50.6 typed and 50.6000 stored are the same value)."""
+    data = model_to_dict(instance, fields=fields)
+    return {
+        key: format(value.normalize(), "f") if isinstance(value, Decimal) else value
+        for key, value in data.items()
+    }
+
+
+# --- Studies and their reports ----------------------------------------------------------------
+
+
+@transaction.atomic
+def study_create(
+    *,
+    review: Review,
+    user: AbstractBaseUser | None,
+    name: str,
+    reports: list[Reference] = (),
+    **fields: Any,
+) -> Study:
+    """A study, with the given included reports linked to it (the first is its primary)."""
+    _editor(review, user)
+    review_lock(review)
+    study = Study(review=review, name=name.strip(), **fields)
+    study.full_clean()
+    study.save()
+    audit_record(
+        review=review,
+        actor=user,
+        action=AuditAction.STUDY_CREATE,
+        obj=study,
+        after=snapshot(study, STUDY_FIELDS),
+    )
+    for reference in reports:
+        report_link(study=study, reference=reference, user=user)
+    return study
+
+
+@transaction.atomic
+def study_update(*, study: Study, user: AbstractBaseUser | None, **fields: Any) -> Study:
+    _editor(study.review, user)
+    review_lock(study.review)
+    before = snapshot(study, STUDY_FIELDS)
+    for name, value in fields.items():
+        if name not in STUDY_FIELDS:
+            raise TypeError(f"study_update() got an unexpected field {name!r}")
+        setattr(study, name, value)
+    study.full_clean()
+    study.save()
+    after = snapshot(study, STUDY_FIELDS)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        audit_record(
+            review=study.review,
+            actor=user,
+            action=AuditAction.STUDY_EDIT,
+            obj=study,
+            before={k: before.get(k) for k in changed},
+            after=changed,
+        )
+    return study
+
+
+@transaction.atomic
+def study_delete(*, study: Study, user: AbstractBaseUser | None) -> None:
+    """Delete a study that holds no data yet; its reports become unlinked."""
+    _editor(study.review, user)
+    review_lock(study.review)
+    if study.arms.exists() or study.outcomes.exists():
+        raise ExtractionRefused(
+            f"{study} holds extracted data: delete its arms and outcomes first."
+        )
+    before = {**snapshot(study, STUDY_FIELDS), "reports": list(
+        study.links.values_list("reference_id", flat=True)
+    )}  # fmt: skip
+    audit_record(
+        review=study.review,
+        actor=user,
+        action=AuditAction.STUDY_DELETE,
+        obj=study,
+        before=before,
+    )
+    study.delete()
+
+
+@transaction.atomic
+def report_link(
+    *, study: Study, reference: Reference, user: AbstractBaseUser | None, primary: bool = False
+) -> StudyReport:
+    """Link an included report to the study, moving it from another study if it was in one.
+    A study's first report is its primary one."""
+    review = study.review
+    _editor(review, user)
+    review_lock(review)
+    if not included_report_ids(review).filter(reference_id=reference.pk).exists():
+        raise ExtractionRefused(
+            "Only reports included at full text belong to studies; this one is not included."
+        )
+    link = StudyReport.objects.filter(review=review, reference=reference).first()
+    before = None
+    if link is not None:
+        if link.study_id == study.pk:
+            return link
+        if _values_from(link.study, reference):
+            raise ExtractionRefused(
+                f"Values of {link.study} come from this report: it stays in that study."
+            )
+        before = {"study": link.study_id, "primary": link.primary}
+        old_study = link.study
+        link.delete()
+        _promote_primary(old_study)
+    make_primary = primary or not study.links.filter(primary=True).exists()
+    if make_primary:
+        study.links.filter(primary=True).update(primary=False)
+    link = StudyReport.objects.create(
+        review=review, study=study, reference=reference, primary=make_primary, linked_by=user
+    )
+    audit_record(
+        review=review,
+        actor=user,
+        action=AuditAction.REPORT_LINK,
+        obj=link,
+        before=before,
+        after={"study": study.pk, "reference": reference.pk, "primary": make_primary},
+    )
+    return link
+
+
+@transaction.atomic
+def report_unlink(*, link: StudyReport, user: AbstractBaseUser | None) -> None:
+    """Undo a link: the report is unlinked (PRISMA counts it as a study of its own again)."""
+    study = link.study
+    _editor(study.review, user)
+    review_lock(study.review)
+    if _values_from(study, link.reference):
+        raise ExtractionRefused(
+            "Values of this study come from that report: change or delete them first."
+        )
+    audit_record(
+        review=study.review,
+        actor=user,
+        action=AuditAction.REPORT_UNLINK,
+        obj=link,
+        before={"study": study.pk, "reference": link.reference_id, "primary": link.primary},
+    )
+    link.delete()
+    _promote_primary(study)
+
+
+@transaction.atomic
+def report_set_primary(*, link: StudyReport, user: AbstractBaseUser | None) -> StudyReport:
+    study = link.study
+    _editor(study.review, user)
+    review_lock(study.review)
+    previous = study.links.filter(primary=True).exclude(pk=link.pk).first()
+    if previous is None and link.primary:
+        return link
+    study.links.filter(primary=True).update(primary=False)
+    link.primary = True
+    link.save(update_fields=["primary"])
+    audit_record(
+        review=study.review,
+        actor=user,
+        action=AuditAction.REPORT_PRIMARY,
+        obj=link,
+        before={"primary": previous.reference_id if previous else None},
+        after={"primary": link.reference_id},
+    )
+    return link
+
+
+def _promote_primary(study: Study) -> None:
+    """After a link goes, the oldest remaining report becomes primary if none is."""
+    if not study.links.filter(primary=True).exists():
+        first = study.links.order_by("id").first()
+        if first is not None:
+            first.primary = True
+            first.save(update_fields=["primary"])
+
+
+def _values_from(study: Study, reference: Reference) -> bool:
+    return (
+        Arm.objects.filter(study=study, report=reference).exists()
+        or ArmResult.objects.filter(outcome__study=study, report=reference).exists()
+        or Comparison.objects.filter(outcome__study=study, report=reference).exists()
+    )
+
+
+# --- Extracted data ---------------------------------------------------------------------------
+
+EXTRACTED = (Arm, Outcome, ArmResult, Comparison)
+
+
+def _study_of(instance: models.Model) -> Study:
+    if isinstance(instance, (Arm, Outcome)):
+        return instance.study
+    return instance.outcome.study
+
+
+@transaction.atomic
+def extraction_save(
+    *, instance: models.Model, user: AbstractBaseUser | None, **fields: Any
+) -> models.Model:
+    """Create or change an arm, outcome, arm result or comparison: set the fields, validate
+    (lower <= estimate <= upper, ratios positive, percentages 0-100, events <= n, the report
+    one of the study's), save, and audit what changed."""
+    if not isinstance(instance, EXTRACTED):
+        raise TypeError(f"extraction_save() does not save {type(instance).__name__}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    study = _study_of(instance)
+    _editor(study.review, user)
+    review_lock(study.review)
+    before = None
+    if instance.pk is not None:
+        stored = type(instance).objects.get(pk=instance.pk)
+        before = snapshot(stored)
+    instance.full_clean()
+    instance.save()
+    after = snapshot(instance)
+    if before is not None:
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if not changed:
+            return instance
+        before, after = {k: before.get(k) for k in changed}, changed
+    audit_record(
+        review=study.review,
+        actor=user,
+        action=AuditAction.EXTRACTION_EDIT,
+        obj=instance,
+        before=before,
+        after={"study": study.pk, **after},
+    )
+    return instance
+
+
+@transaction.atomic
+def extraction_delete(*, instance: models.Model, user: AbstractBaseUser | None) -> None:
+    if not isinstance(instance, EXTRACTED):
+        raise TypeError(f"extraction_delete() does not delete {type(instance).__name__}")
+    study = _study_of(instance)
+    _editor(study.review, user)
+    review_lock(study.review)
+    # What goes with it (an arm's or an outcome's results and comparisons) is in the event too.
+    if isinstance(instance, Arm):
+        results = ArmResult.objects.filter(arm=instance)
+        comparisons = Comparison.objects.filter(Q(arm=instance) | Q(comparator=instance))
+    elif isinstance(instance, Outcome):
+        results = ArmResult.objects.filter(outcome=instance)
+        comparisons = Comparison.objects.filter(outcome=instance)
+    else:
+        results, comparisons = ArmResult.objects.none(), Comparison.objects.none()
+    dependants = [snapshot(row) for row in [*results, *comparisons]]
+    before = {"study": study.pk, **snapshot(instance)}
+    if dependants:
+        before["with"] = dependants
+    audit_record(
+        review=study.review,
+        actor=user,
+        action=AuditAction.EXTRACTION_DELETE,
+        obj=instance,
+        before=before,
+    )
+    instance.delete()
