@@ -26,33 +26,25 @@ def include(review, references, owner, reviewer) -> None:
             )  # fmt: skip
 
 
-TRIALS_RIS = """TY  - JOUR
-TI  - Ivonescimab versus pembrolizumab for PD-L1-positive NSCLC (HARMONi-2): a randomised, double-blind, phase 3 study
-AU  - Xiong, A
-PY  - 2025
-DO  - 10.1016/harmoni2.lancet
-N2  - Registered with ClinicalTrials.gov, NCT05499390.
-ER  - 
-TY  - JOUR
-TI  - PL02.04 Phase 3 Study of Ivonescimab vs. Pembrolizumab: Primary Analysis of HARMONI-2
-AU  - Zhou, C
-PY  - 2024
-DO  - 10.1016/harmoni2.abstract
-ER  - 
-TY  - JOUR
-TI  - Ivonescimab Plus Chemotherapy in NSCLC With EGFR Variant: A Randomized Clinical Trial
-AU  - Fang, W
-PY  - 2024
-DO  - 10.1001/harmonia.jama
-N2  - Trial Registration: ClinicalTrials.gov Identifier: NCT05184712
-ER  - 
-TY  - JOUR
-TI  - A phase 1b study of ivonescimab (AK112) in NSCLC
-AU  - Wang, L
-PY  - 2024
-DO  - 10.1016/phase1b
-ER  - 
-"""
+# (title, first author, year, DOI, abstract): two reports of HARMONi-2 (one with its NCT
+# number), HARMONi-A, and a phase Ib study.
+TRIALS = [
+    ("Ivonescimab versus pembrolizumab for PD-L1-positive NSCLC (HARMONi-2): a randomised, "
+     "double-blind, phase 3 study", "Xiong, A", 2025, "10.1016/harmoni2.lancet",
+     "Registered with ClinicalTrials.gov, NCT05499390."),
+    ("PL02.04 Phase 3 Study of Ivonescimab vs. Pembrolizumab: Primary Analysis of HARMONI-2",
+     "Zhou, C", 2024, "10.1016/harmoni2.abstract", ""),
+    ("Ivonescimab Plus Chemotherapy in NSCLC With EGFR Variant: A Randomized Clinical Trial",
+     "Fang, W", 2024, "10.1001/harmonia.jama",
+     "Trial Registration: ClinicalTrials.gov Identifier: NCT05184712"),
+    ("A phase 1b study of ivonescimab (AK112) in NSCLC", "Wang, L", 2024, "10.1016/phase1b", ""),
+]  # fmt: skip
+TRIALS_RIS = "".join(
+    f"TY  - JOUR\nTI  - {title}\nAU  - {author}\nPY  - {year}\nDO  - {doi}\n"
+    + (f"N2  - {abstract}\n" if abstract else "")
+    + "ER  - \n"
+    for title, author, year, doi, abstract in TRIALS
+)
 
 
 @pytest.fixture
