@@ -155,6 +155,21 @@ def find_registry_ids(text: str) -> list[str]:
     return unique(found)
 
 
+# A registry's page of one trial: clinicaltrials.gov/study/NCT..., /ct2/show/NCT..., the ISRCTN
+# registry's /ISRCTN..., and the like: the id is the last part of the address.
+_REGISTRY_HOSTS = ("clinicaltrials.gov", "isrctn.com", "anzctr.org.au", "trialsearch.who.int")
+
+
+def registry_ids_in_urls(urls: list[str]) -> list[str]:
+    """Registry numbers in the addresses of trial-registry pages (a website export's record of
+    ClinicalTrials.gov has the NCT number only in its URL)."""
+    found = []
+    for url in urls:
+        if any(host in url.lower() for host in _REGISTRY_HOSTS):
+            found += [m.group(0).upper() for m in _REGISTRY_IN_TEXT.finditer(url)]
+    return unique(found)
+
+
 def registry_id_from_databank(bank: str, accession: str) -> str:
     """The registry number of a DataBank accession, or "" for a non-registry databank."""
     if clean_text(bank).lower() not in REGISTRY_DATABANKS:

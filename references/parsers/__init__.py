@@ -103,7 +103,8 @@ def read_file(path: str | Path, *, format: str = "auto") -> ParsedFile:  # noqa:
 
 
 def finish_entry(entry: Entry, position: int) -> Entry:
-    """What every format gets alike: position, registry ids from the text, warnings."""
+    """What every format gets alike: position, registry ids from the text and from registry
+    addresses, warnings."""
     entry.position = position
     if isinstance(entry, UnreadableEntry):
         return entry
@@ -114,6 +115,7 @@ def finish_entry(entry: Entry, position: int) -> Entry:
             excerpt=entry.raw[:300],
         )
     found = n.find_registry_ids(f"{entry.title}\n{entry.abstract}")
+    found += n.registry_ids_in_urls(entry.urls)
     if found or entry.registry_ids:
         entry.registry_ids = n.unique([*(i.upper() for i in entry.registry_ids), *found])
     if not entry.title and NO_TITLE not in entry.warnings:

@@ -378,6 +378,19 @@ def test_registry_ids_come_from_trial_databanks_and_the_abstract(tmp_path):
     assert article.doi == "", "a cited work's DOI is not the article's"
 
 
+def test_a_registry_page_gives_its_registry_id_from_its_address(tmp_path):
+    path = tmp_path / "registry.ris"
+    path.write_text(
+        "TY  - ELEC\nTI  - Clinical Study of Ivonescimab for First-line Treatment\n"
+        "UR  - https://clinicaltrials.gov/study/NCT05899608\nER  - \n"
+        "TY  - ELEC\nTI  - A page that cites a trial\n"
+        "UR  - https://example.org/news/NCT01234567\nER  - \n"
+    )
+    registry_page, other_page = references_of(path)
+    assert registry_page.registry_ids == ["NCT05899608"]
+    assert other_page.registry_ids == []  # only a registry's own address names its trial
+
+
 def test_a_pubmed_book_chapter_is_read_with_its_book(tmp_path):
     path = tmp_path / "book.xml"
     path.write_text(PUBMED_WITH_TRIALS)
