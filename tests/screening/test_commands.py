@@ -69,18 +69,3 @@ def test_import_references_is_all_or_nothing_across_files(review, data_path, tmp
 def test_import_references_names_a_missing_review():
     with pytest.raises(CommandError, match="No review 'nope'"):
         run("import_references", "nope", "x.ris")
-
-
-def test_load_demo_is_idempotent():
-    run("load_demo")
-    counts = (Review.objects.count(), Record.objects.count(), Search.objects.count())
-    output = run("load_demo")
-    assert (Review.objects.count(), Record.objects.count(), Search.objects.count()) == counts
-    assert counts[1] > 0
-    assert "demo" in output
-
-
-def test_load_demo_refuses_under_production_settings(settings):
-    settings.DEMO_ALLOWED = False
-    with pytest.raises(CommandError, match="production"):
-        run("load_demo")

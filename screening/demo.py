@@ -1,0 +1,87 @@
+"""The demo logins and the import demo: a sandbox review of real export files (PubMed XML,
+MEDLINE, Web of Science, RIS) showing sources, searches and duplicates. `load_demo` (in the
+extraction app, which adds the ivonescimab review) calls these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+
+from .constants import Role, SourceKind
+from .models import Membership, Review
+from .services.imports import file_sha256, references_import, same_file_search, source_get_or_create
+from .services.reviews import review_create
+from .services.screening import review_settings_update
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_PASSWORD = "demo-screening"
+# The owner leads and resolves conflicts; the two reviewers screen.
+DEMO_USERS = {"demo": Role.OWNER, "demo-reviewer": Role.REVIEWER, "demo-second": Role.REVIEWER}
+
+# Real files written by other tools (see demo_data/MANIFEST.tsv): (source, kind, file).
+# The two RIS exports hold the same two records, so the second one shows exact duplicates.
+IMPORT_DEMO_FILES = [
+    ("PubMed", SourceKind.DATABASE, "pubmed1.xml"),
+    ("PubMed", SourceKind.DATABASE, "pubmed2.xml"),
+    ("PubMed", SourceKind.DATABASE, "pubmed4.xml"),
+    ("PubMed", SourceKind.DATABASE, "pubmed_result2.txt"),
+    ("Web of Science", SourceKind.DATABASE, "example_wos.ris"),
+    ("Embase", SourceKind.DATABASE, "example_full.ris"),
+    (
+        "Reference list of a related review",
+        SourceKind.CITATION,
+        "example_full_without_whitespace.ris",
+    ),
+]
+
+
+def demo_users() -> dict[str, AbstractBaseUser]:
+    """The demo logins, created with the published password if they are new."""
+    User = get_user_model()
+    users = {}
+    for username in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        users[username] = user
+    return users
+
+
+def import_demo_load(owner: AbstractBaseUser, reviewer: AbstractBaseUser) -> Review:
+    """The import demo; files it already holds are not imported again."""
+    review = Review.objects.filter(slug="import-demo").first()
+    if review is None:
+        review = review_create(
+            slug="import-demo",
+            title="Demo: importing literature files",
+            question=(
+                "A sandbox of real export files (PubMed XML, MEDLINE, Web of Science, RIS) "
+                "showing sources, searches and duplicates. The worked example, screened and "
+                "extracted, is the review 'ivonescimab'."
+            ),
+            owner=owner,
+        )
+        # Something to screen against: criteria beside every record, and words to notice.
+        review_settings_update(
+            review=review,
+            user=owner,
+            criteria=(
+                "Include: original research on people (any design), with an abstract.\n"
+                "Exclude: reviews, commentaries, animal and laboratory studies."
+            ),
+            highlight_include="patient*, trial*, cohort*, random*",
+            highlight_exclude="review, mice, rat*, in vitro, sperm*",
+        )
+    Membership.objects.get_or_create(review=review, user=reviewer, defaults={"role": Role.REVIEWER})
+    for source_name, kind, file_name in IMPORT_DEMO_FILES:
+        path = DEMO_DATA / file_name
+        if same_file_search(review=review, source_name=source_name, sha256=file_sha256(path)):
+            continue
+        source = source_get_or_create(review=review, name=source_name, kind=kind, user=owner)
+        references_import(review=review, source=source, path=path, file_name=file_name, user=owner)
+    return review

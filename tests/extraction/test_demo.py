@@ -1,0 +1,126 @@
+"""load_demo builds the worked example (ivonescimab-review.md) from the files the repository
+ships, and its PRISMA numbers, computed from records and decisions, are the article's."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from extraction.models import ArmResult, Study
+from screening.constants import DecisionKind, ItemState, Stage
+from screening.models import AuditEvent, Decision, DuplicateCandidate, Record, ScreeningItem
+from screening.services.audit import audit_chain_verify
+from screening.services.screening import cache_differences
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(django_db_blocker):
+    run("load_demo")
+    return Study.objects.filter(review__slug="ivonescimab")
+
+
+def test_the_prisma_numbers_are_the_articles(demo):
+    counts = json.loads(run("prisma", "ivonescimab"))
+    assert {
+        key: counts[key]
+        for key in (
+            "database_results", "duplicates", "records_screened", "records_excluded",
+            "dbr_sought_reports", "dbr_notretrieved_reports", "dbr_assessed", "website_results",
+            "other_sought_reports", "other_assessed", "new_reports", "new_studies",
+        )
+    } == {
+        "database_results": 133, "duplicates": 0, "records_screened": 133,
+        "records_excluded": 91, "dbr_sought_reports": 42, "dbr_notretrieved_reports": 0,
+        "dbr_assessed": 42, "website_results": 5, "other_sought_reports": 5,
+        "other_assessed": 5, "new_reports": 15, "new_studies": 13,
+    }  # fmt: skip
+    assert counts["dbr_excluded"] == [
+        {"reason": "Excluded at full text (the published review gives no reasons)", "n": 32}
+    ]
+    assert counts["other_excluded"] == [] and counts["errors"] == []
+    assert not any(counts["pending"].values())
+
+
+def test_the_91_exclusions_use_the_articles_three_reasons(demo):
+    excluded = ScreeningItem.objects.filter(
+        review__slug="ivonescimab", stage=Stage.TITLE_ABSTRACT, state=ItemState.EXCLUDED
+    )
+    by_reason = sorted(excluded.values_list("reason__label", flat=True))
+    assert {label: by_reason.count(label) for label in set(by_reason)} == {
+        "No open-access full text": 31,
+        "Low quality or unclear methodology": 30,
+        "Different subject area": 30,
+    }
+
+
+def test_unidentified_records_are_marked_placeholders_that_never_merge(demo):
+    records = Record.objects.filter(review__slug="ivonescimab", search__file_name="databases.ris")
+    placeholders = records.filter(
+        reference__title__endswith="not identified in the published review"
+    )
+    assert placeholders.count() == 123
+    assert records.values("reference").distinct().count() == 133
+    assert not DuplicateCandidate.objects.filter(review__slug="ivonescimab").exists()
+    included = ScreeningItem.objects.filter(
+        review__slug="ivonescimab", stage=Stage.FULL_TEXT, state=ItemState.INCLUDED
+    )
+    assert not included.filter(reference__title__contains="not identified").exists()
+
+
+def test_some_disagreements_were_resolved_by_the_owner(demo):
+    resolutions = Decision.objects.filter(review__slug="ivonescimab", kind=DecisionKind.RESOLUTION)
+    assert resolutions.count() == 6
+    assert set(resolutions.values_list("reviewer__username", flat=True)) == {"demo"}
+    assert set(resolutions.values_list("stage", flat=True)) == {
+        Stage.TITLE_ABSTRACT,
+        Stage.FULL_TEXT,
+    }
+
+
+def test_studies_hold_their_reports_and_the_articles_values(demo):
+    assert demo.count() == 13
+    harmoni_3 = demo.get(acronym="HARMONi-3")
+    assert (harmoni_3.registry_ids, harmoni_3.status) == (["NCT05899608"], "recruiting")
+    harmoni_2 = demo.get(acronym="HARMONi-2")
+    assert [link.reference.pmid for link in harmoni_2.links.all()] == ["40057343", ""]
+    assert harmoni_2.links.get(primary=True).reference.journal == "Lancet"
+    orr = ArmResult.objects.filter(outcome__study__acronym="HARMONi-A",
+                                   outcome__name="Objective response rate")  # fmt: skip
+    assert sorted((r.value, r.ci_low, r.ci_high, r.report.pmid) for r in orr) == [
+        (Decimal("35.4"), Decimal("28.0"), Decimal("43.3"), "38820549"),
+        (Decimal("50.6"), Decimal("42.6"), Decimal("58.6"), "38820549"),
+    ]
+    pfs = ArmResult.objects.get(outcome__study=harmoni_2, outcome__name="Progression-free survival",
+                                arm__label="Ivonescimab")  # fmt: skip
+    assert pfs.value == 11 and "approximately 11 months" in pfs.note
+    documents = demo.filter(kind="document")
+    assert documents.count() == 3 and not documents.filter(arms__isnull=False).exists()
+
+
+def test_the_demo_is_consistent_and_loads_once(demo):
+    review = demo.first().review
+    assert cache_differences(review) == []
+    assert audit_chain_verify(review)[1] is None
+    counts = (Decision.objects.count(), AuditEvent.objects.count(), Study.objects.count())
+    output = run("load_demo")
+    assert (Decision.objects.count(), AuditEvent.objects.count(), Study.objects.count()) == counts
+    assert "ivonescimab" in output and "demo-screening" in output
+
+
+def test_load_demo_refuses_under_production_settings(settings):
+    settings.DEMO_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        run("load_demo")
