@@ -39,8 +39,8 @@ def _reviewers_sentence(review: Review, stage: str, noun: str, done: str, count:
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def _were(n: int) -> str:
@@ -97,6 +97,12 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
         parts.append(
             "Disagreements were to be resolved by the review's owner or a designated resolver; "
             "none has been resolved yet."
+        )
+    if report.new_reports:
+        parts.append(
+            f"{_plural(report.new_reports, 'report')} {_were(report.new_reports)} included, "
+            f"describing {_plural(report.new_studies, 'study', 'studies')}"
+            "; reports of the same study were linked to it by a person."
         )
     tools = (
         "Screening was done in this application (independent screening, exclusion reasons, "

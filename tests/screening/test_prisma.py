@@ -313,6 +313,7 @@ def test_the_methods_paragraph_says_what_the_data_say(finished):
     )
     assert "4 reports were assessed in full text by two reviewers" in text
     assert "Disagreements (1) were resolved by a third person" in text
+    assert "2 reports were included, describing 2 studies" in text
 
 
 def test_a_change_to_one_reviewer_is_said_so(finished, owner, tmp_path):
