@@ -48,7 +48,11 @@ class Study(models.Model):
         ordering = ["name", "id"]
         verbose_name_plural = "studies"
         constraints = [
-            models.UniqueConstraint(fields=["review", "name"], name="study_name_once_per_review")
+            models.UniqueConstraint(
+                fields=["review", "name"],
+                name="study_name_once_per_review",
+                violation_error_message="The review already has a study of that name.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -99,7 +103,11 @@ class Arm(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["study", "label"], name="arm_label_once_per_study")
+            models.UniqueConstraint(
+                fields=["study", "label"],
+                name="arm_label_once_per_study",
+                violation_error_message="The study already has an arm of that name.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -125,7 +133,9 @@ class Outcome(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["study", "name", "timepoint"], name="outcome_once_per_study_time"
+                fields=["study", "name", "timepoint"],
+                name="outcome_once_per_study_time",
+                violation_error_message="The study already has that outcome at that time point.",
             )
         ]
 

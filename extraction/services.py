@@ -4,10 +4,12 @@ audit event in the same transaction."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
@@ -170,6 +172,14 @@ def report_link(
 
 
 @transaction.atomic
+def reports_link(
+    *, study: Study, references: list[Reference], user: AbstractBaseUser | None
+) -> list[StudyReport]:
+    """Link several included reports to a study: all of them, or none."""
+    return [report_link(study=study, reference=r, user=user) for r in references]
+
+
+@transaction.atomic
 def report_unlink(*, link: StudyReport, user: AbstractBaseUser | None) -> None:
     """Undo a link: the report is unlinked (PRISMA counts it as a study of its own again)."""
     study = link.study
@@ -249,6 +259,10 @@ def extraction_save(
     one of the study's), save, and audit what changed."""
     if not isinstance(instance, EXTRACTED):
         raise TypeError(f"extraction_save() does not save {type(instance).__name__}")
+    # Check who may edit before touching the caller's object (which may get its study only
+    # from the fields, as a new arm result gets its outcome).
+    with suppress(ObjectDoesNotExist):
+        _editor(_study_of(instance).review, user)
     for name, value in fields.items():
         setattr(instance, name, value)
     study = _study_of(instance)
@@ -259,6 +273,8 @@ def extraction_save(
         stored = type(instance).objects.get(pk=instance.pk)
         before = snapshot(stored)
     instance.full_clean()
+    if isinstance(instance, Outcome) and instance.pk is not None:
+        _recheck_results(instance)
     instance.save()
     after = snapshot(instance)
     if before is not None:
@@ -275,6 +291,22 @@ def extraction_save(
         after={"study": study.pk, **after},
     )
     return instance
+
+
+def _recheck_results(outcome: Outcome) -> None:
+    """An outcome's kind says what its results are (a percentage, a median): a change of kind
+    must leave every saved result valid, or it is refused."""
+    problems = []
+    for result in ArmResult.objects.filter(outcome_id=outcome.pk).select_related("arm"):
+        result.outcome = outcome
+        try:
+            result.full_clean()
+        except ValidationError as error:
+            problems.append(f"{result.arm}: {' '.join(error.messages)}")
+    if problems:
+        raise ValidationError(
+            {"kind": [f"The saved results do not fit this kind: {'; '.join(problems)}"]}
+        )
 
 
 @transaction.atomic

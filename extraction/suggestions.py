@@ -36,9 +36,13 @@ def _key(text: str) -> str:
     return re.sub(r"[- ]", "", text).upper()
 
 
+REGISTRY_ID, ACRONYM_IN_TITLE = "registry_id", "acronym"
+
+
 @dataclass
 class Suggestion:
     key: str  # the registry id or acronym as written
+    by: str  # REGISTRY_ID or ACRONYM_IN_TITLE
     why: str  # "the same registry id", "the same trial acronym in the title"
     reports: list[Reference] = field(default_factory=list)  # included, in no study yet
     study: Study | None = None  # an existing study with that id or acronym, if any
@@ -62,12 +66,17 @@ def suggestions(review: Review) -> list[Suggestion]:
     by_acronym = {_key(s.acronym): s for s in studies if s.acronym}
 
     kinds = (
-        ("the same registry id", lambda r: r.registry_ids, by_registry),
-        ("the same trial acronym in the title", lambda r: acronyms(r.title), by_acronym),
+        (REGISTRY_ID, "the same registry id", lambda r: r.registry_ids, by_registry),
+        (
+            ACRONYM_IN_TITLE,
+            "the same trial acronym in the title",
+            lambda r: acronyms(r.title),
+            by_acronym,
+        ),
     )
     claimed: set[int] = set()
     result = []
-    for why, keys_of, existing in kinds:
+    for by, why, keys_of, existing in kinds:
         groups: dict[str, list[Reference]] = defaultdict(list)
         written: dict[str, str] = {}
         for reference in unlinked:
@@ -79,6 +88,6 @@ def suggestions(review: Review) -> list[Suggestion]:
         for key, reports in groups.items():
             study = existing.get(key)
             if len(reports) >= 2 or study is not None:
-                result.append(Suggestion(written[key], why, reports, study))
+                result.append(Suggestion(written[key], by, why, reports, study))
                 claimed.update(r.pk for r in reports)
     return result

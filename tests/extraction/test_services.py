@@ -18,6 +18,7 @@ from extraction.services import (
     report_link,
     report_set_primary,
     report_unlink,
+    reports_link,
     study_create,
 )
 from extraction.suggestions import acronyms, suggestions
@@ -159,3 +160,25 @@ def test_reports_sharing_an_acronym_or_registry_id_are_suggested(review, owner, 
     study = study_create(review=review, user=owner, name="HARMONi-A", registry_ids=["NCT05184712"])
     by_study = [s for s in suggestions(review) if s.study == study]
     assert [r.pk for r in by_study[0].reports] == [included[2].pk]
+
+
+def test_an_outcome_cannot_change_kind_under_results_that_no_longer_fit(harmoni_a, owner):
+    study, report, ivo, placebo, orr = harmoni_a
+    quality = extraction_save(instance=Outcome(study=study), user=owner, name="Quality of life",
+                              kind=OutcomeKind.CONTINUOUS, unit="points")  # fmt: skip
+    extraction_save(instance=ArmResult(outcome=quality, arm=ivo, report=report), user=owner,
+                    value=Decimal("150"))  # fmt: skip
+    with pytest.raises(ValidationError, match="do not fit this kind.*between 0 and 100"):
+        extraction_save(instance=quality, user=owner, kind=OutcomeKind.PROPORTION)
+    assert Outcome.objects.get(pk=quality.pk).kind == OutcomeKind.CONTINUOUS
+
+
+def test_several_reports_join_a_study_all_or_none(review, owner, included, import_text):
+    study = study_create(review=review, user=owner, name="HARMONi-2")
+    stray = import_text("TY  - JOUR\nTI  - Not screened\nPY  - 2024\nER  - \n", name="x.ris")
+    with pytest.raises(ExtractionRefused):
+        reports_link(study=study, references=[included[0], stray.records.get().reference],
+                     user=owner)  # fmt: skip
+    assert not study.links.exists()
+    reports_link(study=study, references=included[:2], user=owner)
+    assert study.links.count() == 2

@@ -1,0 +1,236 @@
+"""The review's extracted data as one long table, for a spreadsheet, R or a meta-analysis tool.
+
+One row per arm result (a study x arm x outcome) and one per between-arm comparison, the
+`row_kind` column saying which; each row names the report its numbers came from (citation,
+PMID, DOI, page, quote). Studies come in name order, then each outcome's arm results (in arm
+order) followed by its comparisons.
+
+    csv_text(review)     UTF-8 with a byte-order mark (Excel reads it right), text cells that
+                         begin like a formula kept as text, numbers as typed (50.6, not 50.6000)
+    export_json(review)  {"studies": [...every study, its registry ids, status, reports...],
+                         "rows": [...the same rows as dicts: numbers as numbers, blanks null...]}
+
+Choice fields read by people (phase, status) are their labels ("Phase I/II": Excel would take
+"1/2" for a date); those a program groups by (outcome_kind, measure) are their codes. The whole
+table costs the same few queries at any size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+
+from screening.models import Review
+
+from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
+
+ARM_RESULT, COMPARISON = "arm_result", "comparison"
+COLUMNS = [
+    "row_kind", "study_id", "study", "acronym", "registry_ids", "phase", "status",
+    "arm", "control_arm", "comparator", "intervention", "arm_n",
+    "outcome", "outcome_kind", "timepoint", "unit",
+    "value", "ci_low", "ci_high", "events", "n", "measure", "estimate", "p",
+    "report_id", "report", "report_pmid", "report_doi", "page", "quote", "note",
+]  # fmt: skip
+# A reference's heavy columns (its source entry, its abstract) are never needed here.
+HEAVY = ("raw", "abstract", "abstract_sections")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def studies_with_data(review: Review):
+    """The review's studies with their reports, arms, outcomes, results and comparisons, in six
+    queries whatever their number."""
+    return Study.objects.filter(review=review).prefetch_related(
+        Prefetch(
+            "links",
+            queryset=StudyReport.objects.select_related("reference").defer(*_heavy("reference")),
+        ),
+        Prefetch("arms", queryset=Arm.objects.order_by("position", "id")),
+        Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "id")),
+        Prefetch(
+            "outcomes__results",
+            queryset=ArmResult.objects.select_related("report").defer(*_heavy("report")),
+        ),
+        Prefetch(
+            "outcomes__comparisons",
+            queryset=Comparison.objects.select_related("report").defer(*_heavy("report")),
+        ),
+    )
+
+
+def _heavy(field: str) -> list[str]:
+    return [f"{field}__{name}" for name in HEAVY]
+
+
+def rows(review: Review) -> Iterator[dict[str, Any]]:
+    """The table's rows as dicts keyed by COLUMNS, with Python values (Decimal, int, str, None)."""
+    return study_rows(studies_with_data(review))
+
+
+def study_rows(studies) -> Iterator[dict[str, Any]]:
+    """The rows of studies fetched by studies_with_data()."""
+    for study in studies:
+        arms = {arm.pk: arm for arm in study.arms.all()}
+        base = {
+            "study_id": study.pk,
+            "study": study.name,
+            "acronym": study.acronym,
+            "registry_ids": "; ".join(study.registry_ids or []),
+            "phase": study.get_phase_display(),
+            "status": study.get_status_display(),
+        }
+        for outcome in study.outcomes.all():
+            about = {
+                "outcome": outcome.name,
+                "outcome_kind": outcome.kind,
+                "timepoint": outcome.timepoint,
+                "unit": outcome.unit,
+            }
+            for result in outcome.results.all():
+                arm = arms[result.arm_id]
+                yield _row(
+                    base,
+                    about,
+                    result,
+                    row_kind=ARM_RESULT,
+                    arm=arm.label,
+                    control_arm="yes" if arm.comparator else "no",
+                    intervention=arm.intervention,
+                    arm_n=arm.number_randomised,
+                    value=result.value,
+                    events=result.events,
+                    n=result.n,
+                )
+            for comparison in outcome.comparisons.all():
+                arm, comparator = arms[comparison.arm_id], arms[comparison.comparator_id]
+                yield _row(
+                    base,
+                    about,
+                    comparison,
+                    row_kind=COMPARISON,
+                    arm=arm.label,
+                    comparator=comparator.label,
+                    intervention=arm.intervention,
+                    arm_n=arm.number_randomised,
+                    measure=comparison.measure,
+                    estimate=comparison.estimate,
+                    p=comparison.p_value,
+                )
+
+
+def _row(base: dict, about: dict, source: ArmResult | Comparison, **values: Any) -> dict:
+    report = source.report
+    row = dict.fromkeys(COLUMNS)
+    row.update(base, **about, **values)
+    row.update(
+        ci_low=source.ci_low,
+        ci_high=source.ci_high,
+        report_id=report.pk,
+        report=report.citation,
+        report_pmid=report.pmid,
+        report_doi=report.doi,
+        page=source.page,
+        quote=source.quote,
+        note=source.note,
+    )
+    return row
+
+
+def decimal_text(value: Decimal) -> str:
+    """As typed: 50.6 stored as 50.6000 is written 50.6, and 100 stays 100 (not 1E+2)."""
+    return format(value.normalize(), "f")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return decimal_text(value)  # a number of ours: left bare to stay a number
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(review: Review) -> str:
+    """The table as CSV text, starting with a byte-order mark."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in rows(review):
+        writer.writerow([_csv_cell(row[column]) for column in COLUMNS])
+    return "\ufeff" + out.getvalue()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # At most 14 digits: a float prints back exactly as typed (repr is the shortest form).
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value == "":
+        return None
+    return value
+
+
+def _study_json(study: Study) -> dict[str, Any]:
+    return {
+        "id": study.pk,
+        "name": study.name,
+        "acronym": study.acronym,
+        "kind": study.kind,
+        "registry_ids": list(study.registry_ids or []),
+        "phase": study.phase,
+        "design": {"randomised": study.randomised, "blinding": study.blinding},
+        "setting": study.setting,
+        "countries": study.countries,
+        "population": study.population,
+        "number_randomised": study.number_randomised,
+        "status": study.status,
+        "notes": study.notes,
+        "reports": [
+            {
+                "reference_id": link.reference_id,
+                "citation": link.reference.citation,
+                "pmid": link.reference.pmid,
+                "doi": link.reference.doi,
+                "primary": link.primary,
+            }
+            for link in study.links.all()
+        ],
+        "arms": [
+            {
+                "label": arm.label,
+                "intervention": arm.intervention,
+                "control": arm.comparator,
+                "number_randomised": arm.number_randomised,
+                "report_id": arm.report_id,
+            }
+            for arm in study.arms.all()
+        ],
+        "outcomes": [
+            {
+                "name": outcome.name,
+                "kind": outcome.kind,
+                "timepoint": outcome.timepoint,
+                "unit": outcome.unit,
+            }
+            for outcome in study.outcomes.all()
+        ],
+    }
+
+
+def export_json(review: Review) -> dict[str, Any]:
+    """{"studies": [...], "rows": [...]}, ready for json.dumps."""
+    studies = list(studies_with_data(review))
+    return {
+        "studies": [_study_json(study) for study in studies],
+        "rows": [
+            {column: _json_value(value) for column, value in row.items()}
+            for row in study_rows(studies)
+        ],
+    }

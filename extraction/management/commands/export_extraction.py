@@ -1,0 +1,37 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from extraction.export import csv_text, export_json
+from screening.management.commands._review_arg import review_from_arg
+
+
+class Command(BaseCommand):
+    help = (
+        "The review's extracted data: csv (one row per study x arm x outcome, and one per "
+        "between-arm comparison, each with the report it came from) or json "
+        '({"studies": [...], "rows": [...the csv rows...]}). To stdout unless --output.'
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("review", help="the review's slug or id")
+        parser.add_argument("--format", choices=("csv", "json"), default="csv")
+        parser.add_argument("--output", type=Path, help="write to this file (default: stdout)")
+
+    def handle(self, *args, review, format, output, **options):  # noqa: A002
+        review = review_from_arg(review)
+        if format == "json":
+            body = json.dumps(export_json(review), indent=2, ensure_ascii=False) + "\n"
+        else:
+            body = csv_text(review)
+        if output:
+            # newline="": the csv module's CRLF line ends reach the file unchanged.
+            try:
+                with output.open("w", encoding="utf-8", newline="") as handle:
+                    handle.write(body)
+            except OSError as error:
+                raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
+            self.stderr.write(f"Wrote {output}.")
+        else:
+            self.stdout.write(body, ending="")
