@@ -86,7 +86,8 @@ class Reference(models.Model):
     @property
     def citation(self) -> str:
         """Short form: "Frentzas S et al. 2024. Title" for lists and audit rows."""
-        who = self.first_author.split(",")[0] if self.authors else "Anonymous"
+        # A web page or registry record has no author: name the site it is on instead.
+        who = self.first_author.split(",")[0] if self.authors else self.journal or "Anonymous"
         if len(self.authors) > 1:
             who += " et al."
         year = f" {self.year}" if self.year else ""

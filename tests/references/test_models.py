@@ -41,3 +41,12 @@ def test_bulk_insert_gives_each_reference_its_id_and_stores_every_field():
     later = Reference.objects.create(title="Later")
     assert later.pk > max(reference.pk for reference in inserted)
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+def test_a_citation_names_the_first_author_or_else_the_site():
+    paper = Reference(title="HARMONi-2", authors=["Xiong, A", "Wang, L"], year=2025)
+    page = Reference(title="Clinical Study of Ivonescimab", journal="ClinicalTrials.gov", year=2025)
+    nothing = Reference(title="An untitled note")
+    assert paper.citation == "Xiong et al. 2025. HARMONi-2"
+    assert page.citation == "ClinicalTrials.gov 2025. Clinical Study of Ivonescimab"
+    assert nothing.citation == "Anonymous. An untitled note"
