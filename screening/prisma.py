@@ -252,7 +252,8 @@ class Discrepancy:
 
 
 def prisma_report(review: Review) -> PrismaReport:
-    """The review's PRISMA numbers from six queries, checked against PRISMA's arithmetic."""
+    """The review's PRISMA numbers from seven queries at any size, checked against PRISMA's
+    arithmetic."""
     report = PrismaReport(
         previous_studies=review.previous_studies, previous_reports=review.previous_reports
     )
