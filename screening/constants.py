@@ -115,6 +115,9 @@ class ItemState(models.TextChoices):
     INCLUDED = "included", "Included"  # moved on to the next stage
     EXCLUDED = "excluded", "Excluded"
     REMOVED = "removed", "Removed before screening"
+    # Left unscreened when the team stopped under the stopping rule (screening/stopping.py):
+    # PRISMA's "marked as ineligible by automation tools".
+    AUTOMATED = "automated", "Marked ineligible by automation tools"
     # Retrieval
     AWAITING_RETRIEVAL = "awaiting_retrieval", "Full text sought"
     RETRIEVED = "retrieved", "Full text retrieved"
@@ -145,6 +148,13 @@ class RemovalReason(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
     NOT_RESEARCH = "not_research", "Not a research article"
     OTHER = "other", "Other"
+    # Not offered in the removal form: only applying the stopping rule removes for it.
+    AUTOMATION = "automation", "Marked ineligible by automation tools"
+
+    @classmethod
+    def by_hand(cls) -> list[tuple[str, str]]:
+        """The reasons a person chooses from."""
+        return [choice for choice in cls.choices if choice[0] != cls.AUTOMATION]
 
 
 class FullTextStatus(models.TextChoices):
@@ -178,6 +188,9 @@ class AuditAction(models.TextChoices):
     FULL_TEXT = "fulltext", "Full-text retrieval recorded"
     VERIFY_DRAW = "verify.draw", "Verification sample drawn"
     VERIFY_CHECK = "verify.check", "Exclusion re-screened for verification"
+    STOPPING_DRAW = "stopping.draw", "Stopping-rule sample drawn"
+    STOPPING_APPLY = "stopping.apply", "Screening stopped by the stopping rule"
+    STOPPING_CANCEL = "stopping.cancel", "Stopping-rule sample withdrawn"
     # Studies and extracted data (the extraction app).
     STUDY_CREATE = "study.create", "Study created"
     STUDY_EDIT = "study.edit", "Study edited"

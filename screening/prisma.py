@@ -56,6 +56,11 @@ def _box(stage, states, entry, label, definition):
 
 
 BOXES: dict[str, Box] = {
+    "excluded_automatic": _box(
+        TA, [ItemState.AUTOMATED], TA, "Records marked as ineligible by automation tools",
+        "References left unscreened when the team stopped title and abstract screening under "
+        "the statistical stopping rule (review home, Stopping).",
+    ),
     "excluded_other": _box(
         TA, [ItemState.REMOVED], TA, "Records removed for other reasons",
         "References removed before screening by a person, with a reason (outside the date "
@@ -182,7 +187,7 @@ class PrismaReport:
     organisation_results: int = 0
     citations_results: int = 0
     duplicates: int = 0
-    excluded_automatic: int = 0  # no automation tool excludes records here
+    excluded_automatic: int = 0
     excluded_other: int = 0
     records_screened: int = 0
     records_excluded: int = 0
@@ -322,7 +327,7 @@ def prisma_report(review: Review) -> PrismaReport:
 
 def _check(review: Review, r: PrismaReport, dbr_references: int) -> list[Discrepancy]:
     """DESIGN.md's invariants, per column, pending terms included."""
-    title_abstract_items = r.records_screened + r.excluded_other
+    title_abstract_items = r.records_screened + r.excluded_other + r.excluded_automatic
     rules = [
         (
             "references of database and register records = references at title and abstract "

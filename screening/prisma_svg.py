@@ -167,7 +167,8 @@ def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
             Line("Records removed before screening:", bold=True),
             Line(f"Duplicate records removed {n(report.duplicates)}", link=("duplicates", None)),
             Line(
-                f"Records marked as ineligible by automation tools {n(report.excluded_automatic)}"
+                f"Records marked as ineligible by automation tools {n(report.excluded_automatic)}",
+                link=("excluded_automatic", None),
             ),
             Line(
                 f"Records removed for other reasons {n(report.excluded_other)}",

@@ -4,13 +4,17 @@ its reason)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count
 
 from references.models import Reference
 
 from .constants import DecisionKind, ItemState, SearchMethod, Stage
-from .models import Decision, Review, ScreeningItem, Search
+from .models import Decision, Review, ScreeningItem, Search, StoppingSample
 from .prisma import PrismaReport
+from .ranking import model
+from .services.stopping import stopping_status
+from .stopping import describe
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
@@ -112,8 +116,57 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
         review=review, method__in=[SearchMethod.PUBMED_QUERY, SearchMethod.PUBMED_PMIDS]
     ).exists():
         tools += "; PubMed was searched through NCBI's E-utilities (Biopython)"
-    parts.append(tools + "; no automation tool excluded records.")
+    stopped = _stopping_sentence(review)
+    parts.append(tools + ("." if stopped else "; no automation tool excluded records."))
+    parts.extend(sentence for sentence in (_order_sentence(review), stopped) if sentence)
     return " ".join(parts)
+
+
+def _order_sentence(review: Review) -> str:
+    """Which order titles and abstracts were screened in, from what each decision recorded."""
+    votes = Decision.objects.filter(review=review, stage=TA, kind=DecisionKind.VOTE)
+    total = votes.count()
+    if not total:
+        return ""
+    ranked = votes.exclude(ranking_version=None)
+    count = ranked.count()
+    if not count:
+        return "Titles and abstracts were screened in a random order."
+    versions = ranked.values("ranking_version").distinct().count()
+    sentence = (
+        "Titles and abstracts were screened in order of predicted relevance (active learning: "
+        f"{model.described()}, retrained in the background after every "
+        f"{settings.RANKING_RETRAIN_EVERY} decisions or {settings.RANKING_RETRAIN_SECONDS} "
+        f"seconds; {_plural(versions, 'model version')} served records): "
+        f"{count:,} of {total:,} decisions were made on records the model had ranked"
+    )
+    if count < total:
+        sentence += (
+            ", the others in a random order (before the model had at least "
+            f"{_plural(model.MIN_INCLUDES, 'relevant')} and "
+            f"{_plural(model.MIN_EXCLUDES, 'irrelevant')} record to learn from"
+            + ("" if review.prioritise else ", or with prioritisation switched off")
+            + ")"
+        )
+    return sentence + "."
+
+
+def _stopping_sentence(review: Review) -> str:
+    sample = (
+        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
+        .exclude(applied_at=None)
+        .first()
+    )
+    if sample is None:
+        return ""
+    test = stopping_status(sample).test
+    return (
+        "Screening stopped before every record had been screened, under the hypergeometric "
+        "stopping rule of Callaghan & Müller-Hansen (2020), with a recall target of "
+        f"{sample.target:.0%} at {sample.confidence:.0%} confidence. {describe(test)} The "
+        f"{_plural(sample.marked or 0, 'record')} left unscreened {_were(sample.marked or 0)} "
+        "reported as marked ineligible by automation tools."
+    )
 
 
 def excluded_reports(review: Review):

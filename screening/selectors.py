@@ -108,7 +108,9 @@ def reasons_for(review: Review, stage: str) -> list[ExclusionReason]:
 
 def screening_progress(review: Review, reviewer, stage: str) -> dict:
     counts = stage_counts(review)[stage]
-    total = sum(counts.values()) - counts.get(ItemState.REMOVED, 0)
+    total = (
+        sum(counts.values()) - counts.get(ItemState.REMOVED, 0) - counts.get(ItemState.AUTOMATED, 0)
+    )
     waiting = counts.get(ItemState.AWAITING, 0) + counts.get(ItemState.AWAITING_SECOND, 0)
     conflicts = counts.get(ItemState.CONFLICT, 0)
     mine = (
@@ -205,6 +207,7 @@ def stage_summary(review: Review) -> dict[str, dict[str, int]]:
             "forward": counts.get(ItemState.INCLUDED, 0) + counts.get(ItemState.RETRIEVED, 0),
             "out": counts.get(ItemState.EXCLUDED, 0) + counts.get(ItemState.NOT_RETRIEVED, 0),
             "removed": counts.get(ItemState.REMOVED, 0),
+            "automated": counts.get(ItemState.AUTOMATED, 0),
         }
     return summary
 

@@ -54,6 +54,7 @@ class Outcome:
 class ReferenceFacts:
     entry: str | None  # the first stage: title_abstract, retrieval, or None (no record left)
     removed: bool = False
+    automated: bool = False  # removed by applying the stopping rule
     decisions: dict[str, Sequence[DecisionFact]] = field(default_factory=dict)
     full_text: str | None = None  # the latest retrieval status, if any
 
@@ -129,7 +130,9 @@ def reference_outcomes(facts: ReferenceFacts) -> dict[str, Outcome]:
     if facts.entry is None:
         return outcomes
     if facts.removed and facts.entry == Stage.TITLE_ABSTRACT:
-        outcomes[facts.entry] = Outcome(ItemState.REMOVED)
+        outcomes[facts.entry] = Outcome(
+            ItemState.AUTOMATED if facts.automated else ItemState.REMOVED
+        )
         return outcomes
     if facts.entry == Stage.TITLE_ABSTRACT:
         screened = stage_outcome(

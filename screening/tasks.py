@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .services.import_jobs import import_job_run
 from .services.pubmed import pubmed_job_run, pubmed_jobs_sweep, pubmed_reruns_due
+from .services.ranking import ranking_retrain_safely
 
 
 @shared_task(acks_late=True)
@@ -29,3 +30,10 @@ def pubmed_jobs_sweep_task() -> list[int]:
 def pubmed_reruns_due_task() -> list[int]:
     """Hourly when PUBMED_SCHEDULED_RERUNS is on: re-run the searches that are due."""
     return [job.pk for job in pubmed_reruns_due()]
+
+
+@shared_task(acks_late=True)
+def ranking_retrain_task(review_id: int, stage: str) -> None:
+    """Retrain a review's prioritisation model. Safe to run twice: it reads the decisions as
+    they stand and writes the whole order."""
+    ranking_retrain_safely(review_id, stage)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, prisma_views, screening_views, search_views, views
+from . import audit_views, prisma_views, screening_views, search_views, stopping_views, views
 
 app_name = "screening"
 urlpatterns = [
@@ -59,6 +59,15 @@ urlpatterns = [
     ),
     path("r/<slug:slug>/agreement/", screening_views.agreement, name="agreement"),
     path("r/<slug:slug>/prisma/", prisma_views.prisma_page, name="prisma"),
+    path("r/<slug:slug>/stopping/draw/", stopping_views.stopping_draw_view, name="stopping-draw"),
+    path(
+        "r/<slug:slug>/stopping/apply/", stopping_views.stopping_apply_view, name="stopping-apply"
+    ),
+    path(
+        "r/<slug:slug>/stopping/withdraw/",
+        stopping_views.stopping_withdraw_view,
+        name="stopping-withdraw",
+    ),
     path("r/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
     path("r/<slug:slug>/exclusions/", audit_views.exclusion_audit, name="exclusion-audit"),
     path(

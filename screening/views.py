@@ -1,5 +1,6 @@
 """Views: authorise, bind a form or filter, call one service or selector, render or redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -25,6 +26,7 @@ from .constants import CandidateStatus, ItemState, JobStatus, RemovalReason
 from .filters import ReferenceFilter
 from .forms import InvitationForm, ReviewCreateForm, UploadForm
 from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
+from .ranking.model import MIN_EXCLUDES, MIN_INCLUDES
 from .services import duplicates as duplicate_services
 from .services.import_jobs import import_job_cancel, import_job_confirm, import_job_create
 from .services.imports import same_file_search
@@ -37,6 +39,7 @@ from .services.reviews import (
     review_create,
 )
 from .services.screening import ScreeningRefused, references_remove, references_restore
+from .stopping_views import stopping_aid
 
 REFERENCES_PER_PAGE = 50
 CANDIDATES_PER_PAGE = 25
@@ -77,6 +80,11 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "pubmed_jobs": review.pubmed_jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])[
             :10
         ],
+        "aid": stopping_aid(review),
+        "retrain_every": settings.RANKING_RETRAIN_EVERY,
+        "retrain_seconds": settings.RANKING_RETRAIN_SECONDS,
+        "min_includes": MIN_INCLUDES,
+        "min_excludes": MIN_EXCLUDES,
     }
     return render(request, "screening/review_home.html", context)
 
@@ -251,7 +259,7 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "can_edit": membership.role in CAN_EDIT,
-        "removal_reasons": RemovalReason.choices,
+        "removal_reasons": RemovalReason.by_hand(),
     }
     return render(request, "references/reference_list.html", context)
 

@@ -126,6 +126,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 600)
 }
 
+# Screening prioritisation (screening/services/ranking.py): retrain after this many decisions
+# or seconds, whichever comes first; "auto" runs it as a Celery task with a broker and in a
+# background thread without one; "inline" runs it at once (tests); "off" never.
+RANKING_RETRAIN = env("RANKING_RETRAIN", default="auto")
+RANKING_RETRAIN_EVERY = env.int("RANKING_RETRAIN_EVERY", default=5)
+RANKING_RETRAIN_SECONDS = env.int("RANKING_RETRAIN_SECONDS", default=60)
+
 # PubMed's E-utilities (references/pubmed.py). NCBI asks every caller for an email address and
 # a tool name; an API key raises its limit from 3 to 10 requests a second. The base URL is
 # honoured for every request: tests and benchmarks point it at a local server.

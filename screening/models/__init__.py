@@ -11,6 +11,7 @@ from .identification import (
     SearchRun,
     Source,
 )
+from .ranking import Ranking, StoppingSample
 from .reviews import Invitation, Membership, Review
 from .stages import (
     Decision,
@@ -29,10 +30,12 @@ __all__ = [
     "Decision",
     "ExclusionReason",
     "FullText",
+    "Ranking",
     "Removal",
     "ReviewerCount",
     "ScreeningItem",
     "StageCount",
+    "StoppingSample",
     "VerificationCheck",
     "VerificationSample",
     "Vote",

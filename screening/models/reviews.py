@@ -40,6 +40,12 @@ class Review(models.Model):
     full_text_reasons_conflict = models.BooleanField(
         "Two different full-text reasons are a conflict", default=True
     )
+    prioritise = models.BooleanField(
+        "Order title and abstract screening by predicted relevance",
+        default=True,
+        help_text="A model learns from the decisions and shows the records most likely to be "
+        "relevant first. Off: a random order.",
+    )
     criteria = models.TextField(
         "Eligibility criteria", blank=True, help_text="Shown beside every record being screened."
     )

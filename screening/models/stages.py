@@ -77,6 +77,10 @@ class Decision(models.Model):
     # The form's one-off token: a decision submitted twice is recorded once. NULL, not "", when
     # there is none, so that the unique constraint leaves those alone.
     token = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The order the reference was in when voted on: the model version that ranked it and its
+    # place in that ranking (1 = most likely relevant), or neither for random order.
+    ranking_version = models.PositiveIntegerField(null=True, blank=True)
+    ranking_position = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -48,6 +48,12 @@ from ..models import (
 from ..queue import rank_for
 from ..states import DecisionFact, Outcome, ReferenceFacts, reference_outcomes
 from .audit import audit_record, review_lock
+from .ranking import (
+    ranking_count_decision,
+    ranking_for_decision,
+    ranking_place,
+    ranking_request,
+)
 
 CHUNK = 2000
 SCREENERS = {Role.OWNER, Role.REVIEWER}
@@ -74,13 +80,13 @@ def reference_facts(review: Review, reference_ids: list[int]) -> dict[int, Refer
         .distinct()
     ):
         kinds[ref_id].add(kind)
-    removed: dict[int, bool] = {}
-    for ref_id, is_removed in (
+    removed: dict[int, tuple[bool, str]] = {}
+    for ref_id, is_removed, reason in (
         Removal.objects.filter(review=review, reference_id__in=reference_ids)
         .order_by("id")
-        .values_list("reference_id", "removed")
+        .values_list("reference_id", "removed", "reason")
     ):
-        removed[ref_id] = is_removed  # the latest holds
+        removed[ref_id] = (is_removed, reason)  # the latest holds
     full_text: dict[int, str] = {}
     for ref_id, status in (
         FullText.objects.filter(review=review, reference_id__in=reference_ids)
@@ -119,7 +125,8 @@ def reference_facts(review: Review, reference_ids: list[int]) -> dict[int, Refer
             entry = None  # no record points at it any more (merged into another reference)
         facts[ref_id] = ReferenceFacts(
             entry=entry,
-            removed=removed.get(ref_id, False),
+            removed=removed.get(ref_id, (False, ""))[0],
+            automated=removed.get(ref_id, (False, ""))[1] == RemovalReason.AUTOMATION,
             decisions=dict(decisions.get(ref_id, {})),
             full_text=full_text.get(ref_id),
         )
@@ -165,6 +172,9 @@ def items_create_new(*, review: Review, reference_ids: list[int], source_kind: s
     )
     _bump(StageCount, review, Counter({(stage, state): len(reference_ids)}), key_fields=(
         "stage", "state"))  # fmt: skip
+    if stage == Stage.TITLE_ABSTRACT:
+        # New records to rank: the retrain fits their text features once, off the request.
+        ranking_request(review)
 
 
 def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter) -> None:
@@ -403,6 +413,8 @@ def decision_record(
             "reopen it."
         )
     _check_reason(review, stage, verdict, reason)
+    ranking = ranking_for_decision(review, stage)
+    ranking_version, ranking_position = ranking_place(ranking, reference.pk)
     decision = _log(
         review=review,
         reference=reference,
@@ -415,8 +427,11 @@ def decision_record(
         reviewer=reviewer,
         supersedes=mine.decision if mine else None,
         token=token or None,
+        ranking_version=ranking_version,
+        ranking_position=ranking_position,
     )
     items_refresh(review=review, reference_ids=[reference.pk])
+    ranking_count_decision(review, stage, ranking)
     audit_record(
         review=review,
         actor=reviewer,
@@ -596,7 +611,7 @@ def references_remove(
     """Remove references before screening (outside the date range, language, retracted...).
     Only references no one has voted on yet; returns how many were removed."""
     _membership(review, user)
-    if reason not in RemovalReason.values:
+    if reason not in dict(RemovalReason.by_hand()):
         raise ScreeningRefused("Choose why the references are removed.")
     if reason == RemovalReason.OTHER and not detail.strip():
         raise ScreeningRefused("Say why, for a removal for another reason.")
@@ -749,6 +764,7 @@ SETTING_FIELDS = (
     "reviewers_title_abstract",
     "reviewers_full_text",
     "blind",
+    "prioritise",
     "reason_required_title_abstract",
     "full_text_reasons_conflict",
     "criteria",
@@ -792,6 +808,8 @@ def review_settings_update(*, review: Review, user: AbstractBaseUser, **values) 
         before={name: before[name] for name in changed},
         after=changed,
     )
+    if changed.get("prioritise"):  # switched on: rank what is waiting now
+        ranking_request(review)
     return review
 
 

@@ -116,8 +116,11 @@ def build_review(fates_list, owner, second, tmp_path):
     return review
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                  HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=25,
+    deadline=None,  # database work: its time is not what this tests
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(fates_list=st.lists(fates, min_size=1, max_size=8))
 def test_any_review_reconciles_and_each_box_counts_what_it_links_to(fates_list, tmp_path, owner):
     second = UserFactory(username="sam-second")

@@ -152,7 +152,7 @@ def test_the_screening_page_costs_the_same_queries_at_any_size(
     screen = url("screen", review, "title-abstract")
     with django_assert_max_num_queries(16) as small:
         reference = shown_reference(client_reviewer.get(screen))
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(44):
         client_reviewer.post(
             url("screen-decide", review, "title-abstract"),
             {"reference": reference, "verdict": "include", "token": "q1"},

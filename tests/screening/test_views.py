@@ -131,7 +131,9 @@ def test_upload_shows_a_preview_then_imports_on_confirmation(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         client_owner.post(confirm)
         client_owner.post(confirm)  # a double click queues the import once
-    assert len(callbacks) == 1
+    queued = [c.__qualname__.split(".")[0] for c in callbacks]
+    # The import, then (from inside it) the ranking of its new records.
+    assert queued == ["import_job_confirm", "ranking_request"]
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     assert job.search.records_count == 1

@@ -1,0 +1,252 @@
+"""Prioritisation in the app: what the model learns from, when it retrains, and where the
+result goes.
+
+A decision bumps a counter on the review's Ranking row; after RANKING_RETRAIN_EVERY decisions
+(every decision during the warm-up, model.WARM_UP), or RANKING_RETRAIN_SECONDS since the last
+training (whichever comes first), the decision asks
+for a retrain once its transaction commits: a Celery task when there is a broker, a background
+thread when there is none (make run). The retrain never takes the review lock: it reads the
+decisions as they stand, fits the model and writes the new order with one UPDATE, so a decision
+never waits for it and one made while it runs counts towards the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from references.models import Reference
+
+from ..constants import ItemState, Stage, Verdict
+from ..models import Ranking, Review, ScreeningItem, Vote
+from ..models.ranking import pack_ids
+from ..ranking import model
+
+log = logging.getLogger(__name__)
+TA = Stage.TITLE_ABSTRACT
+# A request older than this is taken to be lost (a killed worker) and may be made again.
+STALE_REQUEST_SECONDS = 600
+FEATURE_CACHE_SIZE = 4  # reviews whose features a process keeps in memory
+
+
+def ranking_of(review: Review, stage: str = TA) -> Ranking | None:
+    return Ranking.objects.filter(review=review, stage=stage).first()
+
+
+# --- What the model learns from ----------------------------------------------------------------
+
+
+@dataclass
+class TrainingData:
+    reference_ids: np.ndarray  # every record at the stage, sorted (the feature rows)
+    labelled: dict[int, int]  # reference id -> 1 relevant, 0 not
+    waiting: list[int]  # the records to rank
+
+    @property
+    def can_train(self) -> bool:
+        return model.can_train(list(self.labelled.values()))
+
+
+def training_data(review: Review, stage: str = TA) -> TrainingData:
+    """Two queries. A record is relevant if it moved on (or a reviewer voted include or maybe
+    on it), irrelevant if excluded. With blind dual screening the model learns only from
+    records both reviewers have voted on: ranking the first reviewer's includes first would
+    tell the second how the first voted."""
+    items = list(
+        ScreeningItem.objects.filter(review=review, stage=stage)
+        .exclude(state__in=[ItemState.REMOVED, ItemState.AUTOMATED])
+        .values_list("pk", "reference_id", "state")
+    )
+    blind = review.blind and review.reviewers_required(stage) > 1
+    votes: dict[int, list[str]] = {}
+    for item_id, verdict in Vote.objects.filter(review=review, stage=stage).values_list(
+        "item_id", "verdict"
+    ):
+        votes.setdefault(item_id, []).append(verdict)
+    labelled, waiting = {}, []
+    for item_id, reference_id, state in items:
+        if state in ItemState.pending():
+            waiting.append(reference_id)
+        if state == ItemState.INCLUDED:
+            labelled[reference_id] = 1
+        elif state == ItemState.EXCLUDED:
+            labelled[reference_id] = 0
+        elif item_id in votes and not (blind and state == ItemState.AWAITING_SECOND):
+            labelled[reference_id] = int(any(v != Verdict.EXCLUDE for v in votes[item_id]))
+    ids = np.array(sorted(reference_id for _, reference_id, _ in items), dtype=np.int64)
+    return TrainingData(ids, labelled, waiting)
+
+
+_features: OrderedDict[tuple[int, str], object] = OrderedDict()
+_features_lock = threading.Lock()
+
+
+def features_for(review: Review, reference_ids: np.ndarray):
+    """The TF-IDF matrix of these records (rows in the order of the sorted ids), fitted once
+    per set of records (an import or a merge changes the set) and kept in this process."""
+    key = (review.pk, hashlib.blake2b(reference_ids.tobytes(), digest_size=16).hexdigest())
+    with _features_lock:
+        if key in _features:
+            _features.move_to_end(key)
+            return _features[key]
+    texts = {
+        pk: model.record_text(title, abstract, " ".join([*keywords, *mesh]))
+        for pk, title, abstract, keywords, mesh in Reference.objects.filter(
+            pk__in=reference_ids.tolist()
+        ).values_list("pk", "title", "abstract", "keywords", "mesh_terms")
+    }
+    matrix = model.features([texts.get(int(pk), "") for pk in reference_ids])
+    with _features_lock:
+        _features[key] = matrix
+        while len(_features) > FEATURE_CACHE_SIZE:
+            _features.popitem(last=False)
+    return matrix
+
+
+# --- Retraining ----------------------------------------------------------------------------------
+
+
+def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
+    """Fit the model on the decisions so far and store the new order of the waiting records.
+    Does nothing (but clear the request) while the review has too few decisions to learn from
+    or has prioritisation switched off."""
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        return None
+    ranking, _ = Ranking.objects.get_or_create(review=review, stage=stage)
+    seen = ranking.decisions_since  # what this training accounts for
+    data = training_data(review, stage)
+    if not review.prioritise or not data.can_train or not data.waiting:
+        Ranking.objects.filter(pk=ranking.pk).update(requested_at=None)
+        return ranking
+    started = time.perf_counter()
+    matrix = features_for(review, data.reference_ids)
+    row_of = {int(pk): row for row, pk in enumerate(data.reference_ids)}
+    labelled = [row_of[pk] for pk in data.labelled]
+    labels = list(data.labelled.values())
+    candidates = [row_of[pk] for pk in data.waiting]
+    # The screened records are scored too, for the estimate of relevant records left.
+    scores = model.scores(matrix, labelled, labels, candidates + labelled)
+    waiting_scores, labelled_scores = scores[: len(candidates)], scores[len(candidates) :]
+    order = [int(data.reference_ids[row]) for row in model.ranked(candidates, waiting_scores)]
+    unscreened = [i for i, pk in enumerate(data.waiting) if pk not in data.labelled]
+    estimate = model.relevant_left(labelled_scores, labels, waiting_scores[unscreened])
+    includes = sum(labels)
+    Ranking.objects.filter(pk=ranking.pk).update(
+        version=F("version") + 1,
+        order=pack_ids(order),
+        trained_at=timezone.now(),
+        train_seconds=time.perf_counter() - started,
+        includes=includes,
+        excludes=len(labels) - includes,
+        estimate_left=estimate,
+        decisions_since=Greatest(F("decisions_since") - seen, 0),
+        requested_at=None,
+        error="",
+    )
+    ranking.refresh_from_db()
+    return ranking
+
+
+def ranking_retrain_safely(review_id: int, stage: str = TA) -> None:
+    """For the thread and the task: a failure is logged and kept on the row, never raised into
+    a page (the queue then carries on with the last good order)."""
+    try:
+        ranking_retrain(review_id=review_id, stage=stage)
+    except Exception as error:  # noqa: BLE001 - anything the model raises
+        log.exception("Retraining the ranking of review %s failed", review_id)
+        Ranking.objects.filter(review_id=review_id, stage=stage).update(
+            requested_at=None, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+
+
+def _in_thread(review_id: int, stage: str) -> None:
+    close_old_connections()
+    try:
+        ranking_retrain_safely(review_id, stage)
+    finally:
+        close_old_connections()
+
+
+def ranking_dispatch(review_id: int, stage: str = TA) -> None:
+    """Start a retrain the way this deployment can: RANKING_RETRAIN is "auto" (a Celery task
+    with a broker, else a thread), "inline" (now, in this process: tests and benchmarks) or
+    "off"."""
+    mode = settings.RANKING_RETRAIN
+    if mode == "off":
+        return
+    if mode == "inline":
+        ranking_retrain_safely(review_id, stage)
+    elif settings.CELERY_TASK_ALWAYS_EAGER:
+        threading.Thread(target=_in_thread, args=(review_id, stage), daemon=True).start()
+    else:
+        from ..tasks import ranking_retrain_task  # the task module imports the services
+
+        ranking_retrain_task.delay(review_id, stage)
+
+
+def ranking_request(review: Review, stage: str = TA) -> bool:
+    """Ask for a retrain after this transaction commits, unless one is already on its way
+    (a request older than STALE_REQUEST_SECONDS is taken to be lost with its worker)."""
+    if stage != TA or not review.prioritise:
+        return False
+    Ranking.objects.get_or_create(review=review, stage=stage)
+    stale = timezone.now() - timezone.timedelta(seconds=STALE_REQUEST_SECONDS)
+    claimed = (
+        Ranking.objects.filter(review=review, stage=stage)
+        .filter(Q(requested_at__isnull=True) | Q(requested_at__lt=stale))
+        .update(requested_at=timezone.now())
+    )
+    if claimed:
+        transaction.on_commit(lambda: ranking_dispatch(review.pk, stage))
+    return bool(claimed)
+
+
+def ranking_for_decision(review: Review, stage: str) -> Ranking | None:
+    """The ranking a decision at `stage` is recorded against: None in random order."""
+    if stage != TA or not review.prioritise:
+        return None
+    return ranking_of(review, stage)
+
+
+def ranking_place(ranking: Ranking | None, reference_id: int) -> tuple[int | None, int | None]:
+    """The model version that ranks the reference and its 1-based place, for the decision
+    log; (None, None) when it was not ranked (random order)."""
+    if ranking is None or not ranking.version:
+        return None, None
+    position = ranking.position_of(reference_id)
+    return (ranking.version, position) if position else (None, None)
+
+
+def ranking_count_decision(review: Review, stage: str, ranking: Ranking | None) -> None:
+    """Count a decision at the stage (one UPDATE) and ask for a retrain when one is due:
+    RANKING_RETRAIN_EVERY decisions, or RANKING_RETRAIN_SECONDS, since the last training."""
+    if stage != TA or not review.prioritise:
+        return
+    if ranking is None:  # the review's first decision
+        ranking_request(review, stage)
+        return
+    Ranking.objects.filter(pk=ranking.pk).update(decisions_since=F("decisions_since") + 1)
+    if ranking.requested_at and (timezone.now() - ranking.requested_at).total_seconds() < (
+        STALE_REQUEST_SECONDS
+    ):
+        return
+    due = (
+        ranking.trained_at is None
+        or ranking.decisions_since + 1
+        >= model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
+        or (timezone.now() - ranking.trained_at).total_seconds() >= settings.RANKING_RETRAIN_SECONDS
+    )
+    if due:
+        ranking_request(review, stage)

@@ -1,0 +1,165 @@
+"""The review home's prioritisation panel: the order in use, the inclusions curve, and the
+stopping rule (draw a sample, apply it, withdraw it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.db.models import Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from .access import CAN_MANAGE, review_for_user
+from .constants import DecisionKind, Stage
+from .models import Decision, Ranking, Review, StoppingSample
+from .services.ranking import ranking_of
+from .services.screening import ScreeningRefused
+from .services.stopping import (
+    StoppingStatus,
+    active_sample,
+    found_ids,
+    screening_so_far,
+    stopping_apply,
+    stopping_sample_draw,
+    stopping_status,
+    stopping_withdraw,
+    suggested_size,
+)
+from .stopping import describe
+from .stopping_svg import render_curve
+
+TA = Stage.TITLE_ABSTRACT
+
+
+@dataclass
+class StoppingAid:
+    ranking: Ranking | None
+    screened: int
+    found: int
+    unscreened: int
+    since_last_include: int
+    estimate_left: float | None
+    curve_svg: str
+    sample: StoppingSample | None  # open, or the latest applied
+    status: StoppingStatus | None
+    status_text: str
+    suggested_size: int
+
+
+def inclusion_curve(review: Review) -> list[tuple[int, int]]:
+    """(records screened, relevant found) after each record, in the order of each record's
+    first vote at title and abstract. Two queries."""
+    first_votes = (
+        Decision.objects.filter(review=review, stage=TA, kind=DecisionKind.VOTE)
+        .values("reference_id")
+        .annotate(first=Min("id"))
+        .order_by("first")
+        .values_list("reference_id", flat=True)
+    )
+    relevant = found_ids(review)
+    points, found = [], 0
+    for screened, reference_id in enumerate(first_votes, start=1):
+        found += reference_id in relevant
+        points.append((screened, found))
+    return points
+
+
+def stopping_aid(review: Review) -> StoppingAid:
+    ranking = ranking_of(review, TA)
+    screened, found, unscreened = screening_so_far(review)
+    points = inclusion_curve(review)
+    last_include = max((s for s, f in _rises(points)), default=0)
+    estimate = ranking.estimate_left if ranking and ranking.version else None
+    sample = active_sample(review) or (
+        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
+        .exclude(applied_at=None)
+        .first()
+    )
+    status = stopping_status(sample) if sample else None
+    total = screened + unscreened
+    return StoppingAid(
+        ranking=ranking,
+        screened=screened,
+        found=found,
+        unscreened=unscreened,
+        since_last_include=len(points) - last_include,
+        estimate_left=estimate,
+        curve_svg=render_curve(
+            points,
+            total=max(total, len(points)),
+            estimate=found + estimate if estimate is not None else None,
+            sample_start=sample.screened_before if sample else None,
+        ),
+        sample=sample,
+        status=status,
+        status_text=describe(status.test) if status else "",
+        suggested_size=suggested_size(review) if unscreened and sample is None else 0,
+    )
+
+
+def _rises(points):
+    previous = 0
+    for screened, found in points:
+        if found > previous:
+            yield screened, found
+        previous = found
+
+
+def _percent(value: str | None, default: float) -> float:
+    try:
+        return float(value) / 100 if value else default
+    except ValueError:
+        return -1.0  # the service refuses it, in words
+
+
+@require_POST
+def stopping_draw_view(request: HttpRequest, slug: str) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    size = request.POST.get("size", "").strip()
+    if not size.isdigit():
+        messages.error(request, "Give the sample size as a whole number.")
+        return redirect("screening:review-home", review.slug)
+    try:
+        sample = stopping_sample_draw(
+            review=review,
+            user=request.user,
+            size=int(size),
+            target=_percent(request.POST.get("target"), 0.95),
+            confidence=_percent(request.POST.get("confidence"), 0.95),
+        )
+        messages.success(
+            request,
+            f"Drew {sample.size:,} of the {sample.pool_size:,} unscreened records at random: "
+            "reviewers are served them first.",
+        )
+    except ScreeningRefused as error:
+        messages.error(request, str(error))
+    return redirect("screening:review-home", review.slug)
+
+
+@require_POST
+def stopping_apply_view(request: HttpRequest, slug: str) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    try:
+        sample = stopping_apply(review=review, user=request.user)
+        messages.success(
+            request,
+            f"Screening stopped: {sample.marked:,} unscreened records were marked ineligible "
+            "by automation tools (PRISMA shows them in that box).",
+        )
+    except ScreeningRefused as error:
+        messages.error(request, str(error))
+    return redirect("screening:review-home", review.slug)
+
+
+@require_POST
+def stopping_withdraw_view(request: HttpRequest, slug: str) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    try:
+        stopping_withdraw(review=review, user=request.user)
+        messages.success(request, "The stopping sample was withdrawn; screening goes on.")
+    except ScreeningRefused as error:
+        messages.error(request, str(error))
+    return redirect("screening:review-home", review.slug)

@@ -1,0 +1,279 @@
+"""Prioritisation: the metrics, the replay command on a hand-checkable dataset, the ranked
+queue (never a reference twice, dual screening, flat query count), the decision log's record
+of the order, the switch, and the background retrain."""
+
+import json
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from screening.constants import Role, Stage
+from screening.models import Decision, Membership, Ranking
+from screening.prisma import prisma_report
+from screening.prisma_text import methods_paragraph
+from screening.queue import next_item
+from screening.ranking import metrics
+from screening.services import ranking as ranking_service
+from screening.services.imports import references_import, source_get_or_create
+from screening.services.ranking import ranking_retrain
+from screening.services.reviews import review_create
+from screening.services.screening import decision_record, review_settings_update
+from tests.factories import UserFactory
+
+TA = Stage.TITLE_ABSTRACT
+RELEVANT = "Ivonescimab bispecific antibody trial {i} in non-small cell lung cancer"
+RELEVANT_AB = "A phase 3 trial of ivonescimab, a PD-1 and VEGF antibody, in lung cancer."
+IRRELEVANT = "Sourdough bread baking note {i}"
+IRRELEVANT_AB = "Oven temperature, flour and yeast in home bread baking recipes."
+
+
+# --- Metrics, by hand -------------------------------------------------------------------------
+
+# Ten records in screening order, three relevant (at positions 1, 3 and 6).
+ORDER = [1, 0, 1, 0, 0, 1, 0, 0, 0, 0]
+
+
+def test_the_metrics_are_the_ones_a_hand_computation_gives():
+    # 95% of 3 relevant is 2.85: all 3 are needed, the third at position 6.
+    assert metrics.n_to_recall(ORDER, 0.95) == 6
+    assert metrics.wss(ORDER, 0.95) == pytest.approx((10 - 6) / 10 - 0.05)
+    # 7 irrelevant records, 4 of them after position 6.
+    assert metrics.tnr(ORDER, 0.95) == pytest.approx(4 / 7)
+    # 10% of 10 records is 1 read, which is relevant: 1 of 3.
+    assert metrics.recall_after(ORDER, 0.10) == pytest.approx(1 / 3)
+    assert metrics.average_time_to_discovery(ORDER) == pytest.approx((1 + 3 + 6) / 3 / 10)
+    assert metrics.n_to_recall(ORDER, 1.0) == 6
+    assert metrics.n_to_recall([0, 0, 1, 1], 0.5) == 3
+
+
+def test_a_worse_order_scores_worse():
+    reversed_order = list(reversed(ORDER))
+    assert metrics.wss(reversed_order) < metrics.wss(ORDER)
+    assert metrics.average_time_to_discovery(reversed_order) > metrics.average_time_to_discovery(
+        ORDER
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_simulate_screening_gives_the_hand_computed_figures(data_path, capsys, seed):
+    """two_topics.csv: 20 records, 6 relevant (one drug in lung cancer) and 14 about baking.
+    After one relevant and one irrelevant prior, 18 records are left, 5 relevant, and the
+    model should put those 5 first: 95% recall needs all 5 (4.75 rounds up), so n95 = n100 =
+    5, WSS@95 = 13/18 - 0.05, TNR@95 = 13/13, recall after 2 records (10% of 18, rounded up)
+    2/5, average time to discovery (1+2+3+4+5)/5/18."""
+    call_command("simulate_screening", str(data_path / "labelled/two_topics.csv"),
+                 "--seed", str(seed), "--json")  # fmt: skip
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["records"] == 18 and figures["relevant"] == 5
+    assert figures["n_95"] == 5 and figures["n_100"] == 5
+    assert figures["wss_95"] == round(100 * (13 / 18 - 0.05), 2)
+    assert figures["tnr_95"] == 100.0
+    assert figures["recall_10"] == 40.0
+    assert figures["atd"] == round(100 * 3 / 18, 2)
+    assert figures["retrains"] > 0 and figures["retrain_ms_mean"] > 0
+
+
+def test_simulate_screening_says_what_is_wrong_with_a_file(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,abstract\nA,B\n")
+    with pytest.raises(Exception, match="no label column"):
+        call_command("simulate_screening", str(bad))
+
+
+# --- The ranked queue ----------------------------------------------------------------------------
+
+
+def ris(relevant: int, irrelevant: int, start: int = 1) -> str:
+    entries = []
+    for i in range(start, start + relevant + irrelevant):
+        title, abstract = (
+            (RELEVANT.format(i=i), RELEVANT_AB)
+            if i - start < relevant
+            else (IRRELEVANT.format(i=i), IRRELEVANT_AB)
+        )
+        entries.append(f"TY  - JOUR\nTI  - {title}\nAB  - {abstract}\nPY  - 2024\nER  - \n")
+    return "\n".join(entries)
+
+
+@pytest.fixture
+def topics(review, import_text):
+    """A review of 10 relevant and 30 irrelevant records; the first two decisions (one of
+    each) are enough for the model to start."""
+    review.reviewers_title_abstract = 1
+    review.save()
+    import_text(ris(10, 30))
+    return review
+
+
+def _reference(review, title_start: str):
+    return (
+        review.items.filter(stage=TA, reference__title__startswith=title_start)
+        .select_related("reference")
+        .first()
+        .reference
+    )
+
+
+def _prime(review, who):
+    """One relevant and one irrelevant decision, then a retrain (as the background would)."""
+    decision_record(review=review, reference=_reference(review, "Ivonescimab"), stage=TA,
+                    reviewer=who, verdict="include")  # fmt: skip
+    decision_record(review=review, reference=_reference(review, "Sourdough"), stage=TA,
+                    reviewer=who, verdict="exclude")  # fmt: skip
+    return ranking_retrain(review_id=review.pk)
+
+
+def test_after_a_few_decisions_the_relevant_records_come_first(topics, owner):
+    ranking = _prime(topics, owner)
+    assert ranking.version == 1 and (ranking.includes, ranking.excludes) == (1, 1)
+    served = []
+    for _ in range(9):
+        item = next_item(topics, owner, TA)
+        served.append(item.reference.title)
+        decision_record(review=topics, reference=item.reference, stage=TA, reviewer=owner,
+                        verdict="include")  # fmt: skip
+    assert all(title.startswith("Ivonescimab") for title in served), served
+    # The model's estimate of relevant records left is a number of records, not a score.
+    assert 0 <= Ranking.objects.get(review=topics).estimate_left <= 38
+
+
+def test_decisions_record_the_model_version_and_rank_that_served_them(topics, owner):
+    first = Decision.objects.none()
+    _prime(topics, owner)
+    item = next_item(topics, owner, TA)
+    first = decision_record(review=topics, reference=item.reference, stage=TA, reviewer=owner,
+                            verdict="include")  # fmt: skip
+    assert (first.ranking_version, first.ranking_position) == (1, 1)
+    before = Decision.objects.filter(review=topics).order_by("id")[:2]
+    assert [(d.ranking_version, d.ranking_position) for d in before] == [(None, None)] * 2
+
+
+def test_the_ranked_queue_never_serves_a_reference_twice_to_a_reviewer(topics, owner, reviewer):
+    topics.reviewers_title_abstract = 2
+    topics.save()
+    _prime(topics, owner)
+    for who in (owner, reviewer):
+        seen = []
+        while (item := next_item(topics, who, TA)) is not None:
+            assert item.reference_id not in seen
+            seen.append(item.reference_id)
+            decision_record(review=topics, reference=item.reference, stage=TA, reviewer=who,
+                            verdict="exclude")  # fmt: skip
+            if len(seen) % 7 == 0:
+                ranking_retrain(review_id=topics.pk)  # the order changes under the reviewer
+        # Dual screening: each reviewer sees every record they have not voted on, once.
+        expected = 40 - (2 if who == owner else 0)
+        assert len(seen) == expected
+    assert not topics.items.filter(stage=TA, waiting=True).exists()
+
+
+def test_the_ranked_queue_costs_the_same_queries_at_any_size(review, import_text, owner):
+    review.reviewers_title_abstract = 1
+    review.save()
+    import_text(ris(5, 15), name="small.ris")
+    _prime(review, owner)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert next_item(review, owner, TA) is not None
+        return len(captured.captured_queries)
+
+    small = queries()
+    import_text(ris(100, 400, start=100), name="big.ris", source="Scopus")
+    ranking_retrain(review_id=review.pk)
+    assert len(Ranking.objects.get(review=review).ids) == 518
+    assert queries() == small == 3  # the orders, a chunk of the ranking, the reference
+
+
+def test_switched_off_the_queue_is_random_and_the_methods_say_so(topics, owner):
+    _prime(topics, owner)
+    review_settings_update(review=topics, user=owner, prioritise=False)
+    item = next_item(topics, owner, TA)
+    decision = decision_record(review=topics, reference=item.reference, stage=TA,
+                               reviewer=owner, verdict="exclude")  # fmt: skip
+    assert decision.ranking_version is None
+    text = methods_paragraph(topics, prisma_report(topics))
+    assert "Titles and abstracts were screened in a random order." in text
+    review_settings_update(review=topics, user=owner, prioritise=True)
+    for _ in range(3):
+        item = next_item(topics, owner, TA)
+        decision_record(review=topics, reference=item.reference, stage=TA, reviewer=owner,
+                        verdict="exclude")  # fmt: skip
+    text = methods_paragraph(topics, prisma_report(topics))
+    assert "in order of predicted relevance" in text
+    assert "3 of 6 decisions were made on records the model had ranked" in text
+
+
+def test_blind_dual_screening_learns_only_from_records_both_have_voted_on(
+    review, import_text, owner, reviewer
+):
+    import_text(ris(3, 3))
+    include = _reference(review, "Ivonescimab")
+    decision_record(review=review, reference=include, stage=TA, reviewer=owner, verdict="include")
+    assert ranking_service.training_data(review).labelled == {}
+    decision_record(review=review, reference=include, stage=TA, reviewer=reviewer,
+                    verdict="include")  # fmt: skip
+    assert ranking_service.training_data(review).labelled == {include.pk: 1}
+    review.blind = False
+    review.save()
+    exclude = _reference(review, "Sourdough")
+    decision_record(review=review, reference=exclude, stage=TA, reviewer=owner, verdict="exclude")
+    assert ranking_service.training_data(review).labelled == {include.pk: 1, exclude.pk: 0}
+
+
+# --- Retraining in the background ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_decisions_retrain_the_model_in_a_background_thread(
+    settings, owner, tmp_path
+):
+    review = review_create(slug="threaded", title="Threaded", owner=owner)
+    review_settings_update(review=review, user=owner, reviewers_title_abstract=1)
+    source = source_get_or_create(review=review, name="Embase", kind="database", user=owner)
+    path = tmp_path / "threaded.ris"
+    path.write_text(ris(5, 10))
+    references_import(review=review, source=source, path=path, file_name="t.ris", user=owner)
+    # Inline so far (the test settings): the second decision's commit retrains, then _prime.
+    before = _prime(review, owner).version
+    assert before == 2
+
+    settings.RANKING_RETRAIN = "auto"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no broker: a thread
+    Ranking.objects.filter(review=review).update(requested_at=None)
+    item = next_item(review, owner, TA)
+    decision_record(
+        review=review, reference=item.reference, stage=TA, reviewer=owner, verdict="exclude"
+    )  # fmt: skip  (commits: this test is transactional)
+    deadline = time.monotonic() + 30
+    while (ranking := Ranking.objects.get(review=review)).version == before:
+        assert time.monotonic() < deadline, "no retrain within 30 s"
+        time.sleep(0.05)
+    assert ranking.requested_at is None and ranking.error == ""
+    assert ranking.excludes == 2  # it learnt from the new decision
+    assert item.reference_id not in ranking.ids.tolist()
+
+
+def test_members_can_see_the_order_in_use_on_the_review_home(client_owner, topics, owner):
+    page = client_owner.get(topics.get_absolute_url()).content.decode()
+    assert "Records are served in a random order until the review has" in page
+    _prime(topics, owner)
+    page = client_owner.get(topics.get_absolute_url()).content.decode()
+    assert "Records are served most likely relevant first: model version 1" in page
+    assert "<svg" in page and "records since the last relevant one" in page
+
+
+def test_a_viewer_sees_the_panel_but_no_stopping_form(topics, client_outsider, outsider):
+    Membership.objects.create(review=topics, user=outsider, role=Role.VIEWER)
+    page = client_outsider.get(topics.get_absolute_url()).content.decode()
+    assert "Stopping rule" in page and 'id="stopping-draw"' not in page
+
+
+def test_another_reviewer_is_not_served_the_first_reviewers_includes_first(topics):
+    # Single screening: nothing waits for a second vote, so nothing leaks; guard the rule.
+    someone = UserFactory(username="third")
+    Membership.objects.create(review=topics, user=someone, role=Role.REVIEWER)
+    assert next_item(topics, someone, TA) is not None
