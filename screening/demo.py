@@ -76,6 +76,10 @@ def import_demo_load(owner: AbstractBaseUser, reviewer: AbstractBaseUser) -> Rev
             ),
             highlight_include="patient*, trial*, cohort*, random*",
             highlight_exclude="review, mice, rat*, in vitro, sperm*",
+            # One reviewer, so that one person trying it sees the model take over the order
+            # after their first include and exclude (blind dual screening learns only from
+            # records both reviewers have decided).
+            reviewers_title_abstract=1,
         )
     Membership.objects.get_or_create(review=review, user=reviewer, defaults={"role": Role.REVIEWER})
     for source_name, kind, file_name in IMPORT_DEMO_FILES:

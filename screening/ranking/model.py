@@ -83,17 +83,22 @@ def can_train(labels: Sequence[int]) -> bool:
     return includes >= MIN_INCLUDES and len(labels) - includes >= MIN_EXCLUDES
 
 
-def positive_weight(labels: np.ndarray, config: ModelConfig = DEFAULT) -> float:
-    """The weight of a relevant record in training (an irrelevant one weighs 1)."""
+def class_weights(labels: np.ndarray, config: ModelConfig = DEFAULT) -> dict[int, float]:
+    """Per-class weights giving the relevant records `config.balance` times the irrelevant
+    ones' total weight, scaled so that all weights add up to the number of records: the
+    regularisation then means the same whatever the balance."""
+    total = len(labels)
     positives = max(int(labels.sum()), 1)
-    negatives = max(len(labels) - positives, 1)
-    return config.balance * negatives / positives if config.balance else 1.0
+    negatives = max(total - positives, 1)
+    ratio = config.balance
+    return {
+        0: total / (negatives * (1 + ratio)),
+        1: ratio * total / (positives * (1 + ratio)),
+    }
 
 
 def _classifier(config: ModelConfig, labels: np.ndarray):
-    weight = None
-    if config.balance:
-        weight = {0: 1.0, 1: positive_weight(labels, config)}
+    weight = class_weights(labels, config) if config.balance else None
     if config.classifier == "logistic":
         return LogisticRegression(C=config.c, class_weight=weight, max_iter=1000)
     if config.classifier == "svm":

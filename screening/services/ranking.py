@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from celery import current_app
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
@@ -188,7 +189,7 @@ def ranking_dispatch(review_id: int, stage: str = TA) -> None:
         return
     if mode == "inline":
         ranking_retrain_safely(review_id, stage)
-    elif settings.CELERY_TASK_ALWAYS_EAGER:
+    elif current_app.conf.task_always_eager:  # no broker
         threading.Thread(target=_in_thread, args=(review_id, stage), daemon=True).start()
     else:
         from ..tasks import ranking_retrain_task  # the task module imports the services

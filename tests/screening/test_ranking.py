@@ -241,8 +241,7 @@ def test_without_a_broker_decisions_retrain_the_model_in_a_background_thread(
     before = _prime(review, owner).version
     assert before == 2
 
-    settings.RANKING_RETRAIN = "auto"
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # no broker: a thread
+    settings.RANKING_RETRAIN = "auto"  # and no broker in these tests: a thread
     Ranking.objects.filter(review=review).update(requested_at=None)
     item = next_item(review, owner, TA)
     decision_record(
