@@ -5,6 +5,7 @@
 #   make test    lint, then the test suite on SQLite; with CI=true on PostgreSQL + Redis +
 #                a Celery worker + Chromium, and the fast unit tests on SQLite too
 #   make bench   bench/import.py $(BENCH_ARGS)
+#   make bench-prioritisation   bench/prioritisation.py $(DATASETS) (../shared/datasets)
 #   make clean   caches, collected static files and test artefacts (keeps .venv, db, media)
 
 SHELL := /bin/bash
@@ -42,10 +43,10 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 TIMED = t0=$$(date +%s); echo "=== $@: start"; \
 	trap 'rc=$$?; echo "=== $@: $$(( $$(date +%s) - t0 ))s (exit $$rc)"' EXIT;
 
-.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench clean
+.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench bench-prioritisation clean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -125,6 +126,11 @@ test-ci-sqlite: venv
 
 bench: venv
 	$(PY) bench/import.py $(BENCH_ARGS)
+
+# Prioritisation against ASReview on the labelled reviews (the first run installs ASReview).
+DATASETS ?= ../shared/datasets
+bench-prioritisation: venv
+	$(PY) bench/prioritisation.py $(DATASETS) --markdown $(BENCH_ARGS)
 
 clean:
 	rm -rf staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis bench/out

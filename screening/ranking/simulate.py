@@ -92,7 +92,7 @@ def simulate(
     priors: Sequence[int],
     *,
     seed: int = 0,
-    every: int = 1,
+    every: int = 5,  # the app's RANKING_RETRAIN_EVERY default (config/settings/base.py)
     config: ModelConfig = DEFAULT,
     matrix=None,
 ) -> Simulation:

@@ -93,6 +93,8 @@ CORPUS = [
     ("bibtex/zotero-better-bibtex/percent_sign_95_preamble_96.bib", "bibtex", 1, 0),  # 1
     ("bibtex/zotero-better-bibtex/unparsed_author_names_92.bib", "bibtex", 1, 0),  # 1
     ("bibtex/zotero-better-bibtex/wrong_ring_above_1115.bib", "bibtex", 1, 0),  # 1
+    # The labelled review simulate_screening is tested on imports as a plain CSV too.
+    ("labelled/two_topics.csv", "csv", 20, 0),
 ]
 
 

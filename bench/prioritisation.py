@@ -1,0 +1,368 @@
+"""Screening prioritisation: the work our model saves on real labelled reviews, next to
+ASReview's and a random order, and how long a retrain takes.
+
+    python bench/prioritisation.py DATASETS_DIR [--seeds 1-5] [--datasets nudging,virus]
+                                   [--every N] [--no-asreview] [--cold-start] [--no-timing]
+                                   [--json out.json] [--markdown]
+
+Every `*.csv` of DATASETS_DIR (the labelled reviews, e.g. ../shared/datasets) but
+Nagtegaal_2019.csv (the review of nudging.csv again) is replayed once per seed. The seed picks
+the prior knowledge, one relevant and one irrelevant record (`priors_for`), and the same priors
+start all three orders:
+
+- ours: `screening.ranking.simulate.simulate`, retraining after every `--every` records (default:
+  simulate's own default), on features computed once per dataset;
+- ASReview LAB 3.x with its default model, run by bench/asreview_runner.py in a virtual
+  environment of its own and cached in bench/.cache/ (`--no-asreview`: cached figures only);
+- a random order (`random_order`).
+
+Each order, priors left out, is measured with `screening.ranking.metrics.summary`: WSS@95 and
+TNR@95 (work saved, irrelevant records never read, at 95% recall), recall after reading 10%, ATD
+(average time to discovery, % of the records), and the records read to find 95% and 100% of the
+relevant ones. Printed per dataset as "median (min-max)" over the seeds, then ours minus
+ASReview in median WSS@95 and recall@10%.
+
+Then the time of a retrain + re-rank (`scores` + `ranked`, 500 labelled records of both
+classes, median of 5) at 2,000 and 25,000 records, and of fitting the features (once per
+import of a review), on the records of all the datasets shuffled together and repeated to
+25,000. `--cold-start` replays ours again with `model.MIN_INCLUDES` set to 1, 2 and 5 (set on
+the module for the run only, as bench/dedup.py does with its constants) and prints WSS@95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import asreview_runner  # noqa: E402 - after the path is set
+from bench.asreview_runner import dataset_paths, log, parse_seeds  # noqa: E402
+from screening.ranking import metrics, model  # noqa: E402
+from screening.ranking.simulate import (  # noqa: E402
+    Dataset,
+    priors_for,
+    random_order,
+    read_labelled_csv,
+    simulate,
+)
+
+METHODS = ("ours", "asreview", "random")
+METHOD_NAMES = {"ours": "ours", "asreview": "ASReview", "random": "random"}
+# (key of metrics.summary, column heading, decimals)
+COLUMNS = [
+    ("wss_95", "WSS@95", 1),
+    ("tnr_95", "TNR@95", 1),
+    ("recall_10", "recall@10%", 1),
+    ("atd", "ATD", 1),
+    ("n_95", "n@95", 0),
+    ("n_100", "n@100", 0),
+]
+TIMING_SIZES = (2_000, 25_000)
+TIMING_LABELLED = 500
+TIMING_REPEATS = 5
+COLD_START = (1, 2, 5)
+
+
+# --- The orders ------------------------------------------------------------------------------
+
+
+def run_dataset(path: Path, options, asreview_version: str | None) -> dict:
+    """Every seed of one dataset: the three orders' metrics, and the cold-start variants."""
+    dataset = read_labelled_csv(path)
+    started = time.perf_counter()
+    matrix = model.features(dataset.texts)  # once: the features do not depend on the seed
+    log(f"{path.stem}: {len(dataset.labels):,} records, features {_since(started):.1f} s")
+    runs = []
+    for seed in options.seeds:
+        priors = priors_for(dataset.labels, seed)
+        run = {"seed": seed, "priors": list(priors)}
+        run["ours"] = ours(dataset, priors, seed, matrix, options.every)
+        run["random"] = measure(dataset.labels, random_order(dataset.labels, priors, seed))
+        run["asreview"] = asreview(path, dataset, seed, options, asreview_version)
+        if options.cold_start:
+            run["cold_start"] = {
+                k: ours(dataset, priors, seed, matrix, options.every, min_includes=k)
+                for k in COLD_START
+            }
+        log(f"{path.stem} seed {seed}: " + ", ".join(_brief(run, m) for m in METHODS))
+        runs.append(run)
+    return {
+        "name": path.stem,
+        "sha256": asreview_runner.sha256(path),
+        "records": len(dataset.labels),
+        "relevant": sum(dataset.labels),
+        "runs": runs,
+        "figures": {m: aggregate([r[m] for r in runs if r[m]]) for m in METHODS},
+        "cold_start": _cold_start(runs) if options.cold_start else None,
+    }
+
+
+def _cold_start(runs: list[dict]) -> dict:
+    return {str(k): aggregate([r["cold_start"][k] for r in runs]) for k in COLD_START}
+
+
+def ours(
+    dataset: Dataset,
+    priors: Sequence[int],
+    seed: int,
+    matrix,
+    every: int | None,
+    min_includes: int | None = None,
+) -> dict:
+    # No --every: simulate's own default (which may come from the app's setting).
+    kwargs = {} if every is None else {"every": every}
+    saved = model.MIN_INCLUDES
+    if min_includes is not None:
+        model.MIN_INCLUDES = min_includes  # can_train reads it at call time
+    try:
+        started = time.perf_counter()
+        simulation = simulate(dataset, priors, seed=seed, matrix=matrix, **kwargs)
+    finally:
+        model.MIN_INCLUDES = saved
+    return {**simulation.summary(), "seconds": round(_since(started), 1)}
+
+
+def asreview(path: Path, dataset: Dataset, seed: int, options, version: str | None) -> dict | None:
+    result = asreview_runner.cached_run(
+        path, dataset, seed, version=version, run=not options.no_asreview
+    )
+    if result is None:
+        return None
+    order = asreview_runner.full_order(result, dataset.labels)
+    return {
+        **measure(dataset.labels, order),
+        "seconds": result["seconds"],
+        "asreview": result["asreview"],
+    }
+
+
+def measure(labels: Sequence[int], order: Sequence[int]) -> dict:
+    return metrics.summary([labels[i] for i in order])
+
+
+def aggregate(summaries: list[dict]) -> dict | None:
+    """Median, min and max over the seeds of each metric."""
+    if not summaries:
+        return None
+    return {
+        key: {
+            "median": statistics.median(s[key] for s in summaries),
+            "min": min(s[key] for s in summaries),
+            "max": max(s[key] for s in summaries),
+        }
+        for key, _, _ in COLUMNS
+    }
+
+
+# --- Retrain time ----------------------------------------------------------------------------
+
+
+def timing(datasets: list[Dataset]) -> dict:
+    """Features fit and retrain + re-rank time at TIMING_SIZES records made of the real ones."""
+    texts = [t for d in datasets for t in d.texts]
+    labels = [x for d in datasets for x in d.labels]
+    mixed = list(range(len(texts)))
+    random.Random("timing").shuffle(mixed)  # so that 2,000 records are not one review's
+    rows = [mixed[i % len(mixed)] for i in range(max(TIMING_SIZES))]
+    result = {}
+    for size in TIMING_SIZES:
+        log(f"... timing at {size:,} records")
+        size_texts = [texts[i] for i in rows[:size]]
+        size_labels = [labels[i] for i in rows[:size]]
+        started = time.perf_counter()
+        matrix = model.features(size_texts)
+        fit_seconds = _since(started)
+        labelled = _labelled_rows(size_labels, TIMING_LABELLED)
+        known = [size_labels[i] for i in labelled]
+        chosen = set(labelled)
+        candidates = [i for i in range(size) if i not in chosen]
+        times = []
+        for _ in range(TIMING_REPEATS):
+            started = time.perf_counter()
+            model.ranked(candidates, model.scores(matrix, labelled, known, candidates))
+            times.append(_since(started))
+        result[str(size)] = {
+            "records": size,
+            "features": matrix.shape[1],
+            "features_seconds": round(fit_seconds, 2),
+            "labelled": len(labelled),
+            "retrain_rank_ms": round(1000 * statistics.median(times), 1),
+            "retrain_rank_ms_max": round(1000 * max(times), 1),
+        }
+    return result
+
+
+def _labelled_rows(labels: list[int], count: int) -> list[int]:
+    """`count` rows picked at random, holding both classes (a review after 500 decisions)."""
+    rows = random.Random("labelled").sample(range(len(labels)), count)
+    for wanted in (0, 1):
+        if not any(labels[i] == wanted for i in rows):
+            rows[-1 - wanted] = labels.index(wanted)
+    return rows
+
+
+# --- Output ----------------------------------------------------------------------------------
+
+
+def table(headers: list[str], rows: list[list[str]], markdown: bool) -> str:
+    """A markdown table, or plain columns for the terminal; the first column left-aligned."""
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |"]
+        lines.append("| --- | " + " | ".join("---:" for _ in headers[1:]) + " |")
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        pairs = zip(row[1:], widths[1:], strict=True)
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in pairs]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def spread(figure: dict, decimals: int) -> str:
+    """ "median (min–max)" """
+    m, low, high = figure["median"], figure["min"], figure["max"]
+    return f"{m:.{decimals}f} ({low:.{decimals}f}–{high:.{decimals}f})"
+
+
+def report(result: dict, markdown: bool) -> str:
+    out = [_heading(result), ""]
+    for d in result["datasets"]:
+        out += [f"{d['name']} ({d['records']:,} records, {d['relevant']} relevant)", ""]
+        rows = [
+            [METHOD_NAMES[m]] + [spread(d["figures"][m][k], n) for k, _, n in COLUMNS]
+            for m in METHODS
+            if d["figures"][m]
+        ]
+        out += [table(["order", *(h for _, h, _ in COLUMNS)], rows, markdown), ""]
+        out += [_difference(d), ""]
+    if any(d["cold_start"] for d in result["datasets"]):
+        out += ["WSS@95 of ours by MIN_INCLUDES (cold start), median (min–max):", ""]
+        rows = [
+            [d["name"]] + [spread(d["cold_start"][str(k)]["wss_95"], 1) for k in COLD_START]
+            for d in result["datasets"]
+        ]
+        out += [table(["dataset", *(f"MIN_INCLUDES {k}" for k in COLD_START)], rows, markdown)]
+        out.append("")
+    if result["timing"]:
+        out += [
+            f"Retrain + re-rank (scores + ranked, {TIMING_LABELLED} labelled, median of "
+            f"{TIMING_REPEATS}) and features fit (once per import):",
+            "",
+        ]
+        rows = [
+            [
+                f"{t['records']:,}",
+                f"{t['features']:,}",
+                f"{t['features_seconds']:.2f}",
+                f"{t['retrain_rank_ms']:.1f}",
+                f"{t['retrain_rank_ms_max']:.1f}",
+            ]
+            for t in result["timing"].values()
+        ]
+        headers = ["records", "features", "features s", "retrain+rank ms", "max ms"]
+        out.append(table(headers, rows, markdown))
+    return "\n".join(out).rstrip()
+
+
+def _heading(result: dict) -> str:
+    c = result["config"]
+    version = c["asreview"]
+    if version is None:
+        cached = ", ".join(c["asreview_cached"])
+        version = f"{cached} (cached; --no-asreview)" if cached else "not run (--no-asreview)"
+    return (
+        f"Seeds {_seed_text(c['seeds'])}; ours retrains every {c['every']} record(s), "
+        f"MIN_INCLUDES {c['min_includes']}; ASReview {version}."
+    )
+
+
+def _difference(d: dict) -> str:
+    ours, theirs = d["figures"]["ours"], d["figures"]["asreview"]
+    if not theirs:
+        return f"{d['name']}: no ASReview figures."
+    wss = ours["wss_95"]["median"] - theirs["wss_95"]["median"]
+    recall = ours["recall_10"]["median"] - theirs["recall_10"]["median"]
+    return (
+        f"{d['name']}: ours minus ASReview, median WSS@95 {wss:+.1f} points, "
+        f"median recall@10% {recall:+.1f} points."
+    )
+
+
+def _brief(run: dict, method: str) -> str:
+    figures = run[method]
+    return f"{method} WSS@95 {figures['wss_95']:.1f}" if figures else f"{method} -"
+
+
+def _seed_text(seeds: list[int]) -> str:
+    if seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 1:
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ",".join(map(str, seeds))
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+# --- The run ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", type=Path, help="directory of labelled CSV datasets")
+    parser.add_argument("--seeds", type=parse_seeds, default=parse_seeds("1-5"), help="1-5")
+    parser.add_argument("--datasets", type=lambda s: s.split(","), help="e.g. nudging,virus")
+    parser.add_argument("--every", type=int, help="retrain after N records (ours)")
+    parser.add_argument("--no-asreview", action="store_true", help="cached ASReview only")
+    parser.add_argument("--cold-start", action="store_true", help="MIN_INCLUDES 1, 2, 5")
+    parser.add_argument("--no-timing", action="store_true", help="skip the retrain timing")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write all figures to FILE")
+    parser.add_argument("--markdown", action="store_true", help="README-ready tables")
+    options = parser.parse_args(argv)
+    if not options.directory.is_dir():
+        print(f"error: {options.directory} is not a directory", file=sys.stderr)
+        return 2
+    paths = dataset_paths(options.directory, options.datasets)
+    if not paths:
+        print(f"error: no labelled CSV in {options.directory}", file=sys.stderr)
+        return 2
+
+    version = None if options.no_asreview else asreview_runner.installed_version()
+    every = options.every or inspect.signature(simulate).parameters["every"].default
+    result = {
+        "config": {
+            "seeds": options.seeds,
+            "every": every,
+            "min_includes": model.MIN_INCLUDES,
+            "model": model.DEFAULT.__dict__,
+            "asreview": version,
+        },
+        "datasets": [run_dataset(p, options, version) for p in paths],
+        "timing": None,
+    }
+    if version is None:  # --no-asreview: say which version the cached figures came from
+        runs = [r for d in result["datasets"] for r in d["runs"] if r["asreview"]]
+        result["config"]["asreview_cached"] = sorted({r["asreview"]["asreview"] for r in runs})
+    if not options.no_timing:
+        # All the datasets, even under --datasets: the sizes, not the reviews, matter here.
+        everything = dataset_paths(options.directory)
+        result["timing"] = timing([read_labelled_csv(p) for p in everything])
+    if options.json:
+        options.json.write_text(json.dumps(result, indent=1))
+    print(report(result, options.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
