@@ -130,7 +130,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # or seconds, whichever comes first; "auto" runs it as a Celery task with a broker and in a
 # background thread without one; "inline" runs it at once (tests); "off" never.
 RANKING_RETRAIN = env("RANKING_RETRAIN", default="auto")
-RANKING_RETRAIN_EVERY = env.int("RANKING_RETRAIN_EVERY", default=5)
+RANKING_RETRAIN_EVERY = env.int("RANKING_RETRAIN_EVERY", default=5)  # simulate.py's default too
 RANKING_RETRAIN_SECONDS = env.int("RANKING_RETRAIN_SECONDS", default=60)
 
 # PubMed's E-utilities (references/pubmed.py). NCBI asks every caller for an email address and
