@@ -108,9 +108,9 @@ def screening_so_far(review: Review) -> tuple[int, int, int]:
     return screened, len(found_ids(review)), pool
 
 
-def suggested_size(review: Review, target: float = 0.95, confidence: float = 0.95) -> int:
-    """The smallest sample that lets the team stop if it holds no relevant record."""
-    _, found, pool = screening_so_far(review)
+def suggested_size(found: int, pool: int, target: float = 0.95, confidence: float = 0.95) -> int:
+    """The smallest sample that lets the team stop if it holds no relevant record, with
+    `found` relevant records screened and `pool` unscreened."""
     return sample_size_needed(found_before=found, pool_size=pool, target=target,
                               confidence=confidence)  # fmt: skip
 

@@ -276,3 +276,22 @@ def test_another_reviewer_is_not_served_the_first_reviewers_includes_first(topic
     someone = UserFactory(username="third")
     Membership.objects.create(review=topics, user=someone, role=Role.REVIEWER)
     assert next_item(topics, someone, TA) is not None
+
+
+def test_the_review_home_costs_the_same_queries_at_any_size(
+    review, import_text, owner, client_owner
+):
+    review.reviewers_title_abstract = 1
+    review.save()
+    import_text(ris(5, 15), name="small.ris")
+    _prime(review, owner)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client_owner.get(review.get_absolute_url()).status_code == 200
+        return len(captured.captured_queries)
+
+    small = queries()
+    import_text(ris(100, 400, start=100), name="big.ris", source="Scopus")
+    ranking_retrain(review_id=review.pk)
+    assert queries() == small
