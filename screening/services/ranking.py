@@ -36,8 +36,9 @@ from ..ranking import model
 
 log = logging.getLogger(__name__)
 TA = Stage.TITLE_ABSTRACT
-# A request older than this is taken to be lost (a killed worker) and may be made again.
-STALE_REQUEST_SECONDS = 600
+# A request older than this is taken to be lost (a killed worker or process) and may be made
+# again: well over a retrain at 25,000 records with its features fitted afresh (~20 s).
+STALE_REQUEST_SECONDS = 120
 FEATURE_CACHE_SIZE = 4  # reviews whose features a process keeps in memory
 
 
@@ -190,7 +191,9 @@ def ranking_dispatch(review_id: int, stage: str = TA) -> None:
     if mode == "inline":
         ranking_retrain_safely(review_id, stage)
     elif current_app.conf.task_always_eager:  # no broker
-        threading.Thread(target=_in_thread, args=(review_id, stage), daemon=True).start()
+        # Not a daemon: a command that imports (load_demo) waits for it before exiting rather
+        # than kill it and leave the request hanging.
+        threading.Thread(target=_in_thread, args=(review_id, stage)).start()
     else:
         from ..tasks import ranking_retrain_task  # the task module imports the services
 
