@@ -26,7 +26,7 @@ from .constants import CandidateStatus, ItemState, JobStatus, RemovalReason
 from .filters import ReferenceFilter
 from .forms import InvitationForm, ReviewCreateForm, UploadForm
 from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
-from .ranking.model import MIN_EXCLUDES, MIN_INCLUDES
+from .ranking.model import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
 from .services import duplicates as duplicate_services
 from .services.import_jobs import import_job_cancel, import_job_confirm, import_job_create
 from .services.imports import same_file_search
@@ -83,6 +83,7 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "aid": stopping_aid(review),
         "retrain_every": settings.RANKING_RETRAIN_EVERY,
         "retrain_seconds": settings.RANKING_RETRAIN_SECONDS,
+        "warm_up": WARM_UP,
         "min_includes": MIN_INCLUDES,
         "min_excludes": MIN_EXCLUDES,
     }
