@@ -4,7 +4,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.ranking.model import described, features
+from screening.ranking.model import WARM_UP, described, features
 from screening.ranking.simulate import priors_for, read_labelled_csv, simulate
 
 LABELS = {
@@ -66,7 +66,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{dataset}: {figures['records']:,} records after the priors "
             f"({figures['relevant']:,} relevant), seed {seed}, priors {priors[0]} and "
-            f"{priors[1]}; {figures['model']}, retrained after every {every} records."
+            f"{priors[1]}; {figures['model']}, retrained after every record for the first "
+            f"{WARM_UP}, then every {every}."
         )
         for key, label in LABELS.items():
             self.stdout.write(f"  {label}: {figures[key]}")
