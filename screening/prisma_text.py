@@ -10,10 +10,10 @@ from django.db.models import Count
 from references.models import Reference
 
 from .constants import DecisionKind, ItemState, SearchMethod, Stage
-from .models import Decision, Review, ScreeningItem, Search, StoppingSample
+from .models import Decision, Review, ScreeningItem, Search
 from .prisma import PrismaReport
 from .ranking import model
-from .services.stopping import stopping_status
+from .services.stopping import applied_sample, stopping_status
 from .stopping import describe
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
@@ -152,11 +152,7 @@ def _order_sentence(review: Review) -> str:
 
 
 def _stopping_sentence(review: Review) -> str:
-    sample = (
-        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
-        .exclude(applied_at=None)
-        .first()
-    )
+    sample = applied_sample(review)
     if sample is None:
         return ""
     test = stopping_status(sample).test

@@ -19,6 +19,7 @@ from .services.screening import ScreeningRefused
 from .services.stopping import (
     StoppingStatus,
     active_sample,
+    applied_sample,
     found_ids,
     screening_so_far,
     stopping_apply,
@@ -71,11 +72,7 @@ def stopping_aid(review: Review) -> StoppingAid:
     points = inclusion_curve(review, found_ids(review))
     last_include = max((s for s, f in _rises(points)), default=0)
     estimate = ranking.estimate_left if ranking and ranking.version else None
-    sample = active_sample(review) or (
-        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
-        .exclude(applied_at=None)
-        .first()
-    )
+    sample = active_sample(review) or applied_sample(review)
     status = stopping_status(sample) if sample else None
     total = screened + unscreened
     return StoppingAid(

@@ -39,9 +39,19 @@ def unscreened(review: Review):
 
 
 def active_sample(review: Review) -> StoppingSample | None:
+    """The sample being screened, if any."""
     return StoppingSample.objects.filter(
         review=review, stage=TA, withdrawn_at=None, applied_at=None
     ).first()
+
+
+def applied_sample(review: Review) -> StoppingSample | None:
+    """The sample whose test stopped screening, unless undone."""
+    return (
+        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
+        .exclude(applied_at=None)
+        .first()
+    )
 
 
 @dataclass
@@ -232,11 +242,7 @@ def stopping_withdraw(*, review: Review, user: AbstractBaseUser) -> StoppingSamp
     back to screening. The sample stays on record."""
     _owner(review, user, "withdraw the stopping rule")
     review_lock(review)
-    sample = active_sample(review) or (
-        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
-        .exclude(applied_at=None)
-        .first()
-    )
+    sample = active_sample(review) or applied_sample(review)
     if sample is None:
         raise ScreeningRefused("There is no stopping sample to withdraw.")
     restored = []

@@ -21,7 +21,6 @@ from screening.services.imports import references_import, source_get_or_create
 from screening.services.ranking import ranking_retrain
 from screening.services.reviews import review_create
 from screening.services.screening import decision_record, review_settings_update
-from tests.factories import UserFactory
 
 TA = Stage.TITLE_ABSTRACT
 RELEVANT = "Ivonescimab bispecific antibody trial {i} in non-small cell lung cancer"
@@ -170,22 +169,31 @@ def test_the_ranked_queue_never_serves_a_reference_twice_to_a_reviewer(topics, o
     assert not topics.items.filter(stage=TA, waiting=True).exists()
 
 
-def test_the_ranked_queue_costs_the_same_queries_at_any_size(review, import_text, owner):
+def test_the_ranked_queue_and_the_review_home_cost_the_same_queries_at_any_size(
+    review, import_text, owner, client_owner
+):
     review.reviewers_title_abstract = 1
     review.save()
     import_text(ris(5, 15), name="small.ris")
     _prime(review, owner)
 
-    def queries():
+    def queries(call):
         with CaptureQueriesContext(connection) as captured:
-            assert next_item(review, owner, TA) is not None
+            assert call()
         return len(captured.captured_queries)
 
-    small = queries()
+    def queue():
+        return next_item(review, owner, TA) is not None
+
+    def home():
+        return client_owner.get(review.get_absolute_url()).status_code == 200
+
+    small = queries(queue), queries(home)
     import_text(ris(100, 400, start=100), name="big.ris", source="Scopus")
     ranking_retrain(review_id=review.pk)
     assert len(Ranking.objects.get(review=review).ids) == 518
-    assert queries() == small == 3  # the orders, a chunk of the ranking, the reference
+    # The queue: the orders, a chunk of the ranking, the reference.
+    assert (queries(queue), queries(home)) == small and small[0] == 3
 
 
 def test_switched_off_the_queue_is_random_and_the_methods_say_so(topics, owner):
@@ -269,29 +277,3 @@ def test_a_viewer_sees_the_panel_but_no_stopping_form(topics, client_outsider, o
     Membership.objects.create(review=topics, user=outsider, role=Role.VIEWER)
     page = client_outsider.get(topics.get_absolute_url()).content.decode()
     assert "Stopping rule" in page and 'id="stopping-draw"' not in page
-
-
-def test_another_reviewer_is_not_served_the_first_reviewers_includes_first(topics):
-    # Single screening: nothing waits for a second vote, so nothing leaks; guard the rule.
-    someone = UserFactory(username="third")
-    Membership.objects.create(review=topics, user=someone, role=Role.REVIEWER)
-    assert next_item(topics, someone, TA) is not None
-
-
-def test_the_review_home_costs_the_same_queries_at_any_size(
-    review, import_text, owner, client_owner
-):
-    review.reviewers_title_abstract = 1
-    review.save()
-    import_text(ris(5, 15), name="small.ris")
-    _prime(review, owner)
-
-    def queries():
-        with CaptureQueriesContext(connection) as captured:
-            assert client_owner.get(review.get_absolute_url()).status_code == 200
-        return len(captured.captured_queries)
-
-    small = queries()
-    import_text(ris(100, 400, start=100), name="big.ris", source="Scopus")
-    ranking_retrain(review_id=review.pk)
-    assert queries() == small
