@@ -9,7 +9,7 @@ from screening.models import Removal, StoppingSample
 from screening.prisma import prisma_report
 from screening.prisma_text import methods_paragraph
 from screening.queue import next_item
-from screening.services.screening import ScreeningRefused, decision_record
+from screening.services.screening import ScreeningRefused, cache_differences, decision_record
 from screening.services.stopping import (
     stopping_apply,
     stopping_sample_draw,
@@ -70,6 +70,7 @@ def test_the_sample_is_served_first_and_the_test_lets_the_team_stop(screened, ow
     assert "The 15 records left unscreened were reported as marked ineligible by automation" in text
     assert "no automation tool excluded records" not in text
     assert next_item(screened, owner, TA) is None
+    assert cache_differences(screened) == []  # the cached states are the log's
 
 
 def test_a_relevant_record_in_the_sample_means_screening_goes_on(screened, owner):
