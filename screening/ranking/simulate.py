@@ -95,9 +95,12 @@ def simulate(
     every: int = 5,  # the app's RANKING_RETRAIN_EVERY default (config/settings/base.py)
     config: ModelConfig = DEFAULT,
     matrix=None,
+    random_share: float = 0.0,
 ) -> Simulation:
     """Screen every record in model order, retrained as the app retrains it: after every
-    record during the warm-up, then after every `every` records."""
+    record during the warm-up, then after every `every` records. `random_share`: the share
+    of picks taken at random instead of from the top (the benchmark's test of a mixed query
+    strategy; the app takes the top only)."""
     labels = dataset.labels
     if matrix is None:
         matrix = features(dataset.texts, config)
@@ -119,7 +122,15 @@ def simulate(
             else:
                 rng.shuffle(candidates)
                 queue = candidates
-            queue = queue[: retrain_every(len(order), every)]
+            take = retrain_every(len(order), every)
+            if random_share and can_train(known):
+                picks = queue[:take]
+                for i in range(len(picks)):
+                    if rng.random() < random_share:
+                        picks[i] = rng.choice(queue[take:] or queue)
+                queue = list(dict.fromkeys(picks))
+            else:
+                queue = queue[:take]
         record = queue.pop(0)
         pool[record] = False
         labelled.append(record)
