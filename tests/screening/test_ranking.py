@@ -16,6 +16,7 @@ from screening.prisma import prisma_report
 from screening.prisma_text import methods_paragraph
 from screening.queue import next_item
 from screening.ranking import metrics
+from screening.ranking.simulate import priors_for, read_labelled_csv, simulate
 from screening.services import ranking as ranking_service
 from screening.services.imports import references_import, source_get_or_create
 from screening.services.ranking import ranking_retrain
@@ -277,3 +278,13 @@ def test_a_viewer_sees_the_panel_but_no_stopping_form(topics, client_outsider, o
     Membership.objects.create(review=topics, user=outsider, role=Role.VIEWER)
     page = client_outsider.get(topics.get_absolute_url()).content.decode()
     assert "Stopping rule" in page and 'id="stopping-draw"' not in page
+
+
+def test_a_mixed_query_still_screens_every_record_once(data_path):
+    dataset = read_labelled_csv(data_path / "labelled/two_topics.csv")
+    priors = priors_for(dataset.labels, 1)
+    top = simulate(dataset, priors, seed=1)
+    mixed = simulate(dataset, priors, seed=1, random_share=1.0)
+    for run in (top, mixed):
+        assert sorted(run.order) == sorted(set(range(20)) - set(priors))
+    assert metrics.wss(mixed.labels) < metrics.wss(top.labels)
