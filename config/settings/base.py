@@ -70,9 +70,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # a transaction takes the write lock when it begins, so it waits for another writer (the
     # ranking's retrain thread, say) instead of failing when it upgrades from reading to
     # writing, which SQLite refuses at once whatever the timeout.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=20, transaction_mode="IMMEDIATE"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
