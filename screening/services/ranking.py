@@ -130,8 +130,7 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
     seen = ranking.decisions_since  # what this training accounts for
     data = training_data(review, stage)
     if not review.prioritise or not data.can_train or not data.waiting:
-        Ranking.objects.filter(pk=ranking.pk).update(requested_at=None)
-        return ranking
+        return _finish(review, ranking, seen)
     started = time.perf_counter()
     matrix = features_for(review, data.reference_ids)
     row_of = {int(pk): row for row, pk in enumerate(data.reference_ids)}
@@ -145,7 +144,10 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
     unscreened = [i for i, pk in enumerate(data.waiting) if pk not in data.labelled]
     estimate = model.relevant_left(labelled_scores, labels, waiting_scores[unscreened])
     includes = sum(labels)
-    Ranking.objects.filter(pk=ranking.pk).update(
+    return _finish(
+        review,
+        ranking,
+        seen,
         version=F("version") + 1,
         order=pack_ids(order),
         trained_at=timezone.now(),
@@ -153,11 +155,21 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
         includes=includes,
         excludes=len(labels) - includes,
         estimate_left=estimate,
-        decisions_since=Greatest(F("decisions_since") - seen, 0),
-        requested_at=None,
         error="",
     )
+
+
+def _finish(review: Review, ranking: Ranking, seen: int, **fields) -> Ranking:
+    """Write the result and clear the request; the decisions made while this ran still count.
+    If they are enough for another retrain, ask for it now: their own requests were turned
+    away while this one was on its way."""
+    Ranking.objects.filter(pk=ranking.pk).update(
+        decisions_since=Greatest(F("decisions_since") - seen, 0), requested_at=None, **fields
+    )
     ranking.refresh_from_db()
+    every = model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
+    if review.prioritise and ranking.decisions_since >= every:
+        ranking_request(review, ranking.stage)
     return ranking
 
 
