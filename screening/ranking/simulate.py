@@ -53,8 +53,15 @@ class Simulation:
 
 def read_labelled_csv(path: str | Path) -> Dataset:
     """Title, abstract and the 0/1 label of each row of a labelled review's CSV."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path}: not a CSV text file in UTF-8 (unreadable byte at {error.start})."
+        ) from None
+    except csv.Error as error:
+        raise ValueError(f"{path}: not a readable CSV file ({error}).") from None
     if not rows:
         raise ValueError(f"{path}: no records.")
     label_column = next((c for c in LABEL_COLUMNS if c in rows[0]), None)

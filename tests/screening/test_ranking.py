@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -76,10 +76,20 @@ def test_simulate_screening_gives_the_hand_computed_figures(data_path, capsys, s
     assert figures["retrains"] > 0 and figures["retrain_ms_mean"] > 0
 
 
-def test_simulate_screening_says_what_is_wrong_with_a_file(tmp_path):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"title,abstract\nA,B\n", "no label column"),
+        (b"", "no records"),
+        (b"title,abstract,included\nA,B,yes\n", "line 2: the label is 'yes', not 0 or 1"),
+        (b"title,abstract,included\nA,B,1\nC,D,1\n", "needs both relevant and irrelevant"),
+        (b"\x89PNG\r\n\x1a\n\xff\xfe", "not a CSV text file in UTF-8"),
+    ],
+)
+def test_simulate_screening_says_what_is_wrong_with_a_file(tmp_path, content, message):
     bad = tmp_path / "bad.csv"
-    bad.write_text("title,abstract\nA,B\n")
-    with pytest.raises(Exception, match="no label column"):
+    bad.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
         call_command("simulate_screening", str(bad))
 
 

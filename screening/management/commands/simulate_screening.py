@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError("--every is at least 1.")
         try:
             data = read_labelled_csv(dataset)
-        except (OSError, UnicodeDecodeError, ValueError) as error:
+        except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read the dataset: {error}") from error
         started = time.perf_counter()
         matrix = features(data.texts)
