@@ -149,3 +149,21 @@ def test_a_bad_sample_size_is_refused_in_words(screened, client_owner):
     )
     assert "Give the sample size as a whole number" in response.content.decode()
     assert not StoppingSample.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"size": "25", "target": "abc"}, "between 0% and 100%"),
+        ({"size": "25", "confidence": "100"}, "between 0% and 100%"),
+        ({"size": "0"}, "Draw between 1 and 40"),
+        ({"size": "1000000"}, "Draw between 1 and 40"),
+        ({"size": ""}, "Give the sample size as a whole number"),
+    ],
+)
+def test_the_draw_form_refuses_bad_values_in_words(screened, client_owner, form, message):
+    response = client_owner.post(
+        reverse("screening:stopping-draw", args=[screened.slug]), form, follow=True
+    )
+    assert message in _text(response)
+    assert not StoppingSample.objects.exists()
