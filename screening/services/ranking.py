@@ -3,9 +3,9 @@ result goes.
 
 A decision bumps a counter on the review's Ranking row; after RANKING_RETRAIN_EVERY decisions
 (every decision during the warm-up, model.WARM_UP), or RANKING_RETRAIN_SECONDS since the last
-training (whichever comes first), the decision asks
-for a retrain once its transaction commits: a Celery task when there is a broker, a background
-thread when there is none (make run). The retrain never takes the review lock: it reads the
+training (whichever comes first), the decision asks for a retrain once its transaction
+commits: a Celery task when there is a broker, a background thread when there is none
+(make run). The retrain never takes the review lock: it reads the
 decisions as they stand, fits the model and writes the new order with one UPDATE, so a decision
 never waits for it and one made while it runs counts towards the next.
 """
@@ -167,10 +167,20 @@ def _finish(review: Review, ranking: Ranking, seen: int, **fields) -> Ranking:
         decisions_since=Greatest(F("decisions_since") - seen, 0), requested_at=None, **fields
     )
     ranking.refresh_from_db()
-    every = model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
-    if review.prioritise and ranking.decisions_since >= every:
+    if review.prioritise and ranking.decisions_since and _due(ranking, ranking.decisions_since):
         ranking_request(review, ranking.stage)
     return ranking
+
+
+def _due(ranking: Ranking, decisions: int) -> bool:
+    """Whether `decisions` since the last training call for another: never trained yet,
+    RANKING_RETRAIN_EVERY of them (every one during the warm-up), or RANKING_RETRAIN_SECONDS
+    since the last training."""
+    if ranking.trained_at is None:
+        return True
+    every = model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
+    elapsed = (timezone.now() - ranking.trained_at).total_seconds()
+    return decisions >= every or elapsed >= settings.RANKING_RETRAIN_SECONDS
 
 
 def ranking_retrain_safely(review_id: int, stage: str = TA) -> None:
@@ -246,23 +256,15 @@ def ranking_place(ranking: Ranking | None, reference_id: int) -> tuple[int | Non
 
 
 def ranking_count_decision(review: Review, stage: str, ranking: Ranking | None) -> None:
-    """Count a decision at the stage (one UPDATE) and ask for a retrain when one is due:
-    RANKING_RETRAIN_EVERY decisions, or RANKING_RETRAIN_SECONDS, since the last training."""
+    """Count a decision at the stage (one UPDATE) and ask for a retrain when one is due."""
     if stage != TA or not review.prioritise:
         return
     if ranking is None:  # the review's first decision
         ranking_request(review, stage)
         return
     Ranking.objects.filter(pk=ranking.pk).update(decisions_since=F("decisions_since") + 1)
-    if ranking.requested_at and (timezone.now() - ranking.requested_at).total_seconds() < (
-        STALE_REQUEST_SECONDS
-    ):
-        return
-    due = (
-        ranking.trained_at is None
-        or ranking.decisions_since + 1
-        >= model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
-        or (timezone.now() - ranking.trained_at).total_seconds() >= settings.RANKING_RETRAIN_SECONDS
-    )
-    if due:
+    pending = ranking.requested_at and (
+        (timezone.now() - ranking.requested_at).total_seconds() < STALE_REQUEST_SECONDS
+    )  # the retrain on its way asks again when it ends, if need be (_finish)
+    if not pending and _due(ranking, ranking.decisions_since + 1):
         ranking_request(review, stage)
