@@ -20,7 +20,6 @@ from .services.stopping import (
     StoppingStatus,
     active_sample,
     applied_sample,
-    found_ids,
     screening_so_far,
     stopping_apply,
     stopping_sample_draw,
@@ -68,9 +67,11 @@ def inclusion_curve(review: Review, relevant: set[int]) -> list[tuple[int, int]]
 
 def stopping_aid(review: Review) -> StoppingAid:
     ranking = ranking_of(review, TA)
-    screened, found, unscreened = screening_so_far(review)
-    points = inclusion_curve(review, found_ids(review))
-    last_include = max((s for s, f in _rises(points)), default=0)
+    screened, relevant, unscreened = screening_so_far(review)
+    found = len(relevant)
+    points = inclusion_curve(review, relevant)
+    # The place of the latest relevant record: where the curve first reaches its height.
+    last_include = next((s for s, f in points if f and f == points[-1][1]), 0)
     estimate = ranking.estimate_left if ranking and ranking.version else None
     sample = active_sample(review) or applied_sample(review)
     status = stopping_status(sample) if sample else None
@@ -93,14 +94,6 @@ def stopping_aid(review: Review) -> StoppingAid:
         status_text=describe(status.test) if status else "",
         suggested_size=suggested_size(found, unscreened) if unscreened and sample is None else 0,
     )
-
-
-def _rises(points):
-    previous = 0
-    for screened, found in points:
-        if found > previous:
-            yield screened, found
-        previous = found
 
 
 def _percent(value: str | None, default: float) -> float:

@@ -104,8 +104,9 @@ def found_ids(review: Review) -> set[int]:
     return found
 
 
-def screening_so_far(review: Review) -> tuple[int, int, int]:
-    """(records screened, relevant found, records unscreened) at title and abstract."""
+def screening_so_far(review: Review) -> tuple[int, set[int], int]:
+    """(records screened, the relevant ones found, records unscreened) at title and
+    abstract. Five queries."""
     counts = dict(
         ScreeningItem.objects.filter(review=review, stage=TA)
         .exclude(state__in=[ItemState.REMOVED, ItemState.AUTOMATED])
@@ -115,7 +116,7 @@ def screening_so_far(review: Review) -> tuple[int, int, int]:
     )
     pool = unscreened(review).count()
     screened = sum(counts.values()) - pool
-    return screened, len(found_ids(review)), pool
+    return screened, found_ids(review), pool
 
 
 def suggested_size(found: int, pool: int, target: float = 0.95, confidence: float = 0.95) -> int:
@@ -144,7 +145,8 @@ def stopping_sample_draw(
         raise ScreeningRefused(
             "A stopping sample is already being screened; apply or withdraw it first."
         )
-    screened, found, _ = screening_so_far(review)
+    screened, found_set, _ = screening_so_far(review)
+    found = len(found_set)
     pool = sorted(unscreened(review).values_list("reference_id", flat=True))
     if not pool:
         raise ScreeningRefused("Every record has been screened: there is nothing to sample.")

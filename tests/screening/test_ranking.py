@@ -282,6 +282,8 @@ def test_members_can_see_the_order_in_use_on_the_review_home(client_owner, topic
     page = client_owner.get(topics.get_absolute_url()).content.decode()
     assert "Records are served most likely relevant first: model version 1" in page
     assert "<svg" in page and "records since the last relevant one" in page
+    # Include, then exclude: one record screened since the last relevant one.
+    assert '<span class="n" id="aid-since">1</span>' in page
 
 
 def test_a_viewer_sees_the_panel_but_no_stopping_form(topics, client_outsider, outsider):
