@@ -135,9 +135,10 @@ def _order_sentence(review: Review) -> str:
     versions = ranked.values("ranking_version").distinct().count()
     sentence = (
         "Titles and abstracts were screened in order of predicted relevance (active learning: "
-        f"{model.described()}, retrained in the background after every "
-        f"{settings.RANKING_RETRAIN_EVERY} decisions or {settings.RANKING_RETRAIN_SECONDS} "
-        f"seconds; {_plural(versions, 'model version')} served records): "
+        f"{model.described()}, retrained in the background after every decision for the first "
+        f"{model.WARM_UP} records, then every {settings.RANKING_RETRAIN_EVERY} decisions or "
+        f"{settings.RANKING_RETRAIN_SECONDS} seconds; {_plural(versions, 'model version')} "
+        "served records): "
         f"{count:,} of {total:,} decisions were made on records the model had ranked"
     )
     if count < total:
