@@ -37,7 +37,9 @@ NO_SERVICES := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL
 # Throwaway values that only let `check --deploy` load the production settings.
 DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	DJANGO_SECRET_KEY='deploy-check-only-Zq4vT8mK2pW7xN5rB9cL3hJ6yF1sD0gA-not-a-real-key' \
-	DJANGO_ALLOWED_HOSTS=example.org NCBI_EMAIL=deploy-check@example.org
+	DJANGO_ALLOWED_HOSTS=example.org NCBI_EMAIL=deploy-check@example.org \
+	AUDIT_KEY='deploy-check-only-audit-key-R7xK2mQ9vL4pW8nB3cT6hJ1yF5sD0gZ'
+
 
 # Prints how long a recipe took, whether it passed or failed: $(TIMED) as its first word.
 TIMED = t0=$$(date +%s); echo "=== $@: start"; \

@@ -17,11 +17,12 @@ from references.models import Reference
 
 from . import selectors
 from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .blinding import VoteView
 from .constants import Role, Stage
 from .filters import AuditFilter
 from .models import AuditEvent, VerificationSample
 from .screening_views import highlighter_for
-from .services.audit import audit_chain_verify
+from .services.audit_verify import audit_receipt, audit_verify
 from .services.screening import ScreeningRefused
 from .services.verification import (
     next_to_verify,
@@ -39,23 +40,40 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
     query = request.GET.copy()
     wanted = query.pop("format", [None])[0]
-    events = AuditEvent.objects.filter(review=review).select_related("actor").order_by("-seq")
+    view = VoteView.of(review, membership)
+    events = view.events(
+        AuditEvent.objects.filter(review=review).select_related("actor").order_by("-seq")
+    )
     filterset = AuditFilter(query or None, queryset=events, review=review)
     if wanted == "csv":
         return _log_csv(review, filterset.qs.order_by("seq"))
     page = Paginator(filterset.qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     query.pop("page", None)
-    checked, broken = audit_chain_verify(review) if request.GET.get("verify") else (None, None)
+    report = audit_verify(review) if request.GET.get("verify") else None
     context = {
         "review": review,
         "membership": membership,
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "verified": checked,
-        "broken": broken,
+        "sees_all": view.sees_all,
+        "report": report,
     }
     return render(request, "screening/audit_log.html", context)
+
+
+def audit_receipt_download(request: HttpRequest, slug: str) -> HttpResponse:
+    """A signed receipt of the log as it stands (count, head hash, time), to keep outside the
+    application; `audit_verify --receipt FILE` later proves the log still holds it."""
+    review, _ = review_for_user(request, slug)
+    receipt = audit_receipt(review)
+    response = HttpResponse(
+        json.dumps(receipt, indent=2) + "\n", content_type="application/json; charset=utf-8"
+    )
+    name = f"{review.slug}-audit-receipt-{receipt['events']}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class _Echo:
@@ -95,6 +113,7 @@ def _cell(value) -> str:
 
 def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
+    view = VoteView.of(review, membership)
     page = Paginator(selectors.exclusions(review), EXCLUSIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -109,7 +128,7 @@ def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "page": page,
         "distributions": [
-            (Stage(stage).label, selectors.reason_distribution(review, stage))
+            (Stage(stage).label, selectors.reason_distribution(review, stage, view))
             for stage in Stage.screened()
         ],
         "single": {

@@ -4,6 +4,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from .blinding import VoteView
 from .constants import AuditAction, CandidateStatus, ItemState, Stage
 from .models import (
     AuditEvent,
@@ -68,8 +69,9 @@ class ReferenceFilter(django_filters.FilterSet):
         ],
     )
 
-    def __init__(self, *args, review: Review, **kwargs):
+    def __init__(self, *args, review: Review, view: VoteView, **kwargs):
         self.review = review
+        self.view = view
         super().__init__(*args, **kwargs)
         self.filters["source"].queryset = review.sources.all()
         self.filters["search"].queryset = review.searches.select_related("source")
@@ -102,9 +104,11 @@ class ReferenceFilter(django_filters.FilterSet):
         return queryset.filter(in_conflict) if value else queryset.exclude(in_conflict)
 
     def filter_reviewer(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        decided = Decision.objects.filter(
-            review=self.review, reference=OuterRef("pk"), reviewer=value
-        )
+        # Only decisions the member may see: under blind screening, "decided by" another
+        # reviewer must not reveal which open references they have voted on.
+        decided = self.view.decisions(
+            Decision.objects.filter(review=self.review, reviewer=value)
+        ).filter(reference=OuterRef("pk"))
         return queryset.filter(Exists(decided))
 
     def filter_reason(self, queryset: QuerySet, name: str, value: ExclusionReason) -> QuerySet:

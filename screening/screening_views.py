@@ -20,6 +20,7 @@ from references.models import Reference
 from . import selectors
 from .access import CAN_EDIT, CAN_MANAGE, review_for_user
 from .agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
+from .blinding import VoteView
 from .constants import ItemState, Stage
 from .forms import FullTextForm, ReasonForm, ResolveForm, ScreeningSettingsForm
 from .highlight import compile_terms, parse_terms
@@ -80,9 +81,10 @@ def _screening_context(
         (mine is None and item.state in ItemState.pending())
         or (mine is not None and item.state in ItemState.open())
     )
-    # Blind screening: another's vote shows only once the reference no longer waits for votes.
+    # Blind screening (screening/blinding.py): others' votes show once this reviewer has voted
+    # or the reference is settled.
     others_visible = item is not None and (
-        not review.blind or item.state not in ItemState.pending()
+        mine is not None or not VoteView.of(review, membership).hides(item.reference_id, stage)
     )
     return {
         "review": review,
@@ -192,7 +194,8 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
     stage = request.GET.get("stage") or None
     if stage not in (None, *Stage.screened()):
         stage = None
-    page = Paginator(selectors.conflicts(review, stage).order_by("rank"), CONFLICTS_PER_PAGE)
+    view = VoteView.of(review, membership)
+    page = Paginator(selectors.conflicts(review, view, stage).order_by("rank"), CONFLICTS_PER_PAGE)
     context = {
         "review": review,
         "membership": membership,
@@ -255,9 +258,10 @@ def reference_reopen(request: HttpRequest, slug: str, pk: int, stage_slug: str) 
 
 def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
+    view = VoteView.of(review, membership)
     by_stage = []
     for stage in Stage.screened():
-        pairs = agreement_by_pair(selectors.agreement_judgements(review, stage))
+        pairs = agreement_by_pair(selectors.agreement_judgements(review, stage, view))
         by_stage.append((stage, Stage(stage).label, pairs, overall(pairs) if pairs else None))
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")

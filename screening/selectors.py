@@ -15,6 +15,7 @@ from django.db.models import (
 
 from references.models import Reference
 
+from .blinding import VoteView
 from .constants import CandidateStatus, ItemState, Stage
 from .models import (
     Decision,
@@ -149,17 +150,22 @@ def latest_full_text(review: Review, reference_id: int) -> FullText | None:
     return FullText.objects.filter(review=review, reference_id=reference_id).order_by("-id").first()
 
 
-def decision_history(review: Review, reference_id: int) -> list[Decision]:
-    """Every decision on a reference, oldest first, with what each one superseded."""
+def decision_history(review: Review, reference_id: int, view: VoteView) -> list[Decision]:
+    """Every decision on a reference the member may see, oldest first, with what each one
+    superseded."""
     return list(
-        Decision.objects.filter(review=review, reference_id=reference_id)
+        view.decisions(Decision.objects.filter(review=review, reference_id=reference_id))
         .select_related("reviewer", "supersedes")
         .order_by("id")
     )
 
 
-def conflicts(review: Review, stage: str | None = None):
-    items = ScreeningItem.objects.filter(review=review, state=ItemState.CONFLICT)
+def conflicts(review: Review, view: VoteView, stage: str | None = None):
+    """References in conflict whose votes the member may see (under blind screening, a
+    reviewer who has not voted on one does not see it here)."""
+    items = ScreeningItem.objects.filter(review=review, state=ItemState.CONFLICT).exclude(
+        pk__in=view.hidden_items().values("pk")
+    )
     if stage:
         items = items.filter(stage=stage)
     return items.select_related("reference").prefetch_related(
@@ -170,15 +176,16 @@ def conflicts(review: Review, stage: str | None = None):
     )
 
 
-def agreement_judgements(review: Review, stage: str) -> list[tuple[int, str, str]]:
+def agreement_judgements(review: Review, stage: str, view: VoteView) -> list[tuple[int, str, str]]:
     """(reference, reviewer, verdict) of every reviewer's vote before any resolution: their
-    latest vote since the latest reopening, withdrawn votes left out."""
+    latest vote since the latest reopening, withdrawn votes left out; only the votes the member
+    may see."""
     from .states import DecisionFact, live_votes
 
     by_reference: dict[int, list[DecisionFact]] = {}
     names: dict[int, str] = {}
     rows = (
-        Decision.objects.filter(review=review, stage=stage)
+        view.decisions(Decision.objects.filter(review=review, stage=stage))
         .order_by("id")
         .values_list("id", "reference_id", "kind", "reviewer_id", "verdict", "reviewer__username")
     )
@@ -215,10 +222,10 @@ def stage_summary(review: Review) -> dict[str, dict[str, int]]:
 EXPORT_COLUMNS = ["title_abstract", "retrieval", "full_text", "decisions", "sources"]
 
 
-def export_rows(review: Review, references: QuerySet, chunk: int = 500):
+def export_rows(review: Review, references: QuerySet, view: VoteView, chunk: int = 500):
     """ExportRows for a filtered list of references, with each one's screening: its state at
-    every stage (and the reason that counts), the live votes, and the sources that found it.
-    Read in chunks, so that a list of 100,000 streams in flat memory."""
+    every stage (and the reason that counts), the live votes the member may see, and the
+    sources that found it. Read in chunks, so that a list of 100,000 streams in flat memory."""
     from references.export import ExportRow
 
     ids = list(references.order_by("id").values_list("id", flat=True))
@@ -236,7 +243,7 @@ def export_rows(review: Review, references: QuerySet, chunk: int = 500):
             states.setdefault(item.reference_id, {})[item.stage] = text
         votes: dict[int, list[str]] = {}
         for vote in (
-            Vote.objects.filter(item__review=review, item__reference_id__in=part)
+            view.votes(Vote.objects.filter(item__review=review, item__reference_id__in=part))
             .select_related("reviewer", "decision", "item")
             .order_by("item__stage", "decision_id")
         ):
@@ -286,14 +293,13 @@ DRIFT_POINTS = 20  # a reviewer's share of a reason this far from the others' st
 DRIFT_MIN = 5  # ... once they have excluded at least this many
 
 
-def reason_distribution(review: Review, stage: str) -> dict:
+def reason_distribution(review: Review, stage: str, view: VoteView) -> dict:
     """How each reviewer's exclusions at a stage spread over the reasons, against everyone
     else's: {"reasons": [...], "rows": [{"reviewer", "total", "cells": [{n, share, others,
     drift}]}]}. A share DRIFT_POINTS or more from the others' stands out."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for username, label in Vote.objects.filter(
-        review=review, stage=stage, verdict="exclude"
-    ).values_list("reviewer__username", "decision__reason_label"):
+    votes = view.votes(Vote.objects.filter(review=review, stage=stage, verdict="exclude"))
+    for username, label in votes.values_list("reviewer__username", "decision__reason_label"):
         counts[username][label or "No reason"] += 1
     reasons = sorted({label for per in counts.values() for label in per})
     rows = []

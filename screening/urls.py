@@ -69,6 +69,11 @@ urlpatterns = [
         name="stopping-withdraw",
     ),
     path("r/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
+    path(
+        "r/<slug:slug>/audit/receipt/",
+        audit_views.audit_receipt_download,
+        name="audit-receipt",
+    ),
     path("r/<slug:slug>/exclusions/", audit_views.exclusion_audit, name="exclusion-audit"),
     path(
         "r/<slug:slug>/exclusions/samples/",

@@ -22,6 +22,7 @@ from references.parsers.base import ImportFileError
 
 from . import selectors
 from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .blinding import VoteView
 from .constants import CandidateStatus, ItemState, JobStatus, RemovalReason
 from .filters import ReferenceFilter
 from .forms import InvitationForm, ReviewCreateForm, UploadForm
@@ -70,6 +71,7 @@ def review_create_view(request: HttpRequest) -> HttpResponse:
 
 def review_home(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
+    view = VoteView.of(review, membership)
     context = {
         "review": review,
         "membership": membership,
@@ -80,7 +82,9 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "pubmed_jobs": review.pubmed_jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])[
             :10
         ],
-        "aid": stopping_aid(review),
+        # The stopping aid counts every include, before the second vote: under blind screening
+        # only those who see all votes see it (owners and resolvers, who use it).
+        "aid": stopping_aid(review) if view.sees_all else None,
         "retrain_every": settings.RANKING_RETRAIN_EVERY,
         "retrain_seconds": settings.RANKING_RETRAIN_SECONDS,
         "warm_up": WARM_UP,
@@ -244,11 +248,12 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
     query = request.GET.copy()
     export = query.pop("format", [None])[0]
+    view = VoteView.of(review, membership)
     filterset = ReferenceFilter(
-        query or None, queryset=selectors.references_in_review(review), review=review
+        query or None, queryset=selectors.references_in_review(review), review=review, view=view
     )
     if export in ("ris", "csv"):
-        return _export(review, filterset.qs, export)
+        return _export(review, filterset.qs, export, view)
     page = Paginator(filterset.qs.order_by("id"), REFERENCES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -265,10 +270,10 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "references/reference_list.html", context)
 
 
-def _export(review: Review, references, kind: str) -> StreamingHttpResponse:
+def _export(review: Review, references, kind: str, view: VoteView) -> StreamingHttpResponse:
     """The filtered list as RIS (for reference managers) or CSV (for the paper), streamed."""
     stem = f"{review.slug} references {timezone.now():%Y-%m-%d}"
-    rows = selectors.export_rows(review, references)
+    rows = selectors.export_rows(review, references, view)
     if kind == "ris":
         body, name = export.iter_ris(rows), export.ris_filename(stem)
         content_type = "application/x-research-info-systems; charset=utf-8"
@@ -283,10 +288,13 @@ def _export(review: Review, references, kind: str) -> StreamingHttpResponse:
 @require_POST
 def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
     """Remove before screening (or restore) every reference of the filtered list."""
-    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
     query = request.GET.copy()
     filterset = ReferenceFilter(
-        query or None, queryset=selectors.references_in_review(review), review=review
+        query or None,
+        queryset=selectors.references_in_review(review),
+        review=review,
+        view=VoteView.of(review, membership),
     )
     ids = list(filterset.qs.values_list("id", flat=True))
     try:
@@ -322,6 +330,8 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not selectors.reference_visible_in_review(review, pk):
         raise Http404("No such reference in this review.")
     reference = get_object_or_404(Reference, pk=pk)
+    view = VoteView.of(review, membership)
+    history = selectors.decision_history(review, reference.pk, view)
     context = {
         "review": review,
         "membership": membership,
@@ -331,7 +341,9 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         .filter(Q(reference_a=reference) | Q(reference_b=reference))
         .select_related("reference_a", "reference_b"),
         "items": review.items.filter(reference=reference).select_related("reason"),
-        "history": selectors.decision_history(review, reference.pk),
+        "history": history,
+        "hidden_votes": not view.sees_all
+        and view.decisions_hidden().filter(reference_id=reference.pk).exists(),
         "can_edit": membership.role in CAN_EDIT,
         "can_manage": membership.role in CAN_MANAGE,
         "open_states": ItemState.open(),

@@ -187,5 +187,15 @@ LOGGING = {
     "loggers": {"bibtexparser": {"level": "WARNING"}},
 }
 
+# The audit log's key (screening/services/audit_signing.py): every event's hash and each
+# review's sealed head are HMAC-SHA256 with it, so that a person who can write to the database
+# but does not hold the key cannot rewrite the log undetected. It lives in the environment,
+# never in the database. prod.py requires it; elsewhere a fixed development key stands in.
+# Rotation: set a new AUDIT_KEY and move the old one to AUDIT_PREVIOUS_KEYS (comma-separated),
+# which only verify the events they signed (docs/threat-model.md).
+DEV_AUDIT_KEY = "development-audit-key-not-secret-do-not-use-in-production"
+AUDIT_KEY = env("AUDIT_KEY", default=DEV_AUDIT_KEY)
+AUDIT_PREVIOUS_KEYS = env.list("AUDIT_PREVIOUS_KEYS", default=[])
+
 # load_demo prints a known login; it may run only where that is harmless.
 DEMO_ALLOWED = False

@@ -1,6 +1,6 @@
 """The screening app's models, one module per subject; import them from here."""
 
-from .audit import AuditEvent
+from .audit import AuditEvent, AuditHead
 from .identification import (
     DuplicateCandidate,
     ImportJob,
@@ -27,6 +27,7 @@ from .verification import VerificationCheck, VerificationSample
 
 __all__ = [
     "AuditEvent",
+    "AuditHead",
     "Decision",
     "ExclusionReason",
     "FullText",

@@ -10,11 +10,13 @@ from .reviews import Review
 class AuditEvent(models.Model):
     """Append-only: who did what, when, to which object, with the state before and after.
 
-    Each review's events form one chain: `seq` counts them from 1, and `hash` covers the
-    event's own fields and the previous event's hash, so that changing, removing or inserting
-    an event breaks every link after it (`audit_verify` finds the first). On PostgreSQL a
-    trigger refuses UPDATE and DELETE on the table; in the application, `save` refuses to
-    write an existing row."""
+    Each review's events form one chain: `seq` counts them from 1, and `hash` is an HMAC, with
+    the key named by `key_id` (settings.AUDIT_KEY, never stored here), of the event's own fields
+    and the previous event's hash. Changing, removing or inserting an event breaks every link
+    after it, and without the key nobody can recompute the links; the review's AuditHead seals
+    the count and the last hash, so that deleting the last events shows too (`audit_verify`).
+    On PostgreSQL a trigger refuses UPDATE and DELETE on the table; in the application, `save`
+    refuses to write an existing row."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="audit_events")
     # PROTECT: a person who acted stays on record (a user is deactivated, not deleted).
@@ -30,6 +32,7 @@ class AuditEvent(models.Model):
     seq = models.PositiveIntegerField()
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16, blank=True)  # "": written before keyed hashes
 
     class Meta:
         ordering = ["review_id", "seq"]
@@ -45,3 +48,22 @@ class AuditEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Audit events are never changed.")
         super().save(*args, **kwargs)
+
+
+class AuditHead(models.Model):
+    """A review's sealed running count: how many events its chain holds and the last one's
+    hash, signed with the audit key. Written with each event, in its transaction (the review's
+    row is locked). Someone who deletes the last events, or rolls this row back, without the
+    key leaves a seal that no longer matches; receipts anchor it outside the database."""
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, primary_key=True, related_name="audit_head"
+    )
+    events = models.PositiveIntegerField()
+    head = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    seal = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.events} events, head {self.head[:12]}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import hmac
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..constants import AuditAction
-from ..models import AuditEvent, Review
+from ..models import AuditEvent, AuditHead, Review
+from .audit_signing import canonical, current_key, known_keys, sign
 
 
 def review_lock(review: Review) -> None:
@@ -23,7 +24,7 @@ def review_lock(review: Review) -> None:
     Review.objects.select_for_update().filter(pk=review.pk).values_list("pk", flat=True).first()
 
 
-def event_hash(
+def event_payload(
     *,
     review_id: int,
     seq: int,
@@ -35,9 +36,9 @@ def event_hash(
     before: Any,
     after: Any,
     created_at,
-) -> str:
-    """sha256 of the event's fields and the previous hash, in a canonical JSON form."""
-    payload = {
+) -> dict[str, Any]:
+    """What an event's hash covers: its fields and the previous event's hash."""
+    return {
         "review": review_id,
         "seq": seq,
         "prev": prev_hash,
@@ -49,8 +50,38 @@ def event_hash(
         "after": after,
         "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(**fields) -> str:
+    """The unkeyed sha256 of an event, as chains were hashed before keyed hashes (migration
+    0011 checks old chains with it before it signs them)."""
+    text = canonical(event_payload(**fields))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_signature(event: AuditEvent, key: str) -> str:
+    """The event's keyed hash (HMAC-SHA256 with the audit key)."""
+    return sign(key, event_payload(**_fields(event)))
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "review_id": event.review_id,
+        "seq": event.seq,
+        "prev_hash": event.prev_hash,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "before": event.before,
+        "after": event.after,
+        "created_at": event.created_at,
+    }
+
+
+def head_payload(*, review_id: int, events: int, head: str) -> dict[str, Any]:
+    """What a review's seal (and a receipt's count and head) signs."""
+    return {"review": review_id, "events": events, "head": head}
 
 
 def audit_record(
@@ -78,6 +109,7 @@ def _append(*, review, actor, action, obj, before, after) -> AuditEvent:
     )
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "")
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    key_name, key = current_key()
     event = AuditEvent(
         review=review,
         actor_id=actor_id,
@@ -89,25 +121,26 @@ def _append(*, review, actor, action, obj, before, after) -> AuditEvent:
         created_at=timezone.now(),
         seq=seq,
         prev_hash=prev_hash,
+        key_id=key_name,
     )
-    event.hash = _hash_of(event)
+    event.hash = event_signature(event, key)
     event.save()
+    head_seal(review_id=review.pk, events=seq, head=event.hash)
     return event
 
 
-def _hash_of(event: AuditEvent) -> str:
-    return event_hash(
-        review_id=event.review_id,
-        seq=event.seq,
-        prev_hash=event.prev_hash,
-        actor_id=event.actor_id,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        before=event.before,
-        after=event.after,
-        created_at=event.created_at,
-    )
+def head_seal(*, review_id: int, events: int, head: str) -> None:
+    """Sign the review's running count and last hash (inside the append's transaction)."""
+    key_name, key = current_key()
+    values = {
+        "events": events,
+        "head": head,
+        "key_id": key_name,
+        "seal": sign(key, head_payload(review_id=review_id, events=events, head=head)),
+        "sealed_at": timezone.now(),
+    }
+    if not AuditHead.objects.filter(review_id=review_id).update(**values):
+        AuditHead.objects.create(review_id=review_id, **values)
 
 
 @dataclass
@@ -118,7 +151,9 @@ class ChainBreak:
 
 
 def audit_chain_verify(review: Review) -> tuple[int, ChainBreak | None]:
-    """Recompute the review's chain: (events checked, the first broken link or None)."""
+    """Recompute the review's chain of keyed hashes: (events checked, the first broken link or
+    None). The seal, the decisions and receipts are checked by services/audit_verify.py."""
+    keys = known_keys()
     expected_seq, prev_hash, checked = 1, "", 0
     for event in AuditEvent.objects.filter(review=review).order_by("seq").iterator(chunk_size=2000):
         checked += 1
@@ -132,9 +167,27 @@ def audit_chain_verify(review: Review) -> tuple[int, ChainBreak | None]:
             return checked, ChainBreak(
                 event.seq, event.pk, "it does not point at the previous event's hash"
             )
-        if _hash_of(event) != event.hash:
+        key = keys.get(event.key_id)
+        if key is None:
+            return checked, ChainBreak(event.seq, event.pk, _unknown_key(event.key_id))
+        if not hmac.compare_digest(event_signature(event, key), event.hash):
             return checked, ChainBreak(
-                event.seq, event.pk, "its fields do not match its hash: it was changed"
+                event.seq,
+                event.pk,
+                "its fields do not match its keyed hash: it was changed, or the chain was "
+                "recomputed without the audit key",
             )
         expected_seq, prev_hash = event.seq + 1, event.hash
     return checked, None
+
+
+def _unknown_key(name: str) -> str:
+    if not name:
+        return (
+            "it was never signed with an audit key (its chain was already broken when the "
+            "keyed hashes came in, so it was left as it was)"
+        )
+    return (
+        f"it is signed with a key this server does not hold (key id {name}): set that key in "
+        "AUDIT_KEY or AUDIT_PREVIOUS_KEYS"
+    )

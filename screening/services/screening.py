@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from datetime import UTC
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -454,6 +455,8 @@ def _why_closed(item: ScreeningItem) -> str:
 
 
 def _decision_dict(decision: Decision) -> dict:
+    """What a decision's audit event records of it: its hash then covers the decision, and
+    `audit_verify` compares the two (services/audit_verify.py, COVERED)."""
     return {
         "reference": decision.reference_id,
         "stage": decision.stage,
@@ -461,6 +464,7 @@ def _decision_dict(decision: Decision) -> dict:
         "verdict": decision.verdict,
         "reason": decision.reason_label,
         "note": decision.note,
+        "at": decision.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
 
 
@@ -591,7 +595,7 @@ def stage_reopen(
         action=AuditAction.REOPEN,
         obj=decision,
         before={"state": item.state, "verdict": item.verdict},
-        after={"stage": stage, "note": decision.note},
+        after=_decision_dict(decision),
     )
     return decision
 

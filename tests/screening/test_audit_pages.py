@@ -73,7 +73,7 @@ def test_the_log_filters_by_who_what_stage_and_reason_and_downloads(
 def test_the_log_page_verifies_the_chain(client_owner, review, single_screened):
     page = client_owner.get(url("audit-log", review), {"verify": "1"}).content.decode()
     total = AuditEvent.objects.filter(review=review).count()
-    assert f"The chain of {total} events is whole." in page
+    assert f"The log of {total} events verifies: chain, seal and decisions." in page
 
 
 def test_the_exclusion_audit_lists_exclusions_and_flags_drifting_reasons(

@@ -288,8 +288,19 @@ def test_members_can_see_the_order_in_use_on_the_review_home(client_owner, topic
 
 def test_a_viewer_sees_the_panel_but_no_stopping_form(topics, client_outsider, outsider):
     Membership.objects.create(review=topics, user=outsider, role=Role.VIEWER)
+    topics.blind = False
+    topics.save(update_fields=["blind"])
     page = client_outsider.get(topics.get_absolute_url()).content.decode()
     assert "Stopping rule" in page and 'id="stopping-draw"' not in page
+
+
+def test_under_blind_screening_a_viewer_gets_no_stopping_figures(topics, client_outsider, outsider):
+    # The figures count includes before their second vote: blind screening keeps them from
+    # those who do not see every vote.
+    Membership.objects.create(review=topics, user=outsider, role=Role.VIEWER)
+    page = client_outsider.get(topics.get_absolute_url()).content.decode()
+    assert 'id="stopping-aid-blind"' in page
+    assert "Stopping rule" not in page and 'id="aid-found"' not in page
 
 
 def test_a_mixed_query_still_screens_every_record_once(data_path):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from screening.models import Review
+from screening.services.audit_verify import audit_verify
 from screening.services.screening import cache_differences, cache_rebuild
 
 from ._review_arg import review_from_arg
@@ -9,7 +10,8 @@ from ._review_arg import review_from_arg
 class Command(BaseCommand):
     help = (
         "Recompute every reference's screening state from the decision log and compare it with "
-        "the cached states and counts; exits 1 if they differ. --fix rebuilds the cache."
+        "the cached states and counts; exits 1 if they differ. --fix rebuilds the cache, but "
+        "only from a log that passes audit_verify: a tampered log is never laundered into it."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, review=None, check=False, fix=False, **options):
         reviews = [review_from_arg(review)] if review else list(Review.objects.order_by("pk"))
-        differing = 0
+        differing = refused = 0
         for one in reviews:
             differences = cache_differences(one)
             if not differences:
@@ -33,7 +35,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
             if len(differences) > 200:
                 self.stdout.write(f"  ... and {len(differences) - 200} more")
-            if fix:
+            if fix and not (report := audit_verify(one)).ok:
+                refused += 1
+                for check in report.failed:
+                    self.stdout.write(f"  audit_verify {check.name} FAILED: {check.detail}")
+                self.stdout.write(
+                    f"{one.slug}: not rebuilt: the decision log fails audit_verify, and a cache "
+                    "rebuilt from it would take the tampered decisions as true."
+                )
+            elif fix:
                 cache_rebuild(one)
                 left = cache_differences(one)
                 self.stdout.write(
@@ -42,6 +52,11 @@ class Command(BaseCommand):
                 )
                 if not left:
                     differing -= 1
+        if refused:
+            raise CommandError(
+                f"{refused} review(s) were not rebuilt because their log fails audit_verify; "
+                "find what changed (audit_verify REVIEW) before trusting their states."
+            )
         if differing:
             raise CommandError(
                 f"{differing} review(s) have cached states that differ from the decision log "

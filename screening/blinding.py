@@ -1,0 +1,106 @@
+"""Blind screening: the one rule for what a member may see of other reviewers' votes.
+
+While a review screens blind, a member learns nothing of another reviewer's vote on a
+reference at a stage (verdict, reason, note, even that it was an include) until the member has
+a vote of their own there, or the stage has settled the reference (included, excluded, removed:
+no longer open). Owners and members who resolve conflicts see everything; so does everyone on a
+review that does not screen blind. A member's own decisions are always theirs to see.
+
+Every page, fragment, export, filter and figure that shows or counts votes reads them through
+`VoteView` (a review's decisions, live votes, audit events, or (reference, stage) pairs), so
+that the rule lives here and nowhere else. `tests/screening/test_blind_crawl.py` requests every
+URL as a blind reviewer, a viewer and an outsider, and fails on any planted vote text it finds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+
+from .constants import ItemState, Stage
+from .models import AuditEvent, Decision, Membership, Review, ScreeningItem, Vote
+
+DECISION_OBJECT = Decision._meta.label_lower  # audit events of decisions name it
+
+
+@dataclass(frozen=True)
+class VoteView:
+    """What one member may see of the review's votes."""
+
+    review: Review
+    user_id: int
+    sees_all: bool
+
+    @classmethod
+    def of(cls, review: Review, membership: Membership) -> VoteView:
+        return cls(
+            review=review,
+            user_id=membership.user_id,
+            sees_all=not review.blind or membership.resolves,
+        )
+
+    # --- the rule ------------------------------------------------------------------------------
+
+    def hidden_items(self) -> QuerySet[ScreeningItem]:
+        """The references (at a stage) on which others' votes are hidden from this member:
+        still open, and the member has no vote there. Empty for a member who sees all."""
+        if self.sees_all:
+            return ScreeningItem.objects.none()
+        mine = Vote.objects.filter(item=OuterRef("pk"), reviewer_id=self.user_id)
+        return ScreeningItem.objects.filter(
+            review=self.review, stage__in=Stage.screened(), state__in=ItemState.open()
+        ).exclude(Exists(mine))
+
+    def hides(self, reference_id: int, stage: str) -> bool:
+        """Whether others' votes on this reference at this stage are hidden (one query)."""
+        if self.sees_all:
+            return False
+        return self.hidden_items().filter(reference_id=reference_id, stage=stage).exists()
+
+    # --- applied to each kind of row -------------------------------------------------------------
+
+    def decisions(self, queryset: QuerySet[Decision]) -> QuerySet[Decision]:
+        """The decisions this member may see: their own, and others' where not hidden."""
+        if self.sees_all:
+            return queryset
+        hidden = self.hidden_items().filter(
+            reference_id=OuterRef("reference_id"), stage=OuterRef("stage")
+        )
+        return queryset.filter(Q(reviewer_id=self.user_id) | ~Exists(hidden))
+
+    def votes(self, queryset: QuerySet[Vote]) -> QuerySet[Vote]:
+        """The live votes this member may see."""
+        if self.sees_all:
+            return queryset
+        hidden = self.hidden_items().filter(pk=OuterRef("item_id"))
+        return queryset.filter(Q(reviewer_id=self.user_id) | ~Exists(hidden))
+
+    def events(self, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        """The audit events this member may see: all but those of hidden decisions (a vote, its
+        change or withdrawal, a reopening of a reference that is open again)."""
+        if self.sees_all:
+            return queryset
+        hidden_decisions = (
+            self.decisions_hidden()
+            .annotate(pk_text=Cast("pk", output_field=CharField()))
+            .values("pk_text")
+        )
+        return queryset.exclude(Q(object_type=DECISION_OBJECT) & Q(object_id__in=hidden_decisions))
+
+    def decisions_hidden(self) -> QuerySet[Decision]:
+        """Others' decisions in the review that this member may not see."""
+        hidden = self.hidden_items().filter(
+            reference_id=OuterRef("reference_id"), stage=OuterRef("stage")
+        )
+        return (
+            Decision.objects.filter(review=self.review)
+            .exclude(reviewer_id=self.user_id)
+            .filter(Exists(hidden))
+        )
+
+    def hidden_pairs(self) -> set[tuple[int, str]]:
+        """(reference, stage) pairs whose others' votes are hidden: for figures computed in
+        Python from many references at once."""
+        return set(self.hidden_items().values_list("reference_id", "stage"))
