@@ -80,14 +80,16 @@ def _tamper(sql: str, params) -> None:
             cursor.execute("SET session_replication_role = origin")
 
 
-def test_audit_verify_finds_a_changed_event(busy_review):
+def test_audit_verify_finds_a_changed_event(busy_review, capsys):
     target = AuditEvent.objects.get(review=busy_review, seq=5)
     _tamper('UPDATE screening_auditevent SET "after" = %s WHERE id = %s', ['{"n": 0}', target.pk])
 
     with pytest.raises(CommandError) as error:
         call_command("audit_verify", busy_review.slug)
-    assert f"breaks at event 5 (id {target.pk})" in str(error.value)
-    assert "its fields do not match its keyed hash" in str(error.value)
+    assert "fails verification (chain)" in str(error.value)
+    out = capsys.readouterr().out
+    assert f"breaks at event 5 (id {target.pk})" in out
+    assert "its fields do not match its keyed hash" in out
 
 
 def test_audit_verify_finds_a_removed_event(busy_review):
