@@ -15,7 +15,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from screening.constants import Stage
-from screening.management.commands.audit_verify import Command as AuditVerifyCommand
 from screening.models import AuditEvent, AuditHead, Decision, ScreeningItem
 from screening.services.audit import event_payload
 from screening.services.audit_signing import canonical, key_id
@@ -42,13 +41,15 @@ def voted(review, owner, reviewer, import_text):
 
 
 def _verify_exit(review, capsys, *extra) -> tuple[int, str, str]:
-    """Run `manage.py audit_verify` as the shell would: (exit code, stdout, stderr)."""
-    code = 0
+    """Run `audit_verify`: (exit code, stdout, the error manage.py would print). A
+    CommandError is what manage.py turns into "CommandError: ..." and exit 1, without a
+    traceback (run_from_argv itself would close the test's database connection)."""
+    code, err = 0, ""
     try:
-        AuditVerifyCommand().run_from_argv(["manage.py", "audit_verify", review.slug, *extra])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
+        call_command("audit_verify", review.slug, *extra)
+    except CommandError as error:
+        code, err = error.returncode, str(error)
+    out = capsys.readouterr().out
     return code, out, err
 
 
