@@ -8,7 +8,7 @@ review that does not screen blind. A member's own decisions are always theirs to
 
 Every page, fragment, export, filter and figure that shows or counts votes reads them through
 `VoteView` (a review's decisions, live votes, audit events, or (reference, stage) pairs), so
-that the rule lives here and nowhere else. `tests/screening/test_blind_crawl.py` requests every
+that the rule lives here and nowhere else. `tests/screening/blinding/test_crawl.py` requests every
 URL as a blind reviewer, a viewer and an outsider, and fails on any planted vote text it finds.
 """
 

@@ -67,12 +67,12 @@ def sign_existing_chains(apps, schema_editor):
             if not whole:
                 break  # from here on the old chain is broken: leave it unsigned
             old_prev = event.hash
-            event.prev_hash = new_prev
-            event.hash = sign(key, event_payload(prev_hash=new_prev, **fields))
-            event.key_id = key_name
-            event.save(update_fields=["prev_hash", "hash", "key_id"])
-            new_prev = event.hash
-            heads[review_id] = (event.seq, event.hash)
+            signed = sign(key, event_payload(prev_hash=new_prev, **fields))
+            AuditEvent.objects.filter(pk=event.pk).update(
+                prev_hash=new_prev, hash=signed, key_id=key_name
+            )
+            new_prev = signed
+            heads[review_id] = (event.seq, signed)
     if _is_postgres(schema_editor):
         schema_editor.execute(
             f"ALTER TABLE screening_auditevent ENABLE TRIGGER {AUDIT_TRIGGER}", params=None

@@ -163,13 +163,13 @@ def audit_chain_verify(review: Review) -> tuple[int, ChainBreak | None]:
                 event.pk,
                 f"event {expected_seq} is missing: the chain jumps to {event.seq}",
             )
+        key = keys.get(event.key_id)
+        if key is None:
+            return checked, ChainBreak(event.seq, event.pk, _unknown_key(event.key_id))
         if event.prev_hash != prev_hash:
             return checked, ChainBreak(
                 event.seq, event.pk, "it does not point at the previous event's hash"
             )
-        key = keys.get(event.key_id)
-        if key is None:
-            return checked, ChainBreak(event.seq, event.pk, _unknown_key(event.key_id))
         if not hmac.compare_digest(event_signature(event, key), event.hash):
             return checked, ChainBreak(
                 event.seq,

@@ -1,0 +1,1 @@
+from .world import world  # noqa: F401  (the fixture)
