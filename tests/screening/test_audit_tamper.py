@@ -13,13 +13,15 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
-from screening.constants import Stage
-from screening.models import AuditEvent, AuditHead, Decision, ScreeningItem
+from screening.constants import Role, Stage
+from screening.models import AuditEvent, AuditHead, Decision, Membership, ScreeningItem
 from screening.services.audit import event_payload
 from screening.services.audit_signing import canonical, key_id
 from screening.services.audit_verify import audit_receipt, audit_verify
 from screening.services.screening import decision_record
+from tests.factories import UserFactory
 from tests.screening.test_audit import _tamper
 from tests.screening.test_screening import ris
 
@@ -240,3 +242,21 @@ def test_the_audit_page_shows_the_failed_check(voted, client_owner):
     page = client_owner.get(f"/r/{voted.slug}/audit/?verify=1").content.decode()
     assert "The log fails verification" in page
     assert f"decision {decision.pk}&#x27;s note is &#x27;rewritten&#x27;" in page
+
+
+def test_a_blind_reviewer_is_told_the_log_fails_but_not_the_hidden_vote_it_quotes(
+    review, reviewer, owner, import_text
+):
+    search = import_text(ris(1), name="embase.ris", source="Embase")
+    decision = decision_record(
+        review=review, reference=search.records.get().reference, stage=TA, reviewer=reviewer,
+        verdict="exclude", note="a hidden note",
+    )  # fmt: skip
+    _tamper("UPDATE screening_decision SET note = 'Zq-rewritten' WHERE id = %s", [decision.pk])
+    second = UserFactory(username="blind-second")
+    Membership.objects.create(review=review, user=second, role=Role.REVIEWER)
+    client = Client()
+    client.force_login(second)
+    page = client.get(f"/r/{review.slug}/audit/?verify=1").content.decode()
+    assert "The log fails verification" in page and "decisions:" in page
+    assert "Zq-rewritten" not in page and "a hidden note" not in page
