@@ -3,8 +3,9 @@
 While a review screens blind, a member learns nothing of another reviewer's vote on a
 reference at a stage (verdict, reason, note, even that it was an include) until the member has
 a vote of their own there, or the stage has settled the reference (included, excluded, removed:
-no longer open). Owners and members who resolve conflicts see everything; so does everyone on a
-review that does not screen blind. A member's own decisions are always theirs to see.
+no longer open). Owners and members who resolve conflicts see everything elsewhere (they settle
+conflicts), but not on the screening page while they vote themselves; everyone sees everything
+on a review that does not screen blind. A member's own decisions are always theirs to see.
 
 Every page, fragment, export, filter and figure that shows or counts votes reads them through
 `VoteView` (a review's decisions, live votes, audit events, or (reference, stage) pairs), so
@@ -40,6 +41,12 @@ class VoteView:
             user_id=membership.user_id,
             sees_all=not review.blind or membership.resolves,
         )
+
+    @classmethod
+    def while_screening(cls, review: Review, membership: Membership) -> VoteView:
+        """On the screening page everyone who votes is blind, owners and resolvers included:
+        they see others' votes on a reference once they have voted on it or it is settled."""
+        return cls(review=review, user_id=membership.user_id, sees_all=not review.blind)
 
     # --- the rule ------------------------------------------------------------------------------
 

@@ -84,7 +84,8 @@ def _screening_context(
     # Blind screening (screening/blinding.py): others' votes show once this reviewer has voted
     # or the reference is settled.
     others_visible = item is not None and (
-        mine is not None or not VoteView.of(review, membership).hides(item.reference_id, stage)
+        mine is not None
+        or not VoteView.while_screening(review, membership).hides(item.reference_id, stage)
     )
     return {
         "review": review,

@@ -309,3 +309,12 @@ def test_a_resolver_sees_every_vote(world):
     assert set(sentinels_in(_history(world, "B", "R6"))) == {REASON_R6, NOTE_R6}
     url = reverse("screening:conflict-list", args=[world.review.slug])
     assert set(sentinels_in(body(world.clients["B"].get(url)))) == {REASON_R6, NOTE_R6}
+
+
+def test_an_owner_screening_a_reference_is_blind_like_everyone(world):
+    """The owner sees every vote on the history page (test above), but not on the screening
+    page while voting on the reference themselves."""
+    url = reverse("screening:screen", args=[world.review.slug, "title-abstract"])
+    page = body(world.clients["O"].get(url, {"reference": world.refs["R1"].pk}))
+    assert "Ivonescimab trial report number 1" in page  # R1 is on the page...
+    assert not sentinels_in(page)  # ...without A's reason or note

@@ -228,7 +228,6 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
 def body(response) -> str:
     """The whole body, decoded (a streamed CSV or a file is read to its end), and the headers."""
     raw = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     return raw.decode("utf-8", errors="replace") + "\n" + headers
 
