@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from references.spreadsheet import spreadsheet_cell
 from screening.models import Review
 
 from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
@@ -39,8 +40,6 @@ COLUMNS = [
 ]  # fmt: skip
 # A reference's heavy columns (its source entry, its abstract) are never needed here.
 HEAVY = ("raw", "abstract", "abstract_sections")
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def studies_with_data(review: Review):
@@ -152,10 +151,7 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, Decimal):
         return decimal_text(value)  # a number of ours: left bare to stay a number
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_cell(value)
 
 
 def csv_text(review: Review) -> str:

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from .spreadsheet import spreadsheet_cell
+
 __all__ = [
     "CSV_COLUMNS",
     "ExportRow",
@@ -249,14 +251,10 @@ CSV_COLUMNS = (
     "keywords",
     "abstract",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)",
-# "+cmd|' /C calc'!A0"): OWASP's CSV injection advice is to make it text with an apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return spreadsheet_cell("" if value is None else str(value))
 
 
 def _number(value: int | None) -> str:

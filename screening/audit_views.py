@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from references.models import Reference
+from references.spreadsheet import spreadsheet_cell
 
 from . import selectors
 from .access import CAN_EDIT, CAN_MANAGE, review_for_user
@@ -107,8 +108,9 @@ def _log_csv(review, events) -> StreamingHttpResponse:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_cell(
+        "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    )
 
 
 def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:

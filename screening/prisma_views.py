@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from references.spreadsheet import spreadsheet_cell
+
 from .access import review_for_user
 from .models import Review
 from .prisma import BOXES, as_json, csv_text, prisma_report
@@ -104,17 +106,12 @@ def _excluded_csv(review: Review) -> str:
         writer.writerow(
             [
                 row["reference_id"],
-                _safe(row["citation"]),
+                spreadsheet_cell(row["citation"]),
                 row["doi"],
                 row["pmid"],
-                _safe(row["reason"]),
+                spreadsheet_cell(row["reason"]),
                 "yes" if row["resolved"] else "no",
                 row["column"],
             ]
         )
     return "\ufeff" + out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """A cell that begins like a spreadsheet formula is kept as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from references.models import Reference
+from references.spreadsheet import spreadsheet_cell
 
 from . import selectors
 from .access import CAN_EDIT, CAN_MANAGE, review_for_user
@@ -271,15 +272,10 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
         writer.writerow(["stage", *CSV_HEADER])
         for stage, _, pairs, pooled in by_stage:
             for pair in [*pairs, *([pooled] if pooled else [])]:
-                writer.writerow([stage, *(_safe_cell(c) for c in csv_row(pair))])
+                writer.writerow([stage, *(spreadsheet_cell(c) for c in csv_row(pair))])
         return response
     context = {"review": review, "membership": membership, "by_stage": by_stage}
     return render(request, "screening/agreement.html", context)
-
-
-def _safe_cell(value: str) -> str:
-    """Reviewer names go into a spreadsheet: one that begins like a formula is kept as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "@") else value
 
 
 # --- Retrieval -----------------------------------------------------------------------------------

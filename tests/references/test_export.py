@@ -274,7 +274,8 @@ def test_csv_neutralises_formula_injection_but_not_our_numbers():
         title='=HYPERLINK("http://evil.example", "click")',
         authors=["@SUM(A1:A2)"],
         journal="+cmd|' /C calc'!A0",
-        pages="-0.5",
+        pages="-1+2",
+        volume="-0.5",
         abstract="\tindented",
         doi="\rx",
         reference_id=7,
@@ -286,7 +287,8 @@ def test_csv_neutralises_formula_injection_but_not_our_numbers():
     assert record["title"] == '\'=HYPERLINK("http://evil.example", "click")'
     assert record["authors"] == "'@SUM(A1:A2)"
     assert record["journal"] == "'+cmd|' /C calc'!A0"
-    assert record["pages"] == "'-0.5"
+    assert record["pages"] == "'-1+2"
+    assert record["volume"] == "-0.5"  # one plain number calls nothing: it stays a number
     assert record["abstract"] == "'\tindented"
     assert record["doi"] == "'\rx"
     assert (record["reason"], record["note"]) == ("'-Wrong dose", "fine = text")

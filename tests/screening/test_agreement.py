@@ -16,6 +16,9 @@ from screening.agreement import (
     overall,
     pair_agreement,
 )
+from screening.constants import Stage
+from screening.services.screening import decision_record
+from tests.screening.test_screening import ris
 
 VERDICTS = ("include", "exclude", "maybe")
 
@@ -408,3 +411,18 @@ def test_overall_is_the_summed_table(judgements):
     pooled = overall(result)
     assert pooled == pair_agreement("all", "all", table(*sums))
     assert pooled.n == sum(p.n for p in result)
+
+
+def test_the_agreement_csv_keeps_a_name_that_begins_like_a_formula_as_text(
+    client_owner, review, owner, reviewer, import_text
+):
+    reviewer.username = "-2+3"
+    reviewer.save(update_fields=["username"])
+    search = import_text(ris(1), name="embase.ris", source="Embase")
+    for who in (owner, reviewer):
+        decision_record(
+            review=review, reference=search.records.get().reference,
+            stage=Stage.TITLE_ABSTRACT, reviewer=who, verdict="include",
+        )  # fmt: skip
+    text = client_owner.get(f"/r/{review.slug}/agreement/", {"format": "csv"}).content.decode()
+    assert "'-2+3" in text and ",-2+3" not in text
