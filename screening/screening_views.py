@@ -19,7 +19,7 @@ from references.models import Reference
 from references.spreadsheet import spreadsheet_cell
 
 from . import selectors
-from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
 from .agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
 from .blinding import VoteView
 from .constants import ItemState, Stage
@@ -337,10 +337,7 @@ def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.success(request, f"Recorded for: {reference.citation[:80]}")
         except ScreeningRefused as error:
             messages.error(request, str(error))
-    next_url = request.POST.get("next") or reverse("screening:retrieval-list", args=[review.slug])
-    if not next_url.startswith("/"):
-        next_url = reverse("screening:retrieval-list", args=[review.slug])
-    return redirect(next_url)
+    return redirect(next_url(request, reverse("screening:retrieval-list", args=[review.slug])))
 
 
 def fulltext_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from references import export
@@ -21,7 +20,7 @@ from references.models import Reference
 from references.parsers.base import ImportFileError
 
 from . import selectors
-from .access import CAN_EDIT, CAN_MANAGE, review_for_user
+from .access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
 from .blinding import VoteView
 from .constants import CandidateStatus, ItemState, JobStatus, RemovalReason
 from .filters import ReferenceFilter
@@ -396,7 +395,4 @@ def duplicate_action(request: HttpRequest, slug: str, pk: int, action: str) -> H
             raise Http404("No such action.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("screening:duplicate-list", args=[slug])
-    return redirect(next_url)
+    return redirect(next_url(request, reverse("screening:duplicate-list", args=[slug])))

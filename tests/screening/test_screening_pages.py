@@ -467,3 +467,40 @@ def test_every_screening_view_costs_the_same_queries_small_or_large(
     for view in views:
         with django_assert_num_queries(counts[view]):
             client_owner.get(view)
+
+
+@pytest.mark.parametrize(
+    "next_value",
+    [
+        "//evil.example/phish",
+        "https://evil.example/",
+        "http:///evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_the_retrieval_form_never_sends_anyone_to_another_site(
+    client_owner, review, references, owner, reviewer, next_value
+):
+    ref = references[0]
+    for who in (owner, reviewer):
+        decision_record(review=review, reference=ref, stage=TA, reviewer=who, verdict="include")
+    response = client_owner.post(
+        url("retrieval-record", review, ref.pk),
+        {"status": "not_retrieved", "reason": "Not found", "next": next_value},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("retrieval-list", review)
+
+
+def test_the_retrieval_form_goes_back_to_the_page_it_came_from(
+    client_owner, review, references, owner, reviewer
+):
+    ref = references[0]
+    for who in (owner, reviewer):
+        decision_record(review=review, reference=ref, stage=TA, reviewer=who, verdict="include")
+    back = url("retrieval-list", review) + "?state=awaiting_retrieval&page=1"
+    response = client_owner.post(
+        url("retrieval-record", review, ref.pk),
+        {"status": "not_retrieved", "reason": "Not found", "next": back},
+    )
+    assert response["Location"] == back
