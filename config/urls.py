@@ -2,7 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from screening.accounts import ThrottledPasswordResetView
+
 urlpatterns = [
+    # Before Django's own: the same page, counted (screening/accounts.py).
+    path(
+        "accounts/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("screening.urls")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import uuid
 
+from csp.decorators import csp_exempt
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -340,6 +341,7 @@ def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(next_url(request, reverse("screening:retrieval-list", args=[review.slug])))
 
 
+@csp_exempt()  # a PDF: the browser's own viewer renders it, and a CSP would block that viewer
 def fulltext_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     """A full text's PDF, for the review's members only, shown inline."""
     review, _ = review_for_user(request, slug)

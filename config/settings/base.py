@@ -1,8 +1,10 @@
 """Settings shared by every environment. Every environment value is read here, once."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "axes",
     "references",
     "screening",
     "extraction",
@@ -42,7 +45,49 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into screening.accounts' answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Logins (screening/accounts.py). django-axes counts failures per username and per address in
+# the database; past the limit both the account and the address are refused for the lockout
+# time, even with the right password, and the person is told to wait.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "screening.accounts.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command
+# Behind a reverse proxy the client's address is in X-Forwarded-For: say how many proxies.
+AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# Password reset requests an hour, per address and per email.
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
+
+# Content-Security-Policy (django-csp): scripts, styles and frames from this site only, no
+# inline script or style (the templates have none; htmx's indicator style is in app.css).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -127,6 +172,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # or a long import still running would be handed to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 600)
+}
+
+# The cache counts password reset requests (screening/accounts.py): shared through Redis when
+# there is one, so that every web process counts against the same limit; else per process.
+CACHE_URL = env(
+    "CACHE_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Screening prioritisation (screening/services/ranking.py): retrain after this many decisions
