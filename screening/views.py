@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,7 +32,9 @@ from .services.import_jobs import import_job_cancel, import_job_confirm, import_
 from .services.imports import same_file_search
 from .services.reviews import (
     invitation_accept,
+    invitation_accept_check,
     invitation_create,
+    invitation_send,
     membership_remove,
     membership_set_resolver,
     membership_set_role,
@@ -100,19 +102,27 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         review, membership = review_for_user(request, slug, roles=CAN_MANAGE)
         if form.is_valid():
             try:
-                invitation_create(
+                invitation = invitation_create(
                     review=review,
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                     invited_by=request.user,
-                    accept_url_for=lambda token: request.build_absolute_uri(
-                        reverse("screening:invitation-accept", args=[token])
-                    ),
                 )
             except ValidationError as error:
                 form.add_error("email", error)
             else:
-                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                link = request.build_absolute_uri(
+                    reverse("screening:invitation-accept", args=[invitation.token])
+                )
+                problem = invitation_send(invitation=invitation, link=link)
+                if problem:
+                    messages.warning(
+                        request,
+                        f"The invitation of {invitation.email} is saved, but its email was not "
+                        f"sent: {problem}. Pass this link on yourself: {link}",
+                    )
+                else:
+                    messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("screening:member-list", review.slug)
     context = {
         "review": review,
@@ -155,29 +165,52 @@ def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("review"), token=token)
     if not invitation.is_open:
-        return render(
-            request, "screening/invitation_used.html", {"invitation": invitation}, status=410
-        )
-    signup = None
+        return _invitation_taken(request, invitation)
+    signup, refused = None, ""
     if request.user.is_authenticated:
-        if request.method == "POST":
-            invitation_accept(invitation=invitation, user=request.user)
+        refused = invitation_accept_check(invitation=invitation, user=request.user)
+        if request.method == "POST" and not refused:
+            try:
+                invitation_accept(invitation=invitation, user=request.user)
+            except ValidationError:
+                return _invitation_taken(request, invitation)
             messages.success(request, f"You joined '{invitation.review.title}'.")
             return redirect(invitation.review)
     else:
         signup = UserCreationForm(request.POST or None)
         if request.method == "POST" and signup.is_valid():
-            with transaction.atomic():
-                user = signup.save(commit=False)
-                user.email = invitation.email
-                user.save()
-                invitation_accept(invitation=invitation, user=user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome. You joined '{invitation.review.title}'.")
-            return redirect(invitation.review)
+            try:
+                with transaction.atomic():  # the account only with the membership
+                    user = signup.save(commit=False)
+                    user.email = invitation.email
+                    user.save()
+                    invitation_accept(invitation=invitation, user=user)
+            except ValidationError:
+                return _invitation_taken(request, invitation)
+            except IntegrityError:  # the same username, chosen by someone a moment earlier
+                signup.add_error("username", "That username was just taken: choose another.")
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome. You joined '{invitation.review.title}'.")
+                return redirect(invitation.review)
     return render(
-        request, "screening/invitation_accept.html", {"invitation": invitation, "signup": signup}
+        request,
+        "screening/invitation_accept.html",
+        {"invitation": invitation, "signup": signup, "refused": refused},
+        status=403 if refused and request.method == "POST" else 200,
     )
+
+
+def _invitation_taken(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """The invitation is used: by this person (a double submission: on to the review), or by
+    someone else, maybe a moment ago (several people opened the link at once)."""
+    invitation.refresh_from_db()
+    if (
+        request.user.is_authenticated
+        and Membership.objects.filter(review=invitation.review, user=request.user).exists()
+    ):
+        return redirect(invitation.review)  # it was this person: a double submission
+    return render(request, "screening/invitation_used.html", {"invitation": invitation}, status=410)
 
 
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:

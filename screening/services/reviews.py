@@ -1,6 +1,8 @@
 """Reviews and their members."""
 
+import logging
 import secrets
+import smtplib
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +18,7 @@ from .audit import audit_record
 from .screening import reasons_create_defaults
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -43,9 +46,10 @@ def review_create(*, slug: str, title: str, owner: AbstractBaseUser, question: s
 
 @transaction.atomic
 def invitation_create(
-    *, review: Review, email: str, role: str, invited_by: AbstractBaseUser, accept_url_for
+    *, review: Review, email: str, role: str, invited_by: AbstractBaseUser
 ) -> Invitation:
-    """Invite a person by email. `accept_url_for(token)` builds the absolute link to send."""
+    """Invite a person by email: the invitation and its audit event. Send it with
+    `invitation_send` once this has committed."""
     email = User.objects.normalize_email(email).strip()
     if review.memberships.filter(user__email__iexact=email).exists():
         raise ValidationError(f"{email} is already a member of this review.")
@@ -63,19 +67,44 @@ def invitation_create(
         obj=invitation,
         after={"email": email, "role": role},
     )
-    link = accept_url_for(invitation.token)
-    transaction.on_commit(
-        lambda: send_mail(
+    return invitation
+
+
+def invitation_send(*, invitation: Invitation, link: str) -> str:
+    """Email the invitation's link. Returns "" once sent, or what went wrong, in words: a mail
+    server that is down or refuses never undoes the invitation, which is saved already, and
+    the owner can pass the link on themselves."""
+    review = invitation.review
+    inviter = invitation.invited_by.get_username() if invitation.invited_by else "A review owner"
+    try:
+        send_mail(
             subject=f"Invitation to the review '{review.title}'",
             message=(
-                f"{invited_by.get_username()} invites you to join the systematic review "
-                f"'{review.title}' as {Role(role).label.lower()}.\n\nAccept: {link}\n"
+                f"{inviter} invites you to join the systematic review '{review.title}' as "
+                f"{Role(invitation.role).label.lower()}.\n\nAccept: {link}\n"
             ),
             from_email=None,
-            recipient_list=[email],
+            recipient_list=[invitation.email],
         )
-    )
-    return invitation
+    except (OSError, smtplib.SMTPException) as error:  # refused, timed out, unreachable
+        logger.warning("Invitation %s: the email could not be sent: %s", invitation.pk, error)
+        return f"the mail server did not take it ({error.__class__.__name__})"
+    return ""
+
+
+def invitation_accept_check(*, invitation: Invitation, user: AbstractBaseUser) -> str:
+    """Why `user` may not take this invitation, in words, or "": an invitation is for the
+    address it was sent to, so an account with another address cannot take it."""
+    invited = invitation.email.strip().lower()
+    if (user.email or "").strip().lower() != invited:
+        mine = user.email or "no email address"
+        return (
+            f"This invitation is for {invitation.email}, and you are logged in as "
+            f"{user.get_username()} ({mine}). Log out and accept it with the account of "
+            f"{invitation.email} (or create one), or ask the review's owner to invite "
+            "your own address."
+        )
+    return ""
 
 
 @transaction.atomic
@@ -84,6 +113,9 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError("This invitation has been used or withdrawn already.")
+    refused = invitation_accept_check(invitation=invitation, user=user)
+    if refused:
+        raise ValidationError(refused)
     membership, created = Membership.objects.get_or_create(
         review=invitation.review, user=user, defaults={"role": invitation.role}
     )

@@ -132,7 +132,6 @@ def test_every_kind_of_change_writes_its_event_with_before_and_after(
         nonlocal invitation
         invitation = invitation_create(
             review=review, email=newcomer.email, role=Role.REVIEWER, invited_by=owner,
-            accept_url_for=lambda token: f"/accept/{token}",
         )  # fmt: skip
 
     assert new_events(invite) == [AuditAction.MEMBER_INVITE]

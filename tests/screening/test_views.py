@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from screening.constants import CandidateStatus, JobStatus, Role
@@ -235,7 +236,8 @@ def test_an_owner_invites_by_email_and_the_link_lets_a_new_person_join(
     assert response.status_code == 302
     member = Membership.objects.get(user__username="second")
     assert member.role == "reviewer" and member.user.email == "second@example.org"
-    assert client.get(path).status_code == 410, "an invitation is used once"
+    assert Client().get(path).status_code == 410, "an invitation is used once"
+    assert client.get(path)["Location"] == review.get_absolute_url()  # its taker: on to it
 
 
 def test_a_reviewer_cannot_manage_members(client_reviewer, review):

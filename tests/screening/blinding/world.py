@@ -138,7 +138,6 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
     )
     invitation = invitation_create(
         review=review, email="ina@example.org", role=Role.REVIEWER, invited_by=owner,
-        accept_url_for=lambda token: f"http://testserver/invitations/{token}/",
     )  # fmt: skip
 
     # R4: excluded by the owner alone under single screening; a verification sample of it for B.
