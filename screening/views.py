@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from references import export
@@ -28,8 +30,14 @@ from .forms import InvitationForm, ReviewCreateForm, UploadForm
 from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
 from .ranking.model import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
 from .services import duplicates as duplicate_services
-from .services.import_jobs import import_job_cancel, import_job_confirm, import_job_create
-from .services.imports import same_file_search
+from .services.import_jobs import (
+    import_job_cancel,
+    import_job_confirm,
+    import_job_create,
+    import_job_is_stale,
+    import_job_resume,
+)
+from .services.imports import ImportRefused, same_file_search
 from .services.reviews import (
     invitation_accept,
     invitation_accept_check,
@@ -42,8 +50,12 @@ from .services.reviews import (
 )
 from .services.screening import ScreeningRefused, references_remove, references_restore
 from .stopping_views import stopping_aid
+from .upload_limit import UploadLimitHandler
 
 REFERENCES_PER_PAGE = 50
+# What an upload's form adds to its file (boundaries, the other fields): a body declared longer
+# than the limit plus this is refused unread.
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 CANDIDATES_PER_PAGE = 25
 
 
@@ -213,8 +225,41 @@ def _invitation_taken(request: HttpRequest, invitation: Invitation) -> HttpRespo
     return render(request, "screening/invitation_used.html", {"invitation": invitation}, status=410)
 
 
+@csrf_exempt  # checked by the view below, once the upload limit is in place (Django's docs)
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """Refuse an upload over IMPORT_MAX_FILE_BYTES before its body is read: by its declared
+    length at once, or, for a body that does not declare it, as soon as the bytes read pass
+    the limit. Only then is the form (and the CSRF token in it) read."""
     review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if request.method == "POST":
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > limit + UPLOAD_FORM_OVERHEAD:
+            return _upload_refused(request, review, membership, declared, limit)
+        guard = UploadLimitHandler(request, limit=limit)
+        request.upload_handlers.insert(0, guard)
+        response = _import_upload(request, review, membership)
+        if guard.exceeded:
+            return _upload_refused(request, review, membership, guard.received, limit)
+        return response
+    return _import_upload(request, review, membership)
+
+
+def _upload_refused(request, review, membership, size: int, limit: int) -> HttpResponse:
+    context = {
+        "review": review,
+        "membership": membership,
+        "form": UploadForm(),
+        "refused": f"The file is {filesizeformat(size)}, over the limit of "
+        f"{filesizeformat(limit)} for an import, so it was not uploaded. Split the export into "
+        "smaller files (most databases export in batches), and import each one.",
+        "source_names": review.sources.values_list("name", flat=True),
+    }
+    return render(request, "screening/import_upload.html", context, status=413)
+
+
+@csrf_protect
+def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -255,7 +300,14 @@ def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         same_file = same_file_search(
             review=review, source_name=job.source_name, sha256=job.file_sha256
         )
-    context = {"review": review, "job": job, "preview": job.preview, "same_file": same_file}
+    context = {
+        "review": review,
+        "job": job,
+        "preview": job.preview,
+        "same_file": same_file,
+        "stale": import_job_is_stale(job),
+        "stale_seconds": settings.IMPORT_JOB_STALE_SECONDS,
+    }
     template = "screening/import_job.html"
     if request.htmx:
         template = "screening/partials/import_job_status.html"
@@ -268,9 +320,14 @@ def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
     if action == "confirm":
         import_job_confirm(job=job, user=request.user)
     elif action == "cancel":
-        import_job_cancel(job=job, user=request.user)
-        messages.info(request, "The import was cancelled; nothing was imported.")
-        return redirect(review)
+        outcome = import_job_cancel(job=job, user=request.user)
+        messages.info(request, outcome.message)
+    elif action == "resume":
+        try:
+            import_job_resume(job=job, user=request.user)
+            messages.info(request, "The import is queued again.")
+        except ImportRefused as error:
+            messages.error(request, str(error))
     else:
         raise Http404("No such action.")
     return redirect(job)

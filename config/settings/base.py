@@ -228,8 +228,14 @@ PUBMED_EAGER_IN_THREAD = False
 # only for the searches given an interval.
 PUBMED_SCHEDULED_RERUNS = env.bool("PUBMED_SCHEDULED_RERUNS", default=False)
 
+# Import jobs: a running import says it is alive every IMPORT_JOB_HEARTBEAT_SECONDS; one
+# silent for IMPORT_JOB_STALE_SECONDS lost its worker, and the sweeper queues it again.
+IMPORT_JOB_HEARTBEAT_SECONDS = env.float("IMPORT_JOB_HEARTBEAT_SECONDS", default=15.0)
+IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=180)
+
 CELERY_BEAT_SCHEDULE = {
     "pubmed-jobs-sweep": {"task": "screening.tasks.pubmed_jobs_sweep_task", "schedule": 60.0},
+    "import-jobs-sweep": {"task": "screening.tasks.import_jobs_sweep_task", "schedule": 60.0},
 }
 if PUBMED_SCHEDULED_RERUNS:
     CELERY_BEAT_SCHEDULE["pubmed-reruns-due"] = {

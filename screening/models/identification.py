@@ -241,6 +241,14 @@ class ImportJob(models.Model):
     search = models.ForeignKey(
         Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who is running it (services/import_jobs.py): only the lease holder can mark it done, so a
+    # worker taken for dead that wakes up again rolls its import back. A running job whose
+    # heartbeat is older than IMPORT_JOB_STALE_SECONDS lost its worker: the sweeper queues it
+    # again.
+    lease = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -250,6 +258,7 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="import_job_status_beat")]
 
     def __str__(self) -> str:
         return f"Import of {self.file_name} ({self.status})"

@@ -17,6 +17,8 @@ from tests.integration.conftest import table_locked, wait_for_job, wait_until
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 MEDLINE = "biopython/Medline/pubmed_result2.txt"
+# A lost worker is noticed after 4 s without a heartbeat instead of 3 minutes.
+FAST_RECOVERY = {"IMPORT_JOB_STALE_SECONDS": "4", "IMPORT_JOB_HEARTBEAT_SECONDS": "0.5"}
 SOURCE = "PubMed"
 
 
@@ -116,7 +118,9 @@ def test_a_worker_killed_mid_import_commits_nothing_and_the_next_worker_imports_
 
     # The message was never acknowledged (acks_late), so Redis hands it to the next worker
     # once the visibility timeout has passed, and the job (idempotent) runs again, whole.
-    second = celery_workers.start(visibility_timeout=2)
+    # The redelivered message finds the job still held by the dead worker's lease; it asks
+    # again once that worker's heartbeat is IMPORT_JOB_STALE_SECONDS old.
+    second = celery_workers.start(visibility_timeout=2, environment=FAST_RECOVERY)
     job = wait_for_job(job)
 
     _assert_imported_once(review, job, records)
@@ -126,7 +130,7 @@ def test_a_worker_killed_mid_import_commits_nothing_and_the_next_worker_imports_
 def test_a_pool_process_killed_mid_import_is_redelivered_and_imports_once(
     celery_workers, review, owner, data_path
 ):
-    worker = celery_workers.start(pool="prefork")
+    worker = celery_workers.start(pool="prefork", environment=FAST_RECOVERY)
     with _stall_the_import_at_its_last_write(review, owner) as lock:
         job, records = _confirmed_job(review, owner, data_path)
         _wait_for_the_stall(lock, job)

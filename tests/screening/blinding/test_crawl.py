@@ -69,6 +69,7 @@ def _a(w: World) -> int:
 # looks up; `action`: the values the view knows, none of which answers a GET) and the query
 # strings that reach its downloads and filters, read from the views and the filters.
 URLS: dict[str, dict[str, Any]] = {
+    "password_reset": {},
     "screening:review-list": {},
     "screening:review-create": {},
     "screening:invitation-accept": {},
@@ -79,7 +80,7 @@ URLS: dict[str, dict[str, Any]] = {
     "screening:import-job": {"pk": _pk("job")},
     "screening:import-job-action": {
         "pk": _pk("job"),
-        "action": lambda w: ["confirm", "cancel"],
+        "action": lambda w: ["confirm", "cancel", "resume"],
     },
     "screening:search-list": {},
     "screening:search-detail": {"pk": _pk("search")},
@@ -276,7 +277,12 @@ def crawl_urls(world: World) -> list[tuple[str, str, list[dict[str, Any]]]]:
 
 # Pages outside any review: an outsider may open them. Every other page answers an outsider 404
 # (or 405, which a POST-only view answers to any GET before it looks at the review).
-OPEN_TO_ANYONE = {"screening:review-list", "screening:review-create", "screening:invitation-accept"}
+OPEN_TO_ANYONE = {
+    "screening:review-list",
+    "screening:review-create",
+    "screening:invitation-accept",
+    "password_reset",
+}
 
 
 def test_every_project_url_is_in_the_crawl():
