@@ -103,20 +103,34 @@ class RateLimiter(Protocol):
 
 
 class LocalRateLimiter:
-    """Spacing for the threads of one process: each caller reserves the next free slot."""
+    """Spacing for the threads of one process: each caller reserves the next free slot.
 
-    def __init__(self, interval: float, *, clock=time.monotonic, sleep=time.sleep):
+    `on_grant`, if given, is told every slot the limiter grants (a time on `clock`), in the
+    order it grants them: what the limiter decided, whatever the scheduling of its callers and
+    however late their requests then go out (tests check the pace on it)."""
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        on_grant: Callable[[float], None] | None = None,
+    ):
         self.interval = interval
         self._next = 0.0
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
+        self._on_grant = on_grant
 
     def acquire(self) -> float:
         with self._lock:
             now = self._clock()
             slot = max(now, self._next)
             self._next = slot + self.interval
+            if self._on_grant is not None:
+                self._on_grant(slot)  # under the lock: in the order granted
         wait = slot - now
         if wait > 0:
             self._sleep(wait)

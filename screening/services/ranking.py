@@ -256,15 +256,28 @@ def ranking_place(ranking: Ranking | None, reference_id: int) -> tuple[int | Non
 
 
 def ranking_count_decision(review: Review, stage: str, ranking: Ranking | None) -> None:
-    """Count a decision at the stage (one UPDATE) and ask for a retrain when one is due."""
+    """Count a decision at the stage and ask for a retrain when one is due.
+
+    `ranking` was read early in the decision's transaction, before its vote was written, and a
+    retrain may have finished since: whether a request is on its way is read again after the
+    count, never taken from that copy. The count's UPDATE locks the row until the decision
+    commits, so either the retrain's _finish (one UPDATE of the same row) came first, and the
+    row read here shows no request (this decision asks for one), or it comes after, and sees
+    this decision in `decisions_since` (it asks again itself). Trusting the early copy lost the
+    request: a retrain that ended in between, having seen neither this vote nor its count, left
+    nothing on its way, and this decision, seeing its stale `requested_at`, asked for nothing."""
     if stage != TA or not review.prioritise:
         return
-    if ranking is None:  # the review's first decision
-        ranking_request(review, stage)
-        return
+    if ranking is None:
+        # No row when the decision began. Counted like any other: another first decision may
+        # hold the request, and a retrain that ran before this one committed must ask again.
+        ranking, _ = Ranking.objects.get_or_create(review=review, stage=stage)
     Ranking.objects.filter(pk=ranking.pk).update(decisions_since=F("decisions_since") + 1)
+    ranking.refresh_from_db(
+        fields=["requested_at", "decisions_since", "trained_at", "includes", "excludes"]
+    )
     pending = ranking.requested_at and (
         (timezone.now() - ranking.requested_at).total_seconds() < STALE_REQUEST_SECONDS
     )  # the retrain on its way asks again when it ends, if need be (_finish)
-    if not pending and _due(ranking, ranking.decisions_since + 1):
+    if not pending and _due(ranking, ranking.decisions_since):
         ranking_request(review, stage)

@@ -1,5 +1,6 @@
 """The PubMed client against a local E-utilities server (tests/fake_eutils.py). What the client
-sends (parameters, batching, pacing, waits after failures) is checked on the server's side."""
+sends (parameters, batching, waits after failures) is checked on the server's side; its pace on
+the slots its rate limiter grants (see the pacing section), never on when requests arrive."""
 
 from __future__ import annotations
 
@@ -247,45 +248,107 @@ def unused_port() -> int:
 
 
 # --- pacing ----------------------------------------------------------------------------------
+#
+# The pace is checked on the limiter's own decisions: the slots it grants, which it reports
+# (on_grant) in the order it grants them, on a clock the test holds still. When a request then
+# reaches the fake server depends on how busy the machine is; which slot it was given does not.
+# The server only counts what was sent: one request for each slot granted.
+
+FROZEN = 1000.0  # the limiter's clock: the slots are FROZEN + k * interval exactly
 
 
-def test_without_a_key_requests_are_a_third_of_a_second_apart(eutils_store):
-    with serve(eutils_store, enforce_rate=True) as server:
-        client = client_for(server)
+def paced_limiter(interval: float) -> tuple[LocalRateLimiter, list[float]]:
+    """A limiter on a clock that stands still, and the list of the slots it grants. Nobody
+    actually waits (its sleep does nothing): the slots are what it decided."""
+    grants: list[float] = []
+    limiter = LocalRateLimiter(
+        interval, clock=lambda: FROZEN, sleep=lambda seconds: None, on_grant=grants.append
+    )
+    return limiter, grants
+
+
+def paced_client(server, **options) -> tuple[PubmedClient, list[float]]:
+    config = ClientConfig(
+        base_url=server.url, email="tests@example.org", tool="screening-tests", **options
+    )
+    limiter, grants = paced_limiter(config.interval)
+    return PubmedClient(config, limiter), grants
+
+
+def steps(grants: list[float]) -> list[float]:
+    """From each slot granted to the next, in the order they were granted."""
+    return [later - earlier for earlier, later in zip(grants, grants[1:], strict=False)]
+
+
+def most_in_a_second(grants: list[float]) -> int:
+    """The most slots in any second: the window NCBI (and the fake server's enforce_rate)
+    counts requests in, past 3 (10 with a key) answering 429."""
+    return max(sum(1 for t in grants if end - 1.0 < t <= end) for end in grants)
+
+
+def assert_one_pace(grants: list[float], interval: float, count: int) -> None:
+    """`count` slots granted one after another, each `interval` after the one before: never
+    two closer, and none left empty between them."""
+    assert len(grants) == count
+    assert steps(grants) == pytest.approx([interval] * (count - 1)), grants
+
+
+def test_without_a_key_requests_are_a_third_of_a_second_apart(fake_eutils):
+    client, grants = paced_client(fake_eutils)
+    for _ in range(5):
+        client.count(TOPIC)
+    assert len(fake_eutils.requests) == 5  # one request for each slot
+    assert_one_pace(grants, 0.37, 5)  # a little more than a third of a second
+    assert most_in_a_second(grants) == 3  # NCBI's 3 a second: never a 429
+
+
+def test_with_a_key_requests_are_a_tenth_of_a_second_apart(fake_eutils):
+    client, grants = paced_client(fake_eutils, api_key="k")
+    for _ in range(12):
+        client.count(TOPIC)
+    assert len(fake_eutils.requests) == 12
+    assert_one_pace(grants, 0.11, 12)  # a little more than a tenth: and no slower
+    assert most_in_a_second(grants) <= 10
+
+
+def _three_clients_search(server, limiter_for) -> None:
+    """Three clients in threads, five counts each; `limiter_for(i)` is client i's limiter."""
+
+    def search(i: int):
+        client = PubmedClient(ClientConfig(base_url=server.url, api_key="k"), limiter_for(i))
         for _ in range(5):
             client.count(TOPIC)
-    assert [r.status for r in server.requests] == [200] * 5  # NCBI's 3 a second: never a 429
-    assert min(gaps(server.requests)) >= 1 / 3 - 0.01
 
-
-def test_with_a_key_requests_are_a_tenth_of_a_second_apart(eutils_store):
-    with serve(eutils_store, enforce_rate=True) as server:
-        client = client_for(server, api_key="k")
-        for _ in range(12):
-            client.count(TOPIC)
-    assert [r.status for r in server.requests] == [200] * 12
-    assert min(gaps(server.requests)) >= 0.1 - 0.01
-    assert server.requests[-1].at - server.requests[0].at < 11 * 0.11 + 0.5
-
-
-def test_clients_that_share_a_limiter_share_the_pace(eutils_store):
-    limiter = LocalRateLimiter(0.11)
-    with serve(eutils_store, enforce_rate=True) as server:
-
-        def search():
-            config = ClientConfig(base_url=server.url, api_key="k")
-            client = PubmedClient(config, limiter)
-            for _ in range(5):
-                client.count(TOPIC)
-
-        threads = [threading.Thread(target=search) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    threads = [threading.Thread(target=search, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
     assert len(server.requests) == 15
-    assert [r.status for r in server.requests] == [200] * 15
-    assert min(gaps(server.requests)) >= 0.1 - 0.01
+
+
+def test_clients_that_share_a_limiter_share_the_pace(fake_eutils):
+    limiter, grants = paced_limiter(0.11)
+    _three_clients_search(fake_eutils, lambda i: limiter)
+    # One pace for the three: 15 slots in turn, a tenth of a second and a bit apart, none
+    # shared, and never more than NCBI allows a key in any second.
+    assert_one_pace(grants, 0.11, 15)
+    assert most_in_a_second(grants) <= 10
+
+
+def test_the_shared_pace_check_fails_for_clients_with_a_limiter_each(fake_eutils):
+    """The control: were the clients not sharing the pace, the check above would say so."""
+    grants: list[float] = []
+    limiters = [
+        LocalRateLimiter(0.11, clock=lambda: FROZEN, sleep=lambda s: None, on_grant=grants.append)
+        for _ in range(3)
+    ]
+    _three_clients_search(fake_eutils, lambda i: limiters[i])
+    assert len(grants) == 15
+    assert most_in_a_second(grants) > 10  # three requests in each slot
+    with pytest.raises(AssertionError):
+        assert_one_pace(grants, 0.11, 15)
 
 
 def test_the_local_limiter_reserves_slots_in_turn():
@@ -297,6 +360,20 @@ def test_the_local_limiter_reserves_slots_in_turn():
     limiter.hold(2.0)
     assert limiter.acquire() == pytest.approx(2.0)
     assert slept == [0.25, 0.5, pytest.approx(2.0)]
+
+
+def test_the_local_limiter_reports_each_slot_it_grants_in_order():
+    now = [100.0]
+    grants = []
+    limiter = LocalRateLimiter(0.25, clock=lambda: now[0], sleep=lambda s: None,
+                               on_grant=grants.append)  # fmt: skip
+    for _ in range(3):
+        limiter.acquire()
+    now[0] = 101.0  # idle for a while: the next slot is now, not the one after the last
+    limiter.acquire()
+    limiter.hold(2.0)
+    limiter.acquire()
+    assert grants == pytest.approx([100.0, 100.25, 100.5, 101.0, 103.0])
 
 
 # --- PMID lists --------------------------------------------------------------------------------
