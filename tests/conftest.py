@@ -97,6 +97,18 @@ def require_service(name: str, check: Callable[[], object] | bool, how: str = ""
     pytest.skip(message)
 
 
+def require_postgresql() -> None:
+    """Fail (CI) or skip unless the tests run on PostgreSQL (real concurrency, roles, triggers)."""
+    from django.db import connection
+
+    require_service(
+        "A PostgreSQL test database",
+        lambda: connection.vendor == "postgresql",
+        how="Run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/screening_ci, as "
+        "`CI=true make test` does.",
+    )
+
+
 def redis_answers(url: str) -> bool:
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     try:

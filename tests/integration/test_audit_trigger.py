@@ -4,18 +4,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from screening.models import AuditEvent
-from tests.conftest import require_service
+from tests.conftest import require_postgresql
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_postgresql_refuses_to_change_or_delete_an_audit_event(review):
-    require_service(
-        "A PostgreSQL test database",
-        lambda: connection.vendor == "postgresql",
-        how="Run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/screening_ci, as "
-        "`CI=true make test` does.",
-    )
+    require_postgresql()
     event = AuditEvent.objects.filter(review=review).first()
     for statement in (
         "UPDATE screening_auditevent SET action = 'forged' WHERE id = %s",

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from screening.constants import Role
 from screening.models import Invitation, Membership
 from screening.services.reviews import invitation_create
-from tests.conftest import require_service
+from tests.conftest import require_postgresql
 from tests.integration.test_screening_concurrency import at_once
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -20,12 +19,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _postgresql():
-    require_service(
-        "A PostgreSQL test database",
-        lambda: connection.vendor == "postgresql",
-        how="Run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/screening_ci, as "
-        "`CI=true make test` does.",
-    )
+    require_postgresql()
 
 
 def test_four_people_opening_one_invitation_at_once_make_one_membership(review, owner):

@@ -13,24 +13,15 @@ from screening.constants import Stage
 from screening.db_roles import LOG_TABLES
 from screening.models import Decision
 from screening.services.screening import decision_record
-from tests.conftest import require_service
+from tests.conftest import require_postgresql
 from tests.screening.test_screening import ris
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
-def _require_postgresql():
-    require_service(
-        "A PostgreSQL test database",
-        lambda: connection.vendor == "postgresql",
-        how="Run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/screening_ci, as "
-        "`CI=true make test` does.",
-    )
-
-
 @pytest.fixture
 def decision(review, reviewer, import_text):
-    _require_postgresql()
+    require_postgresql()
     search = import_text(ris(1), name="embase.ris", source="Embase")
     return decision_record(
         review=review, reference=search.records.get().reference, stage=Stage.TITLE_ABSTRACT,

@@ -8,12 +8,12 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from screening.constants import ItemState, Role, Stage
 from screening.models import Decision, Membership, ScreeningItem, StageCount, Vote
 from screening.services.screening import cache_differences, decision_record
-from tests.conftest import require_service
+from tests.conftest import require_postgresql
 from tests.factories import UserFactory
 from tests.screening.test_screening import ris
 
@@ -24,12 +24,7 @@ TA = Stage.TITLE_ABSTRACT
 
 @pytest.fixture(autouse=True)
 def _postgresql():
-    require_service(
-        "A PostgreSQL test database",
-        lambda: connection.vendor == "postgresql",
-        how="Run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/screening_ci, as "
-        "`CI=true make test` does.",
-    )
+    require_postgresql()
 
 
 def at_once(*calls: Callable[[], object]) -> list[object]:
