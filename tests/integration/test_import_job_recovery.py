@@ -22,6 +22,7 @@ from screening.services.import_jobs import (
     import_job_run,
     import_jobs_sweep,
 )
+from tests.conftest import require_postgresql
 from tests.integration.conftest import wait_for_job, wait_until
 from tests.integration.test_celery_worker import (
     _assert_imported_once,
@@ -32,6 +33,14 @@ from tests.integration.test_celery_worker import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql():
+    # Real concurrency: two threads each with their own connection and transaction (SQLite's
+    # in-memory test database has one writer, and a paused import would hold it).
+    require_postgresql()
+
 
 STALE = 4  # seconds without a heartbeat before a running job counts as lost (default 180)
 FAST = {"IMPORT_JOB_STALE_SECONDS": str(STALE), "IMPORT_JOB_HEARTBEAT_SECONDS": "0.5"}
