@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .constants import Role
-from .models import Membership, Review
+from screening.constants import Role
+from screening.models import Membership, Review
 
 # Who may do what, by role. Viewers read; reviewers also import and judge duplicates;
 # owners also manage members.

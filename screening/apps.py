@@ -6,4 +6,4 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        from screening import checks  # noqa: F401 - registers the system checks

@@ -16,16 +16,16 @@ from django.views.decorators.http import require_POST
 from references.models import Reference
 from references.spreadsheet import spreadsheet_cell
 
-from . import selectors
-from .access import CAN_EDIT, CAN_MANAGE, review_for_user
-from .blinding import VoteView
-from .constants import Role, Stage
-from .filters import AuditFilter
-from .models import AuditEvent, VerificationSample
-from .screening_views import highlighter_for
-from .services.audit_verify import audit_receipt, audit_verify
-from .services.screening import ScreeningRefused
-from .services.verification import (
+from screening.selectors import exclusions, reason_distribution
+from screening.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.blinding import VoteView
+from screening.constants import Role, Stage
+from screening.filters import AuditFilter
+from screening.models import AuditEvent, VerificationSample
+from screening.screening_views import highlighter_for
+from screening.services.audit_verify import audit_receipt, audit_verify
+from screening.services.screening import ScreeningRefused
+from screening.services.verification import (
     next_to_verify,
     single_reviewer_exclusions,
     verification_check,
@@ -116,7 +116,7 @@ def _cell(value) -> str:
 def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
     view = VoteView.of(review, membership)
-    page = Paginator(selectors.exclusions(review), EXCLUSIONS_PER_PAGE).get_page(
+    page = Paginator(exclusions(review), EXCLUSIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     samples = [
@@ -130,7 +130,7 @@ def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "page": page,
         "distributions": [
-            (Stage(stage).label, selectors.reason_distribution(review, stage, view))
+            (Stage(stage).label, reason_distribution(review, stage, view))
             for stage in Stage.screened()
         ],
         "single": {

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
-from .constants import ItemState, Stage
-from .models import AuditEvent, Decision, Membership, Review, ScreeningItem, Vote
+from screening.constants import ItemState, Stage
+from screening.models import AuditEvent, Decision, Membership, Review, ScreeningItem, Vote
 
 DECISION_OBJECT = Decision._meta.label_lower  # audit events of decisions name it
 

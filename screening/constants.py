@@ -9,6 +9,12 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+# Who may do what, by role: the one place for each role set. Viewers read; editors (owners and
+# reviewers) also import, screen, judge duplicates and extract; owners also manage the review.
+EDITOR_ROLES = frozenset({Role.OWNER, Role.REVIEWER})
+OWNER_ROLES = frozenset({Role.OWNER})
+
+
 class SourceKind(models.TextChoices):
     # The kind decides the PRISMA column: databases and registers on the left, the rest under
     # "other methods".

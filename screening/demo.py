@@ -9,11 +9,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from .constants import Role, SourceKind
-from .models import Membership, Review
-from .services.imports import file_sha256, references_import, same_file_search, source_get_or_create
-from .services.reviews import review_create
-from .services.screening import review_settings_update
+from screening.constants import Role, SourceKind
+from screening.models import Membership, Review
+from screening.services.imports import file_sha256, references_import, same_file_search, source_get_or_create
+from screening.services.reviews import review_create
+from screening.services.screening import review_settings_update
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "demo-screening"

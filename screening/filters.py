@@ -4,9 +4,9 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .blinding import VoteView
-from .constants import AuditAction, CandidateStatus, ItemState, Stage
-from .models import (
+from screening.blinding import VoteView
+from screening.constants import AuditAction, CandidateStatus, ItemState, Stage
+from screening.models import (
     AuditEvent,
     Decision,
     DuplicateCandidate,
@@ -18,7 +18,7 @@ from .models import (
     SearchRun,
     Source,
 )
-from .prisma import BOXES, box_references
+from screening.prisma import BOXES, box_references
 
 
 class ReferenceFilter(django_filters.FilterSet):

@@ -1,10 +1,10 @@
 from django import forms
 from django.utils.text import slugify
 
-from .constants import FileFormat, FullTextStatus, Role, SourceKind, Verdict
-from .highlight import compile_terms, parse_terms
-from .models import ExclusionReason, Review
-from .services.screening import SETTING_FIELDS
+from screening.constants import FileFormat, FullTextStatus, Role, SourceKind, Verdict
+from screening.highlight import compile_terms, parse_terms
+from screening.models import ExclusionReason, Review
+from screening.services.screening import SETTING_FIELDS
 
 
 class ReviewCreateForm(forms.Form):

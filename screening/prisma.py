@@ -26,8 +26,8 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.module_loading import import_string
 
-from .constants import ItemState, SourceKind, Stage
-from .models import Record, Review, ScreeningItem, Search
+from screening.constants import ItemState, SourceKind, Stage
+from screening.models import Record, Review, ScreeningItem, Search
 
 TEMPLATE = Path(__file__).resolve().parent / "data" / "prisma" / "PRISMA.csv"
 DBR = (SourceKind.DATABASE, SourceKind.REGISTER)

@@ -9,12 +9,12 @@ from django.db.models import Count
 
 from references.models import Reference
 
-from .constants import DecisionKind, ItemState, SearchMethod, Stage
-from .models import Decision, Review, ScreeningItem, Search
-from .prisma import PrismaReport
-from .ranking import model
-from .services.stopping import applied_sample, stopping_status
-from .stopping import describe
+from screening.constants import DecisionKind, ItemState, SearchMethod, Stage
+from screening.models import Decision, Review, ScreeningItem, Search
+from screening.prisma import PrismaReport
+from screening.ranking import model
+from screening.services.stopping import applied_sample, stopping_status
+from screening.stopping import describe
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 

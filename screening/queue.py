@@ -23,9 +23,9 @@ import hashlib
 from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from .constants import Stage
-from .models import Ranking, Review, ScreeningItem, StoppingSample, Vote
-from .models.ranking import unpack_ids
+from screening.constants import Stage
+from screening.models import Ranking, Review, ScreeningItem, StoppingSample, Vote
+from screening.models.ranking import unpack_ids
 
 RANK_SPACE = 2**31 - 1
 FIRST_CHUNK = 500  # references of the model's order looked at in the first query

@@ -19,16 +19,16 @@ from django.views.decorators.http import require_POST
 from references.models import Reference
 from references.spreadsheet import spreadsheet_cell
 
-from . import selectors
-from .access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
-from .agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
-from .blinding import VoteView
-from .constants import ItemState, Stage
-from .forms import FullTextForm, ReasonForm, ResolveForm, ScreeningSettingsForm
-from .highlight import compile_terms, parse_terms
-from .models import ExclusionReason, FullText, Review, ScreeningItem
-from .queue import next_item, rank_for
-from .services.screening import (
+from screening.selectors import agreement_judgements, conflicts, item_for_screening, latest_full_text, reasons_for, screening_progress, stage_counts, votes_on
+from screening.access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
+from screening.agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
+from screening.blinding import VoteView
+from screening.constants import ItemState, Stage
+from screening.forms import FullTextForm, ReasonForm, ResolveForm, ScreeningSettingsForm
+from screening.highlight import compile_terms, parse_terms
+from screening.models import ExclusionReason, FullText, Review, ScreeningItem
+from screening.queue import next_item, rank_for
+from screening.services.screening import (
     ScreeningRefused,
     conflict_resolve,
     decision_record,
@@ -72,12 +72,12 @@ def _screening_context(
     """The reference to show (the next in the reviewer's queue, or the one asked for), with
     everything the page shows beside it."""
     if reference_id is not None:
-        item = selectors.item_for_screening(review, stage, reference_id)
+        item = item_for_screening(review, stage, reference_id)
         if item is None:
             raise Http404("That reference is not at this stage.")
     else:
         item = next_item(review, request.user, stage, after_rank=after_rank)
-    votes = selectors.votes_on(item) if item else []
+    votes = votes_on(item) if item else []
     mine = next((v for v in votes if v.reviewer_id == request.user.pk), None)
     can_vote = item is not None and (
         (mine is None and item.state in ItemState.pending())
@@ -101,11 +101,11 @@ def _screening_context(
         "mine": mine,
         "others": [v for v in votes if v.reviewer_id != request.user.pk] if others_visible else [],
         "can_vote": can_vote,
-        "reasons": selectors.reasons_for(review, stage),
+        "reasons": reasons_for(review, stage),
         "reason_required": stage == Stage.FULL_TEXT or review.reason_required_title_abstract,
-        "progress": selectors.screening_progress(review, request.user, stage),
+        "progress": screening_progress(review, request.user, stage),
         "highlighter": highlighter_for(review),
-        "full_text": selectors.latest_full_text(review, item.reference_id)
+        "full_text": latest_full_text(review, item.reference_id)
         if item and stage == Stage.FULL_TEXT
         else None,
         "token": uuid.uuid4().hex,
@@ -198,7 +198,7 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
     if stage not in (None, *Stage.screened()):
         stage = None
     view = VoteView.of(review, membership)
-    page = Paginator(selectors.conflicts(review, view, stage).order_by("rank"), CONFLICTS_PER_PAGE)
+    page = Paginator(conflicts(review, view, stage).order_by("rank"), CONFLICTS_PER_PAGE)
     context = {
         "review": review,
         "membership": membership,
@@ -206,7 +206,7 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
         "stage": stage,
         "stages": [(s, Stage(s).label) for s in Stage.screened()],
         "can_resolve": membership.resolves,
-        "reasons": {s: selectors.reasons_for(review, s) for s in Stage.screened()},
+        "reasons": {s: reasons_for(review, s) for s in Stage.screened()},
         "highlighter": highlighter_for(review),
     }
     return render(request, "screening/conflict_list.html", context)
@@ -264,7 +264,7 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     view = VoteView.of(review, membership)
     by_stage = []
     for stage in Stage.screened():
-        pairs = agreement_by_pair(selectors.agreement_judgements(review, stage, view))
+        pairs = agreement_by_pair(agreement_judgements(review, stage, view))
         by_stage.append((stage, Stage(stage).label, pairs, overall(pairs) if pairs else None))
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -300,7 +300,7 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
             review=review, reference_id__in=[i.reference_id for i in page]
         ).order_by("id")
     }
-    counts = selectors.stage_counts(review)[Stage.RETRIEVAL]
+    counts = stage_counts(review)[Stage.RETRIEVAL]
     context = {
         "review": review,
         "membership": membership,

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from references.pubmed import PubmedError
 
-from .access import CAN_EDIT, CAN_MANAGE, review_for_user
-from .constants import JobStatus
-from .forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
-from .models import Membership, PubmedJob, Review, Search, SearchRun
-from .services.imports import ImportRefused
-from .services.pubmed import (
+from screening.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.constants import JobStatus
+from screening.forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
+from screening.models import Membership, PubmedJob, Review, Search, SearchRun
+from screening.services.imports import ImportRefused
+from screening.services.pubmed import (
     job_is_stale,
     pubmed_job_cancel,
     pubmed_job_create,

@@ -15,9 +15,9 @@ from django.db.models import (
 
 from references.models import Reference
 
-from .blinding import VoteView
-from .constants import CandidateStatus, ItemState, Stage
-from .models import (
+from screening.blinding import VoteView
+from screening.constants import CandidateStatus, ItemState, Stage
+from screening.models import (
     Decision,
     DuplicateCandidate,
     ExclusionReason,
@@ -180,7 +180,7 @@ def agreement_judgements(review: Review, stage: str, view: VoteView) -> list[tup
     """(reference, reviewer, verdict) of every reviewer's vote before any resolution: their
     latest vote since the latest reopening, withdrawn votes left out; only the votes the member
     may see."""
-    from .states import DecisionFact, live_votes
+    from screening.states import DecisionFact, live_votes
 
     by_reference: dict[int, list[DecisionFact]] = {}
     names: dict[int, str] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .constants import DecisionKind, FullTextStatus, ItemState, Stage, Verdict
+from screening.constants import DecisionKind, FullTextStatus, ItemState, Stage, Verdict
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from .access import CAN_MANAGE, review_for_user
-from .constants import DecisionKind, Stage
-from .models import Decision, Ranking, Review, StoppingSample
-from .services.ranking import ranking_of
-from .services.screening import ScreeningRefused
-from .services.stopping import (
+from screening.access import CAN_MANAGE, review_for_user
+from screening.constants import DecisionKind, Stage
+from screening.models import Decision, Ranking, Review, StoppingSample
+from screening.services.ranking import ranking_of
+from screening.services.screening import ScreeningRefused
+from screening.services.stopping import (
     StoppingStatus,
     active_sample,
     applied_sample,
@@ -27,8 +27,8 @@ from .services.stopping import (
     stopping_withdraw,
     suggested_size,
 )
-from .stopping import describe
-from .stopping_svg import render_curve
+from screening.stopping import describe
+from screening.stopping_svg import render_curve
 
 TA = Stage.TITLE_ABSTRACT
 

@@ -3,9 +3,9 @@
 from celery import shared_task
 from django.conf import settings
 
-from .services.import_jobs import ImportJobBusy, import_job_run, import_jobs_sweep
-from .services.pubmed import pubmed_job_run, pubmed_jobs_sweep, pubmed_reruns_due
-from .services.ranking import ranking_retrain_safely
+from screening.services.import_jobs import ImportJobBusy, import_job_run, import_jobs_sweep
+from screening.services.pubmed import pubmed_job_run, pubmed_jobs_sweep, pubmed_reruns_due
+from screening.services.ranking import ranking_retrain_safely
 
 
 @shared_task(acks_late=True, bind=True, max_retries=20)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, prisma_views, screening_views, search_views, stopping_views, views
+from screening import audit_views, prisma_views, screening_views, search_views, stopping_views, views
 
 app_name = "screening"
 urlpatterns = [

@@ -21,24 +21,24 @@ from references import export
 from references.models import Reference
 from references.parsers.base import ImportFileError
 
-from . import selectors
-from .access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
-from .blinding import VoteView
-from .constants import CandidateStatus, ItemState, JobStatus, RemovalReason
-from .filters import ReferenceFilter
-from .forms import InvitationForm, ReviewCreateForm, UploadForm
-from .models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
-from .ranking.model import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
-from .services import duplicates as duplicate_services
-from .services.import_jobs import (
+from screening.selectors import EXPORT_COLUMNS, decision_history, export_rows, live_candidates, records_of_reference, reference_visible_in_review, references_in_review, review_counts, searches_with_sources, stage_summary
+from screening.access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
+from screening.blinding import VoteView
+from screening.constants import CandidateStatus, ItemState, JobStatus, RemovalReason
+from screening.filters import ReferenceFilter
+from screening.forms import InvitationForm, ReviewCreateForm, UploadForm
+from screening.models import DuplicateCandidate, ImportJob, Invitation, Membership, Review
+from screening.ranking.model import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
+from screening.services.duplicates import duplicate_merge, duplicate_reject, duplicate_undo
+from screening.services.import_jobs import (
     import_job_cancel,
     import_job_confirm,
     import_job_create,
     import_job_is_stale,
     import_job_resume,
 )
-from .services.imports import ImportRefused, same_file_search
-from .services.reviews import (
+from screening.services.imports import ImportRefused, same_file_search
+from screening.services.reviews import (
     invitation_accept,
     invitation_accept_check,
     invitation_create,
@@ -48,9 +48,9 @@ from .services.reviews import (
     membership_set_role,
     review_create,
 )
-from .services.screening import ScreeningRefused, references_remove, references_restore
-from .stopping_views import stopping_aid
-from .upload_limit import UploadLimitHandler
+from screening.services.screening import ScreeningRefused, references_remove, references_restore
+from screening.stopping_views import stopping_aid
+from screening.upload_limit import UploadLimitHandler
 
 REFERENCES_PER_PAGE = 50
 # What an upload's form adds to its file (boundaries, the other fields): a body declared longer
@@ -88,9 +88,9 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "review": review,
         "membership": membership,
-        "counts": selectors.review_counts(review),
-        "stages": selectors.stage_summary(review),
-        "searches": selectors.searches_with_sources(review),
+        "counts": review_counts(review),
+        "stages": stage_summary(review),
+        "searches": searches_with_sources(review),
         "jobs": review.import_jobs.exclude(status=JobStatus.DONE).select_related("created_by")[:10],
         "pubmed_jobs": review.pubmed_jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])[
             :10
@@ -339,7 +339,7 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
     export = query.pop("format", [None])[0]
     view = VoteView.of(review, membership)
     filterset = ReferenceFilter(
-        query or None, queryset=selectors.references_in_review(review), review=review, view=view
+        query or None, queryset=references_in_review(review), review=review, view=view
     )
     if export in ("ris", "csv"):
         return _export(review, filterset.qs, export, view)
@@ -362,12 +362,12 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
 def _export(review: Review, references, kind: str, view: VoteView) -> StreamingHttpResponse:
     """The filtered list as RIS (for reference managers) or CSV (for the paper), streamed."""
     stem = f"{review.slug} references {timezone.now():%Y-%m-%d}"
-    rows = selectors.export_rows(review, references, view)
+    rows = export_rows(review, references, view)
     if kind == "ris":
         body, name = export.iter_ris(rows), export.ris_filename(stem)
         content_type = "application/x-research-info-systems; charset=utf-8"
     else:
-        body = export.iter_csv(rows, selectors.EXPORT_COLUMNS)
+        body = export.iter_csv(rows, EXPORT_COLUMNS)
         name, content_type = export.csv_filename(stem), "text/csv; charset=utf-8"
     response = StreamingHttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -381,7 +381,7 @@ def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
     query = request.GET.copy()
     filterset = ReferenceFilter(
         query or None,
-        queryset=selectors.references_in_review(review),
+        queryset=references_in_review(review),
         review=review,
         view=VoteView.of(review, membership),
     )
@@ -416,17 +416,17 @@ def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
 
 def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     review, membership = review_for_user(request, slug)
-    if not selectors.reference_visible_in_review(review, pk):
+    if not reference_visible_in_review(review, pk):
         raise Http404("No such reference in this review.")
     reference = get_object_or_404(Reference, pk=pk)
     view = VoteView.of(review, membership)
-    history = selectors.decision_history(review, reference.pk, view)
+    history = decision_history(review, reference.pk, view)
     context = {
         "review": review,
         "membership": membership,
         "reference": reference,
-        "records": selectors.records_of_reference(review, reference),
-        "candidates": selectors.live_candidates(review)
+        "records": records_of_reference(review, reference),
+        "candidates": live_candidates(review)
         .filter(Q(reference_a=reference) | Q(reference_b=reference))
         .select_related("reference_a", "reference_b"),
         "items": review.items.filter(reference=reference).select_related("reason"),
@@ -447,7 +447,7 @@ def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
     if status not in CandidateStatus.values:
         status = CandidateStatus.PROPOSED
     candidates = (
-        selectors.live_candidates(review)
+        live_candidates(review)
         .filter(status=status)
         .select_related("reference_a", "reference_b", "decided_by")
     )
@@ -473,13 +473,13 @@ def duplicate_action(request: HttpRequest, slug: str, pk: int, action: str) -> H
             keep = None
             if keep_id in (str(candidate.reference_a_id), str(candidate.reference_b_id)):
                 keep = Reference.objects.get(pk=keep_id)
-            duplicate_services.duplicate_merge(candidate=candidate, user=request.user, keep=keep)
+            duplicate_merge(candidate=candidate, user=request.user, keep=keep)
             messages.success(request, "Merged: the records now share one reference.")
         elif action == "reject":
-            duplicate_services.duplicate_reject(candidate=candidate, user=request.user)
+            duplicate_reject(candidate=candidate, user=request.user)
             messages.success(request, "Marked as not duplicates.")
         elif action == "undo":
-            duplicate_services.duplicate_undo(candidate=candidate, user=request.user)
+            duplicate_undo(candidate=candidate, user=request.user)
             messages.success(request, "Undone.")
         else:
             raise Http404("No such action.")

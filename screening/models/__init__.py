@@ -1,7 +1,7 @@
 """The screening app's models, one module per subject; import them from here."""
 
-from .audit import AuditEvent, AuditHead
-from .identification import (
+from screening.models.audit import AuditEvent, AuditHead
+from screening.models.identification import (
     DuplicateCandidate,
     ImportJob,
     PubmedJob,
@@ -11,9 +11,9 @@ from .identification import (
     SearchRun,
     Source,
 )
-from .ranking import Ranking, StoppingSample
-from .reviews import Invitation, Membership, Review
-from .stages import (
+from screening.models.ranking import Ranking, StoppingSample
+from screening.models.reviews import Invitation, Membership, Review
+from screening.models.stages import (
     Decision,
     ExclusionReason,
     FullText,
@@ -23,7 +23,7 @@ from .stages import (
     StageCount,
     Vote,
 )
-from .verification import VerificationCheck, VerificationSample
+from screening.models.verification import VerificationCheck, VerificationSample
 
 __all__ = [
     "AuditEvent",

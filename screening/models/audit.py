@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import models
 
-from ..constants import AuditAction
-from .reviews import Review
+from screening.constants import AuditAction
+from screening.models.reviews import Review
 
 
 class AuditEvent(models.Model):

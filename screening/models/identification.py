@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from references.models import Reference
 
-from ..constants import (
+from screening.constants import (
     CandidateStatus,
     DuplicateRule,
     FileFormat,
@@ -16,7 +16,7 @@ from ..constants import (
     SearchMethod,
     SourceKind,
 )
-from .reviews import Review
+from screening.models.reviews import Review
 
 
 class Source(models.Model):

@@ -8,8 +8,8 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 
-from ..constants import Stage
-from .reviews import Review
+from screening.constants import Stage
+from screening.models.reviews import Review
 
 
 def pack_ids(ids) -> bytes:

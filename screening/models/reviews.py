@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from ..constants import Role
+from screening.constants import Role
 
 REVIEWERS = [(1, "One reviewer"), (2, "Two independent reviewers")]
 

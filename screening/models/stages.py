@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from references.models import Reference
 
-from ..constants import (
+from screening.constants import (
     DecisionKind,
     FullTextStatus,
     ItemState,
@@ -22,7 +22,7 @@ from ..constants import (
     Stage,
     Verdict,
 )
-from .reviews import Review
+from screening.models.reviews import Review
 
 
 class ExclusionReason(models.Model):

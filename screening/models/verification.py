@@ -6,8 +6,8 @@ from django.db import models
 
 from references.models import Reference
 
-from ..constants import Stage, Verdict
-from .reviews import Review
+from screening.constants import Stage, Verdict
+from screening.models.reviews import Review
 
 
 class VerificationSample(models.Model):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics
-from .model import (
+from screening.ranking import metrics
+from screening.ranking.model import (
     DEFAULT,
     ModelConfig,
     can_train,

@@ -12,10 +12,10 @@ from django.utils import timezone
 from references.duplicates import NearItem, near_pairs
 from references.models import Reference
 
-from ..constants import AuditAction, CandidateStatus, DuplicateRule
-from ..models import Decision, DuplicateCandidate, Record, Review, ScreeningItem
-from .audit import audit_record, review_lock
-from .screening import items_refresh
+from screening.constants import AuditAction, CandidateStatus, DuplicateRule
+from screening.models import Decision, DuplicateCandidate, Record, Review, ScreeningItem
+from screening.services.audit import audit_record, review_lock
+from screening.services.screening import items_refresh
 
 
 def _near_items(review: Review) -> list[NearItem]:

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from references.parsers.base import ImportFileError
 
-from ..constants import JobStatus
-from ..models import ImportJob, Review
-from .imports import ImportRefused, import_preview, references_import, source_get_or_create
+from screening.constants import JobStatus
+from screening.models import ImportJob, Review
+from screening.services.imports import ImportRefused, import_preview, references_import, source_get_or_create
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def import_job_confirm(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
 
 
 def import_job_enqueue(job_id: int) -> None:
-    from ..tasks import import_job_run_task
+    from screening.tasks import import_job_run_task
 
     import_job_run_task.delay(job_id)
 

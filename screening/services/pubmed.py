@@ -48,11 +48,11 @@ from references.pubmed import (
     parse_pmid_list,
 )
 
-from ..constants import AuditAction, JobStatus, PubmedPhase, SearchMethod, SourceKind
-from ..models import PubmedJob, Record, Review, Search, SearchRun
-from .audit import audit_record
-from .duplicates import duplicate_candidates_propose
-from .imports import ImportRefused, records_insert, search_add_tally, source_get_or_create
+from screening.constants import AuditAction, JobStatus, PubmedPhase, SearchMethod, SourceKind
+from screening.models import PubmedJob, Record, Review, Search, SearchRun
+from screening.services.audit import audit_record
+from screening.services.duplicates import duplicate_candidates_propose
+from screening.services.imports import ImportRefused, records_insert, search_add_tally, source_get_or_create
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def pubmed_job_enqueue(job_id: int) -> None:
             target=_run_beside, args=(job_id,), name=f"pubmed-job-{job_id}", daemon=True
         ).start()
         return
-    from ..tasks import pubmed_job_run_task
+    from screening.tasks import pubmed_job_run_task
 
     pubmed_job_run_task.delay(job_id)
 

@@ -29,10 +29,10 @@ from django.utils import timezone
 
 from references.models import Reference
 
-from ..constants import ItemState, Stage, Verdict
-from ..models import Ranking, Review, ScreeningItem, Vote
-from ..models.ranking import pack_ids
-from ..ranking import model
+from screening.constants import ItemState, Stage, Verdict
+from screening.models import Ranking, Review, ScreeningItem, Vote
+from screening.models.ranking import pack_ids
+from screening.ranking import model
 
 log = logging.getLogger(__name__)
 TA = Stage.TITLE_ABSTRACT
@@ -217,7 +217,7 @@ def ranking_dispatch(review_id: int, stage: str = TA) -> None:
         # than kill it and leave the request hanging.
         threading.Thread(target=_in_thread, args=(review_id, stage)).start()
     else:
-        from ..tasks import ranking_retrain_task  # the task module imports the services
+        from screening.tasks import ranking_retrain_task  # the task module imports the services
 
         ranking_retrain_task.delay(review_id, stage)
 

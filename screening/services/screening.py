@@ -22,7 +22,7 @@ from django.db.models import F
 
 from references.models import Reference
 
-from ..constants import (
+from screening.constants import (
     AuditAction,
     DecisionKind,
     FullTextStatus,
@@ -33,7 +33,7 @@ from ..constants import (
     Stage,
     Verdict,
 )
-from ..models import (
+from screening.models import (
     Decision,
     ExclusionReason,
     FullText,
@@ -46,10 +46,10 @@ from ..models import (
     StageCount,
     Vote,
 )
-from ..queue import rank_for
-from ..states import DecisionFact, Outcome, ReferenceFacts, reference_outcomes
-from .audit import audit_record, review_lock
-from .ranking import (
+from screening.queue import rank_for
+from screening.states import DecisionFact, Outcome, ReferenceFacts, reference_outcomes
+from screening.services.audit import audit_record, review_lock
+from screening.services.ranking import (
     ranking_count_decision,
     ranking_for_decision,
     ranking_place,

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from ..constants import AuditAction, ItemState, RemovalReason, Role, Stage, Verdict
-from ..models import Membership, Removal, Review, ScreeningItem, StoppingSample
-from ..models.ranking import pack_ids
-from ..stopping import StoppingTest, hypergeometric_test, sample_size_needed
-from .audit import audit_record, review_lock
-from .screening import ScreeningRefused, items_refresh
+from screening.constants import AuditAction, ItemState, RemovalReason, Role, Stage, Verdict
+from screening.models import Membership, Removal, Review, ScreeningItem, StoppingSample
+from screening.models.ranking import pack_ids
+from screening.stopping import StoppingTest, hypergeometric_test, sample_size_needed
+from screening.services.audit import audit_record, review_lock
+from screening.services.screening import ScreeningRefused, items_refresh
 
 TA = Stage.TITLE_ABSTRACT
 # Screened and relevant, for the test: a record counts as found if it moved on or is in

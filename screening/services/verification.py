@@ -14,11 +14,11 @@ from django.db.models import QuerySet
 
 from references.models import Reference
 
-from ..agreement import wilson_interval
-from ..constants import AuditAction, ItemState, Role, Stage, Verdict
-from ..models import Membership, Review, ScreeningItem, VerificationCheck, VerificationSample, Vote
-from .audit import audit_record, review_lock
-from .screening import ScreeningRefused
+from screening.agreement import wilson_interval
+from screening.constants import AuditAction, ItemState, Role, Stage, Verdict
+from screening.models import Membership, Review, ScreeningItem, VerificationCheck, VerificationSample, Vote
+from screening.services.audit import audit_record, review_lock
+from screening.services.screening import ScreeningRefused
 
 
 def single_reviewer_exclusions(review: Review, stage: str) -> QuerySet[ScreeningItem]:

@@ -17,7 +17,7 @@ from screening.prisma_text import methods_paragraph
 from screening.queue import next_item
 from screening.ranking import metrics
 from screening.ranking.simulate import priors_for, read_labelled_csv, simulate
-from screening.services import ranking as ranking_service
+from screening.services.ranking import training_data
 from screening.services.imports import references_import, source_get_or_create
 from screening.services.ranking import ranking_retrain
 from screening.services.reviews import review_create
@@ -232,15 +232,15 @@ def test_blind_dual_screening_learns_only_from_records_both_have_voted_on(
     import_text(ris(3, 3))
     include = _reference(review, "Ivonescimab")
     decision_record(review=review, reference=include, stage=TA, reviewer=owner, verdict="include")
-    assert ranking_service.training_data(review).labelled == {}
+    assert training_data(review).labelled == {}
     decision_record(review=review, reference=include, stage=TA, reviewer=reviewer,
                     verdict="include")  # fmt: skip
-    assert ranking_service.training_data(review).labelled == {include.pk: 1}
+    assert training_data(review).labelled == {include.pk: 1}
     review.blind = False
     review.save()
     exclude = _reference(review, "Sourdough")
     decision_record(review=review, reference=exclude, stage=TA, reviewer=owner, verdict="exclude")
-    assert ranking_service.training_data(review).labelled == {include.pk: 1, exclude.pk: 0}
+    assert training_data(review).labelled == {include.pk: 1, exclude.pk: 0}
 
 
 # --- Retraining in the background ------------------------------------------------------------

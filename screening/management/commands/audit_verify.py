@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from screening.services.audit_verify import audit_verify
 
-from ._review_arg import review_from_arg
+from screening.management.commands._review_arg import review_from_arg
 
 
 class Command(BaseCommand):

@@ -22,7 +22,7 @@ from screening.services.pubmed import (
     runs_in_process,
 )
 
-from ._review_arg import review_from_arg, user_from_arg
+from screening.management.commands._review_arg import review_from_arg, user_from_arg
 
 FOLLOW_INTERVAL = 0.5  # seconds between looks at a job a worker runs
 

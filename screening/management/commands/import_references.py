@@ -9,7 +9,7 @@ from references.parsers.base import ImportFileError
 from screening.constants import FileFormat, Role, SourceKind
 from screening.services.imports import ImportRefused, references_import, source_get_or_create
 
-from ._review_arg import review_from_arg, user_from_arg
+from screening.management.commands._review_arg import review_from_arg, user_from_arg
 
 # The source a file is credited to when --source is not given: what its format says for sure.
 DEFAULT_SOURCE = {"pubmed-xml": "PubMed", "medline": "PubMed", "wos": "Web of Science"}

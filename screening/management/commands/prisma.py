@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from screening.prisma import as_json, csv_text, prisma_report
 from screening.prisma_svg import render_pdf, render_png, render_svg
 
-from ._review_arg import review_from_arg
+from screening.management.commands._review_arg import review_from_arg
 
 FORMATS = ("json", "csv", "svg", "png", "pdf")
 

@@ -4,7 +4,7 @@ from screening.models import Review
 from screening.services.audit_verify import audit_verify
 from screening.services.screening import cache_differences, cache_rebuild
 
-from ._review_arg import review_from_arg
+from screening.management.commands._review_arg import review_from_arg
 
 
 class Command(BaseCommand):
