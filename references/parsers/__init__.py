@@ -25,10 +25,12 @@ from references.parsers.base import (
     ParsedReference,
     UnreadableEntry,
 )
-from references.parsers.detect import FORMAT_NAMES, Detection, detect
+from references.parsers.detect import Detection, detect
+from references.parsers.formats import FORMAT_LABELS, FORMAT_NAMES, FORMATS
 
 __all__ = [
     "FORMATS",
+    "FORMAT_LABELS",
     "AbstractSection",
     "Entry",
     "ImportFileError",
@@ -38,8 +40,7 @@ __all__ = [
     "read_file",
 ]
 
-FORMATS = ("pubmed-xml", "medline", "ris", "wos", "bibtex", "csv")
-
+# One reader per format of FORMATS (tests/references/test_parsers.py checks that none is missing).
 _PARSERS: dict[str, Callable[[Path, Detection], Iterator[Entry]]] = {
     "pubmed-xml": pubmed_xml.iter_entries,
     "medline": medline.iter_entries,

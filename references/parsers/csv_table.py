@@ -21,7 +21,8 @@ from references.parsers.base import (
     ParsedReference,
     UnreadableEntry,
 )
-from references.parsers.detect import Detection, normalise_column
+from references.parsers.detect import Detection
+from references.parsers.text_formats import normalise_column
 
 # For each field, the column names that hold it, best first.
 COLUMNS: dict[str, tuple[str, ...]] = {

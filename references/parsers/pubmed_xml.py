@@ -21,7 +21,8 @@ from references.parsers.base import (
     ParsedReference,
     UnreadableEntry,
 )
-from references.parsers.detect import Detection, xml_parser_options
+from references.parsers.detect import Detection
+from references.parsers.xml_safety import xml_parser_options
 
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
 MATHML = "{http://www.w3.org/1998/Math/MathML}"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from references.parsers import ImportFileError, read_file
-from references.parsers.detect import CHUNK_BYTES, HEAD_BYTES, detect
+from references.parsers.detect import HEAD_BYTES, detect
+from references.parsers.text_encoding import CHUNK_BYTES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RIS = b"TY  - JOUR\nTI  - A title\nAU  - Doe, Jane\nER  - \n"

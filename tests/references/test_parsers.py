@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from references.parsers import (
+    _PARSERS,
+    FORMAT_LABELS,
     FORMATS,
     AbstractSection,
     ImportFileError,
@@ -18,6 +20,7 @@ from references.parsers import (
     UnreadableEntry,
     read_file,
 )
+from references.parsers.formats import FORMAT_NAMES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -241,6 +244,24 @@ def test_an_unknown_format_name_is_a_programming_error():
 
 def test_formats_are_the_six_the_project_supports():
     assert FORMATS == ("pubmed-xml", "medline", "ris", "wos", "bibtex", "csv")
+
+
+def test_format_labels_are_the_stored_choices():
+    # Stored as model choices (screening's FileFormat): changing one would need a migration.
+    assert dict(FORMAT_LABELS) == {
+        "pubmed-xml": "PubMed XML",
+        "medline": "MEDLINE / .nbib",
+        "ris": "RIS",
+        "wos": "Web of Science tagged",
+        "bibtex": "BibTeX",
+        "csv": "CSV",
+    }
+    assert tuple(FORMAT_LABELS) == FORMATS
+
+
+def test_every_format_has_a_reader_and_a_name_for_sentences():
+    assert tuple(_PARSERS) == FORMATS
+    assert tuple(FORMAT_NAMES) == FORMATS
 
 
 # --- PubMed XML -------------------------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""Why a file is refused before any parsing: the sentences shown to the person who uploaded it.
+
+Each names what the file is (a PDF, a web page, a table without a title column...) and what to
+import instead, so that the person can act on it without help.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from references.normalise import clean_text
+from references.parsers.base import ImportFileError
+from references.parsers.formats import FORMAT_NAMES
+from references.parsers.text_formats import DELIMITERS
+
+SUPPORTED = (
+    "The formats that can be imported are PubMed XML, MEDLINE (.nbib), RIS, "
+    "Web of Science tagged text, BibTeX and CSV tables with a title or abstract column."
+)
+
+_MAGIC = (
+    (b"%PDF", "This is a PDF document, not a literature export."),
+    (
+        b"PK\x03\x04",
+        "This is a compressed (ZIP) file, such as an Excel .xlsx or a Word document. "
+        "Unzip it, or save the table as CSV, and import that.",
+    ),
+    (b"\x1f\x8b", "This is a compressed (gzip) file. Decompress it and import the file inside."),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "This is an old Microsoft Office file (.xls or .doc). Save the table as CSV and "
+        "import that.",
+    ),
+    (b"{\\rtf", "This is a Rich Text (RTF) document, not a literature export."),
+)
+
+
+def refuse_known_binary(head: bytes) -> None:
+    for magic, message in _MAGIC:
+        if head.startswith(magic):
+            raise ImportFileError(message)
+
+
+def refuse_json(text: str) -> None:
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        raise ImportFileError("This is a JSON file, which cannot be imported. " + SUPPORTED)
+
+
+def html_error() -> ImportFileError:
+    return ImportFileError(
+        "This is a web page (HTML), not an export. Use the database's export or "
+        "“Send to > Citation manager” function and import the file it saves."
+    )
+
+
+def unsafe_xml() -> ImportFileError:
+    return ImportFileError(
+        "The XML file declares entities in its DOCTYPE. That is never found in a PubMed "
+        "export and can be used to attack the server (entity expansion or reading local "
+        "files), so the file was refused."
+    )
+
+
+def forced_mismatch(forced: str, found: str | None) -> ImportFileError:
+    """The file is not in the format the person chose (`found`: what it looks like instead)."""
+    chosen = FORMAT_NAMES.get(forced, forced)
+    if found:
+        return ImportFileError(
+            f"You chose {chosen}, but the file looks like {FORMAT_NAMES[found]}. "
+            "Choose that format, or let the format be recognised automatically."
+        )
+    return ImportFileError(f"You chose {chosen}, but the file does not look like {chosen}.")
+
+
+def not_literature(lines: list[str], forced: str) -> ImportFileError:
+    """Text in none of the formats: a table without a title or abstract column, or anything."""
+    if forced == "pubmed-xml":
+        return forced_mismatch(forced, None)
+    first = next((line for line in lines if line.strip()), "")
+    for delimiter in DELIMITERS:
+        if first.count(delimiter) >= 2:
+            try:
+                cells = next(csv.reader([first], delimiter=delimiter))
+            except (csv.Error, StopIteration):
+                continue
+            columns = ", ".join(clean_text(c) for c in cells[:12] if clean_text(c))
+            prefix = (
+                f"You chose {FORMAT_NAMES[forced]}, but this is a table that "
+                if forced not in ("auto", "csv")
+                else "This table "
+            )
+            return ImportFileError(
+                f"{prefix}has no title or abstract column (its columns are: {columns}), "
+                "so it does not look like a list of references."
+            )
+    if forced != "auto":
+        return ImportFileError(
+            f"You chose {FORMAT_NAMES.get(forced, forced)}, but the file does not look like "
+            f"{FORMAT_NAMES.get(forced, forced)}, nor like any literature export. " + SUPPORTED
+        )
+    return ImportFileError("The file does not look like a literature export. " + SUPPORTED)

@@ -1,1 +1,0 @@
-"""Domain writes. Each service owns its transaction and writes its audit event."""
