@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from screening.ranking.simulate import (  # noqa: E402 - after the path is set
+from screening.prioritisation.simulate import (  # noqa: E402 - after the path is set
     Dataset,
     priors_for,
     read_labelled_csv,

@@ -11,7 +11,8 @@ a fresh process (bench/worker.py) so that each one's peak memory is its own:
 - bare Bio.Entrez.read (PubMed XML, sizes up to --entrez-max only: it holds the whole file as
   Python objects), a bare lxml extractor, bare Bio.Medline.parse;
 - bare parse through references.parsers.read_file(...).entries();
-- the full import (screening.services.imports.references_import: parse, normalise, deduplicate,
+- the full import (screening.identification.imports.references_import: parse, normalise,
+  deduplicate,
   insert, propose near duplicates) into a fresh review, on SQLite and on PostgreSQL (a throwaway
   database `bench_import_<pid>_<n>`, dropped at the end);
 - near-duplicate detection alone: references.duplicates.near_pairs over generated items, and

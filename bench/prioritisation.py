@@ -10,13 +10,14 @@ Nagtegaal_2019.csv (the review of nudging.csv again) is replayed once per seed. 
 the prior knowledge, one relevant and one irrelevant record (`priors_for`), and the same priors
 start all three orders:
 
-- ours: `screening.ranking.simulate.simulate`, retraining after every `--every` records (default:
+- ours: `screening.prioritisation.simulate.simulate`, retraining after every `--every` records
+  (default:
   simulate's own default), on features computed once per dataset;
 - ASReview LAB 3.x with its default model, run by bench/asreview_runner.py in a virtual
   environment of its own and cached in bench/.cache/ (`--no-asreview`: cached figures only);
 - a random order (`random_order`).
 
-Each order, priors left out, is measured with `screening.ranking.metrics.summary`: WSS@95 and
+Each order, priors left out, is measured with `screening.prioritisation.metrics.summary`: WSS@95 and
 TNR@95 (work saved, irrelevant records never read, at 95% recall), recall after reading 10%, ATD
 (average time to discovery, % of the records), and the records read to find 95% and 100% of the
 relevant ones. Printed per dataset as "median (min-max)" over the seeds, then ours minus
@@ -47,8 +48,8 @@ if str(REPO) not in sys.path:
 
 from bench import asreview_runner  # noqa: E402 - after the path is set
 from bench.asreview_runner import dataset_paths, log, parse_seeds  # noqa: E402
-from screening.ranking import metrics, model  # noqa: E402
-from screening.ranking.simulate import (  # noqa: E402
+from screening.prioritisation import metrics, model  # noqa: E402
+from screening.prioritisation.simulate import (  # noqa: E402
     Dataset,
     priors_for,
     random_order,
@@ -328,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-start", action="store_true", help="MIN_INCLUDES 1, 2, 5")
     parser.add_argument("--no-timing", action="store_true", help="skip the retrain timing")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write all figures to FILE")
-    parser.add_argument("--markdown", action="store_true", help="README-ready tables")
+    parser.add_argument("--markdown", action="store_true", help="docs/performance.md tables")
     options = parser.parse_args(argv)
     if not options.directory.is_dir():
         print(f"error: {options.directory} is not a directory", file=sys.stderr)

@@ -48,6 +48,7 @@ def run_case(args: dict) -> dict:
     from bench.screening import _reference
     from references.models import Reference
     from screening.constants import Role
+    from screening.decisions.items import items_refresh
     from screening.models import (
         Decision,
         ExclusionReason,
@@ -57,10 +58,9 @@ def run_case(args: dict) -> dict:
         Search,
         Source,
     )
-    from screening.prisma import prisma_report
-    from screening.prisma_svg import render_svg
-    from screening.services.reviews import review_create
-    from screening.services.screening import items_refresh
+    from screening.prisma.counts import prisma_report
+    from screening.prisma.svg import render_svg
+    from screening.reviews.services import review_create
 
     size = args["size"]
     rng = random.Random(1)

@@ -99,8 +99,8 @@ def _follow_one_job(args, server, api_key: str) -> dict:
     from django.db import close_old_connections
 
     from screening.constants import JobStatus
-    from screening.services.pubmed import pubmed_job_create
-    from screening.services.reviews import review_create
+    from screening.identification.pubmed_jobs import pubmed_job_create
+    from screening.reviews.services import review_create
 
     settings.PUBMED_EUTILS_URL = server.url
     settings.NCBI_API_KEY = api_key

@@ -61,9 +61,9 @@ def run_case(args: dict) -> dict:
 
     from references.models import Reference
     from screening.constants import Role
+    from screening.decisions.items import items_create_new
     from screening.models import Membership, Record, Search, Source
-    from screening.services.reviews import review_create
-    from screening.services.screening import items_create_new
+    from screening.reviews.services import review_create
 
     size, decisions = args["size"], args["decisions"]
     rng = random.Random(args.get("seed", 1))

@@ -171,10 +171,10 @@ def case_import(args: dict) -> dict:
 
     from references.models import Reference
     from references.parsers import ParsedFile
+    from screening.identification import duplicates as duplicate_services
+    from screening.identification import imports
     from screening.models import DuplicateCandidate, Record
-    from screening.services import duplicates as duplicate_services
-    from screening.services import imports
-    from screening.services.reviews import review_create
+    from screening.reviews.services import review_create
 
     phases = Phases()
     ParsedFile.entries = phases.wrap_iterator("parse", ParsedFile.entries)

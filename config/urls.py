@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from screening.accounts import ThrottledPasswordResetView
+from screening.reviews.accounts import ThrottledPasswordResetView
 
 urlpatterns = [
     # Before Django's own: the same page, counted (screening/accounts.py).

@@ -29,17 +29,12 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from references.models import Reference
 from screening.constants import ReasonStages, Role, SourceKind, Stage
+from screening.decisions.review_settings import reason_create, reason_update, review_settings_update
+from screening.decisions.services import conflict_resolve, decision_record
+from screening.identification.imports import references_import, source_get_or_create
 from screening.models import ExclusionReason, Membership, Record, Review
-from screening.services.imports import references_import, source_get_or_create
-from screening.services.reviews import review_create
-from screening.services.screening import (
-    conflict_resolve,
-    decision_record,
-    full_text_record,
-    reason_create,
-    reason_update,
-    review_settings_update,
-)
+from screening.retrieval.services import full_text_record
+from screening.reviews.services import review_create
 
 from .models import Arm, ArmResult, Outcome
 from .services import extraction_save, study_create

@@ -45,7 +45,7 @@ HEAVY = ("raw", "abstract", "abstract_sections")
 def studies_with_data(review: Review):
     """The review's studies with their reports, arms, outcomes, results and comparisons, in six
     queries whatever their number."""
-    return Study.objects.filter(review=review).prefetch_related(
+    return Study.objects.in_review(review).prefetch_related(
         Prefetch(
             "links",
             queryset=StudyReport.objects.select_related("reference").defer(*_heavy("reference")),

@@ -17,6 +17,7 @@ from references.models import Reference
 from screening.models import Review
 
 from .constants import Blinding, Measure, OutcomeKind, Phase, StudyKind, StudyStatus
+from .querysets import ComparisonQuerySet, OutcomeQuerySet, StudyQuerySet, StudyReportQuerySet
 from .validation import check_events, check_interval, raise_if
 
 DECIMAL = {"max_digits": 14, "decimal_places": 4, "null": True, "blank": True}
@@ -43,6 +44,8 @@ class Study(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -73,6 +76,8 @@ class StudyReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     linked_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StudyReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-primary", "id"]
@@ -128,6 +133,8 @@ class Outcome(models.Model):
     )
     unit = models.CharField(max_length=40, blank=True, help_text="For continuous outcomes")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = OutcomeQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -218,6 +225,8 @@ class Comparison(SourcedValue):
     p_value = models.CharField(
         "p", max_length=20, blank=True, help_text="As reported: 0.03, <0.001"
     )
+
+    objects = ComparisonQuerySet.as_manager()
 
     class Meta:
         ordering = ["outcome_id", "id"]

@@ -1,14 +1,20 @@
-"""Reads of studies and their reports that pages, exports and PRISMA share."""
+"""Reads of studies, their reports and their data that pages, exports and PRISMA share."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
 
 from references.models import Reference
 from screening.constants import ItemState, Stage
 from screening.models import Review, ScreeningItem
 
-from .models import StudyReport
+from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
+
+# Columns of a reference that no studies page shows (a PubMed entry's raw XML is 17 kB).
+HEAVY = ("raw", "abstract", "abstract_sections", "mesh_terms", "keywords", "publication_types")
 
 
 def included_report_ids(review: Review) -> QuerySet:
@@ -22,18 +28,101 @@ def included_studies_count(review: Review) -> int:
     """PRISMA's "studies included": the studies with an included report, plus each included
     report not yet linked to a study (a study of its own until someone says otherwise)."""
     included = included_report_ids(review)
-    links = StudyReport.objects.filter(review=review, reference_id__in=included)
+    links = StudyReport.objects.in_review(review).filter(reference_id__in=included)
     studies = links.values("study_id").distinct().count()
     unlinked = included.exclude(
-        reference_id__in=StudyReport.objects.filter(review=review).values("reference_id")
+        reference_id__in=StudyReport.objects.in_review(review).values("reference_id")
     ).count()
     return studies + unlinked
 
 
 def unlinked_reports(review: Review) -> QuerySet[Reference]:
-    """Included reports that no study claims yet, oldest first."""
+    """Included reports that no study claims yet, oldest first, without their heavy columns."""
     return (
         Reference.objects.filter(pk__in=included_report_ids(review))
-        .exclude(pk__in=StudyReport.objects.filter(review=review).values("reference_id"))
+        .exclude(pk__in=StudyReport.objects.in_review(review).values("reference_id"))
+        .defer(*HEAVY)
         .order_by("year", "pk")
     )
+
+
+def report_links() -> QuerySet[StudyReport]:
+    """Studies' links with their reports, without the reports' heavy columns."""
+    return StudyReport.objects.select_related("reference").defer(
+        *(f"reference__{name}" for name in HEAVY)
+    )
+
+
+def studies_listed(review: Review) -> list[Study]:
+    """The studies page's table: each study with its reports and its numbers of arms and
+    outcomes, in two queries."""
+    return list(
+        Study.objects.in_review(review)
+        .annotate(
+            arm_count=Count("arms", distinct=True), outcome_count=Count("outcomes", distinct=True)
+        )
+        .prefetch_related(Prefetch("links", queryset=report_links()))
+    )
+
+
+@dataclass
+class StudyData:
+    """A study's reports and extracted data. Each row holds the study, arm and outcome it
+    belongs to already, so that the services (which reach the study through them) ask nothing
+    more."""
+
+    links: list[StudyReport]
+    reports: list[Reference]
+    primary_id: int | None
+    arms: list[Arm]
+    outcomes: list[Outcome]
+    results: dict[tuple[int, int], ArmResult] = field(default_factory=dict)  # by (outcome, arm)
+    comparisons: defaultdict[int, list[Comparison]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # by outcome
+
+
+def study_data(study: Study) -> StudyData:
+    """Everything a study's page shows of it, in the same five queries whatever its size."""
+    links = list(report_links().filter(study=study))
+    for link in links:
+        link.study = study
+    data = StudyData(
+        links=links,
+        reports=[link.reference for link in links],
+        primary_id=next((link.reference_id for link in links if link.primary), None),
+        arms=list(study.arms.all()),
+        outcomes=list(study.outcomes.all()),
+    )
+    arms = {arm.pk: arm for arm in data.arms}
+    outcomes = {outcome.pk: outcome for outcome in data.outcomes}
+    for result in ArmResult.objects.filter(outcome__study=study):
+        result.outcome, result.arm = outcomes[result.outcome_id], arms[result.arm_id]
+        data.results[result.outcome_id, result.arm_id] = result
+    for comparison in Comparison.objects.filter(outcome__study=study).order_by("outcome", "id"):
+        comparison.outcome = outcomes[comparison.outcome_id]
+        comparison.arm = arms[comparison.arm_id]
+        comparison.comparator = arms[comparison.comparator_id]
+        data.comparisons[comparison.outcome_id].append(comparison)
+    return data
+
+
+def reports_to_add(
+    review: Review, study: Study, linked: set[int]
+) -> list[tuple[Reference, str | None]]:
+    """The included reports a study's page offers to add (those not in `linked`), each with the
+    name of the study it is in now, if any; the reports in no study first."""
+    elsewhere = dict(
+        StudyReport.objects.in_review(review)
+        .exclude(study=study)
+        .values_list("reference_id", "study__name")
+    )
+    others = [
+        (reference, elsewhere.get(reference.pk))
+        for reference in Reference.objects.filter(pk__in=included_report_ids(review))
+        .exclude(pk__in=linked)
+        .defer(*HEAVY)
+        .order_by("year", "pk")
+    ]
+    others.sort(key=lambda pair: pair[1] is not None)
+    return others

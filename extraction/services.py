@@ -15,14 +15,13 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from references.models import Reference
-from screening.constants import AuditAction, Role
+from screening.audit.chain import audit_record, review_lock
+from screening.constants import EDITOR_ROLES, AuditAction
 from screening.models import Membership, Review
-from screening.services.audit import audit_record, review_lock
 
 from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
 from .selectors import included_report_ids
 
-EDITORS = {Role.OWNER, Role.REVIEWER}
 STUDY_FIELDS = [
     "name", "acronym", "kind", "registry_ids", "phase", "randomised", "blinding", "setting",
     "countries", "population", "number_randomised", "status", "notes",
@@ -37,7 +36,7 @@ def _editor(review: Review, user: AbstractBaseUser | None) -> None:
     """Owners and reviewers edit studies; None is the system (the demo loader, a command)."""
     if user is None:
         return
-    if not Membership.objects.filter(review=review, user=user, role__in=EDITORS).exists():
+    if not Membership.objects.filter(review=review, user=user, role__in=EDITOR_ROLES).exists():
         raise ExtractionRefused("Only the review's owners and reviewers edit its studies.")
 
 
@@ -141,7 +140,7 @@ def report_link(
         raise ExtractionRefused(
             "Only reports included at full text belong to studies; this one is not included."
         )
-    link = StudyReport.objects.filter(review=review, reference=reference).first()
+    link = StudyReport.objects.in_review(review).filter(reference=reference).first()
     before = None
     if link is not None:
         if link.study_id == study.pk:

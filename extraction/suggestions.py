@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from references.models import Reference
 from screening.models import Review
 
-from .models import Study, StudyReport
-from .selectors import included_report_ids
+from .models import Study
+from .selectors import unlinked_reports
 
 # Three or more letters, two of them capitals, then a hyphen or a space and a number: HARMONi-2,
 # KEYNOTE-189, CheckMate 227. A separator is required so that drug codes (AK112, SMT112) and
@@ -55,13 +55,8 @@ class Suggestion:
 def suggestions(review: Review) -> list[Suggestion]:
     """Groups of unlinked included reports sharing a key: two or more reports, or one report
     whose key an existing study already carries. Registry ids first, then acronyms."""
-    linked = StudyReport.objects.filter(review=review).values("reference_id")
-    unlinked = list(
-        Reference.objects.filter(pk__in=included_report_ids(review))
-        .exclude(pk__in=linked)
-        .order_by("year", "pk")
-    )
-    studies = list(Study.objects.filter(review=review))
+    unlinked = list(unlinked_reports(review))
+    studies = list(Study.objects.in_review(review))
     by_registry = {_key(i): s for s in studies for i in s.registry_ids}
     by_acronym = {_key(s.acronym): s for s in studies if s.acronym}
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from screening.db_roles import LOG_TABLES
+from screening.audit.db_roles import LOG_TABLES
 
 
 @checks.register(checks.Tags.compatibility, deploy=True)

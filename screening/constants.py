@@ -1,6 +1,8 @@
-"""Choices for states and kinds. PRISMA 2020 words (DESIGN.md)."""
+"""Choices for states and kinds, in PRISMA 2020 words (docs/design.md, Vocabulary)."""
 
 from django.db import models
+
+from references.parsers import FORMAT_LABELS
 
 
 class Role(models.TextChoices):
@@ -29,13 +31,12 @@ class SourceKind(models.TextChoices):
         return {cls.WEBSITE, cls.ORGANISATION, cls.CITATION}
 
 
-class FileFormat(models.TextChoices):
-    PUBMED_XML = "pubmed-xml", "PubMed XML"
-    MEDLINE = "medline", "MEDLINE / .nbib"
-    RIS = "ris", "RIS"
-    WOS = "wos", "Web of Science tagged"
-    BIBTEX = "bibtex", "BibTeX"
-    CSV = "csv", "CSV"
+# The formats a file may be imported in: references.parsers owns the list (its one place);
+# the members are named after the values (PUBMED_XML, MEDLINE, ...).
+FileFormat = models.TextChoices(
+    "FileFormat",
+    [(value.upper().replace("-", "_"), (value, label)) for value, label in FORMAT_LABELS.items()],
+)
 
 
 class SearchMethod(models.TextChoices):

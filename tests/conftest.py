@@ -21,9 +21,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from screening.constants import Role, SourceKind
+from screening.identification.imports import references_import, source_get_or_create
 from screening.models import Membership
-from screening.services.imports import references_import, source_get_or_create
-from screening.services.reviews import review_create
+from screening.reviews.services import review_create
 from tests.factories import UserFactory
 from tests.fake_eutils import ArticleStore, serve
 

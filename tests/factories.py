@@ -16,7 +16,7 @@ from references.duplicates import first_author_key, title_key
 from references.models import Reference
 from screening.constants import SourceKind
 from screening.models import Record, Review, Search, Source
-from screening.services.reviews import review_create
+from screening.reviews.services import review_create
 
 TEST_PASSWORD = "screening-test-pass-7"  # the same as tests.conftest.TEST_PASSWORD
 

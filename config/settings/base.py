@@ -46,7 +46,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into screening.accounts' answer.
+    # Last, as django-axes asks: it turns a locked-out login into the answer of
+    # screening.reviews.accounts.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -61,7 +62,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "screening.accounts.lockout_response"
+AXES_LOCKOUT_CALLABLE = "screening.reviews.accounts.lockout_response"
 AXES_VERBOSE = False  # no banner on every manage.py command
 # Behind a reverse proxy the client's address is in X-Forwarded-For: say how many proxies.
 AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0) or None

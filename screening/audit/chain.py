@@ -12,9 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from screening.audit.signing import canonical, current_key, known_keys, sign
 from screening.constants import AuditAction
 from screening.models import AuditEvent, AuditHead, Review
-from screening.services.audit_signing import canonical, current_key, known_keys, sign
 
 
 def review_lock(review: Review) -> None:

@@ -22,9 +22,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from screening.audit.chain import audit_chain_verify, head_payload
+from screening.audit.signing import current_key, known_keys, sign, signature_matches
 from screening.models import AuditEvent, AuditHead, Decision, Review
-from screening.services.audit import audit_chain_verify, head_payload
-from screening.services.audit_signing import current_key, known_keys, sign, signature_matches
 
 RECEIPT_KIND = "screening audit receipt"
 RECEIPT_VERSION = 1

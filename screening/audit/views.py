@@ -6,35 +6,18 @@ from __future__ import annotations
 import csv
 import json
 
-from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from references.models import Reference
 from references.spreadsheet import spreadsheet_cell
-
-from screening.selectors import exclusions, reason_distribution
-from screening.access import CAN_EDIT, CAN_MANAGE, review_for_user
-from screening.blinding import VoteView
-from screening.constants import Role, Stage
-from screening.filters import AuditFilter
-from screening.models import AuditEvent, VerificationSample
-from screening.screening_views import highlighter_for
-from screening.services.audit_verify import audit_receipt, audit_verify
-from screening.services.screening import ScreeningRefused
-from screening.services.verification import (
-    next_to_verify,
-    single_reviewer_exclusions,
-    verification_check,
-    verification_draw,
-    verification_result,
-)
+from screening.audit.filters import AuditFilter
+from screening.audit.verify import audit_receipt, audit_verify
+from screening.models import AuditEvent
+from screening.permissions.access import review_for_user
+from screening.permissions.blinding import VoteView
 
 EVENTS_PER_PAGE = 100
-EXCLUSIONS_PER_PAGE = 50
 
 
 def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
@@ -111,91 +94,3 @@ def _cell(value) -> str:
     return spreadsheet_cell(
         "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
     )
-
-
-def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug)
-    view = VoteView.of(review, membership)
-    page = Paginator(exclusions(review), EXCLUSIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    samples = [
-        (sample, verification_result(sample))
-        for sample in review.samples.select_related("reviewer", "drawn_by").prefetch_related(
-            "checks"
-        )
-    ]
-    context = {
-        "review": review,
-        "membership": membership,
-        "page": page,
-        "distributions": [
-            (Stage(stage).label, reason_distribution(review, stage, view))
-            for stage in Stage.screened()
-        ],
-        "single": {
-            Stage(stage).label: single_reviewer_exclusions(review, stage).count()
-            for stage in Stage.screened()
-        },
-        "samples": samples,
-        "can_manage": membership.role in CAN_MANAGE,
-        "screeners": get_user_model()
-        .objects.filter(
-            memberships__review=review, memberships__role__in=[Role.OWNER, Role.REVIEWER]
-        )
-        .order_by("username"),
-        "stages": [(s, Stage(s).label) for s in Stage.screened()],
-    }
-    return render(request, "screening/exclusion_audit.html", context)
-
-
-@require_POST
-def verification_draw_view(request: HttpRequest, slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
-    reviewer = get_user_model().objects.filter(pk=request.POST.get("reviewer") or 0).first()
-    try:
-        sample = verification_draw(
-            review=review,
-            stage=request.POST.get("stage", ""),
-            percent=int(request.POST.get("percent") or 0),
-            seed=int(request.POST.get("seed") or 0),
-            reviewer=reviewer,
-            user=request.user,
-        )
-        messages.success(
-            request,
-            f"Drew {len(sample.references)} of {sample.population} single-reviewer exclusions "
-            f"for {reviewer.get_username()} to re-screen.",
-        )
-    except (ScreeningRefused, ValueError, AttributeError) as error:
-        messages.error(request, str(error) or "Choose a reviewer, a stage and a percentage.")
-    return redirect("screening:exclusion-audit", review.slug)
-
-
-def verification_screen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The assigned reviewer re-screens the sample one reference at a time, blind: the earlier
-    decision is not shown."""
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
-    sample = get_object_or_404(VerificationSample, review=review, pk=pk)
-    if request.method == "POST":
-        reference = get_object_or_404(Reference, pk=request.POST.get("reference") or 0)
-        try:
-            verification_check(
-                sample=sample,
-                reference=reference,
-                verdict=request.POST.get("verdict", ""),
-                reviewer=request.user,
-            )
-        except ScreeningRefused as error:
-            messages.error(request, str(error))
-        return redirect("screening:verification-screen", review.slug, sample.pk)
-    context = {
-        "review": review,
-        "membership": membership,
-        "sample": sample,
-        "reference": next_to_verify(sample),
-        "result": verification_result(sample),
-        "mine": request.user.pk == sample.reviewer_id,
-        "highlighter": highlighter_for(review),
-    }
-    return render(request, "screening/verification_screen.html", context)

@@ -32,6 +32,8 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from html import escape
 
+from screening.models import Review
+
 MAX_TERMS = 200
 MAX_TERM_LENGTH = 100
 
@@ -311,3 +313,12 @@ class _Probe:
             if end > start:  # (-1, -1) when the term does not match here
                 out.append((start, end, is_exclude))
         return out
+
+
+def highlighter_for(review: Review):
+    try:
+        return compile_terms(
+            parse_terms(review.highlight_include), parse_terms(review.highlight_exclude)
+        )
+    except ValueError:
+        return None  # the settings form refuses such terms; old ones are shown plain

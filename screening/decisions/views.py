@@ -6,44 +6,44 @@ from __future__ import annotations
 import csv
 import uuid
 
-from csp.decorators import csp_exempt
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from references.models import Reference
 from references.spreadsheet import spreadsheet_cell
-
-from screening.selectors import agreement_judgements, conflicts, item_for_screening, latest_full_text, reasons_for, screening_progress, stage_counts, votes_on
-from screening.access import CAN_EDIT, CAN_MANAGE, next_url, review_for_user
-from screening.agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
-from screening.blinding import VoteView
 from screening.constants import ItemState, Stage
-from screening.forms import FullTextForm, ReasonForm, ResolveForm, ScreeningSettingsForm
-from screening.highlight import compile_terms, parse_terms
-from screening.models import ExclusionReason, FullText, Review, ScreeningItem
-from screening.queue import next_item, rank_for
-from screening.services.screening import (
+from screening.decisions.agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
+from screening.decisions.forms import ResolveForm
+
+# Stages in URLs, and back.
+from screening.decisions.highlight import highlighter_for
+from screening.decisions.queue import next_item, rank_for
+from screening.decisions.selectors import (
+    agreement_judgements,
+    conflicts,
+    item_for_screening,
+    reasons_for,
+    screening_progress,
+    votes_on,
+)
+from screening.decisions.services import (
     ScreeningRefused,
     conflict_resolve,
     decision_record,
     decision_undo_last,
-    full_text_record,
-    reason_create,
-    reason_update,
-    review_settings_update,
     stage_reopen,
 )
+from screening.models import ExclusionReason, ScreeningItem
+from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.permissions.blinding import VoteView
+from screening.retrieval.selectors import latest_full_text
 
-# Stages in URLs, and back.
 STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
 SLUG_OF = {stage: slug for slug, stage in STAGE_SLUGS.items()}
-RETRIEVAL_PER_PAGE = 25
 CONFLICTS_PER_PAGE = 25
 
 
@@ -52,15 +52,6 @@ def _stage(stage_slug: str) -> str:
         return STAGE_SLUGS[stage_slug]
     except KeyError:
         raise Http404("No such stage.") from None
-
-
-def highlighter_for(review: Review):
-    try:
-        return compile_terms(
-            parse_terms(review.highlight_include), parse_terms(review.highlight_exclude)
-        )
-    except ValueError:
-        return None  # the settings form refuses such terms; old ones are shown plain
 
 
 # --- The screening page -------------------------------------------------------------------
@@ -277,140 +268,3 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     context = {"review": review, "membership": membership, "by_stage": by_stage}
     return render(request, "screening/agreement.html", context)
-
-
-# --- Retrieval -----------------------------------------------------------------------------------
-
-
-def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug)
-    state = request.GET.get("state") or ItemState.AWAITING_RETRIEVAL
-    states = [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED]
-    if state not in states:
-        state = ItemState.AWAITING_RETRIEVAL
-    items = ScreeningItem.objects.filter(
-        review=review, stage=Stage.RETRIEVAL, state=state
-    ).select_related("reference")
-    page = Paginator(items.order_by("reference_id"), RETRIEVAL_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    latest = {
-        ft.reference_id: ft
-        for ft in FullText.objects.filter(
-            review=review, reference_id__in=[i.reference_id for i in page]
-        ).order_by("id")
-    }
-    counts = stage_counts(review)[Stage.RETRIEVAL]
-    context = {
-        "review": review,
-        "membership": membership,
-        "page": page,
-        "rows": [(item, latest.get(item.reference_id)) for item in page],
-        "state": state,
-        "states": [(s, ItemState(s).label, counts.get(s, 0)) for s in states],
-        "can_edit": membership.role in CAN_EDIT,
-        "form": FullTextForm(),
-        "query": f"state={state}",
-    }
-    return render(request, "screening/retrieval_list.html", context)
-
-
-@require_POST
-def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
-    reference = get_object_or_404(Reference, pk=pk)
-    form = FullTextForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    else:
-        data = form.cleaned_data
-        try:
-            full_text_record(
-                review=review,
-                reference=reference,
-                user=request.user,
-                status=data["status"],
-                upload=data["file"],
-                url=data["url"],
-                reason=data["reason"],
-                max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
-            )
-            messages.success(request, f"Recorded for: {reference.citation[:80]}")
-        except ScreeningRefused as error:
-            messages.error(request, str(error))
-    return redirect(next_url(request, reverse("screening:retrieval-list", args=[review.slug])))
-
-
-@csp_exempt()  # a PDF: the browser's own viewer renders it, and a CSP would block that viewer
-def fulltext_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
-    """A full text's PDF, for the review's members only, shown inline."""
-    review, _ = review_for_user(request, slug)
-    full_text = get_object_or_404(FullText, review=review, pk=pk)
-    if not full_text.file:
-        raise Http404("This full text has no file.")
-    response = FileResponse(
-        full_text.file.open("rb"),
-        content_type="application/pdf",
-        as_attachment=False,
-        filename=full_text.file_name or "full-text.pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the screening page's frame
-    return response
-
-
-# --- Settings ---------------------------------------------------------------------------------
-
-
-def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=CAN_MANAGE)
-    form = ScreeningSettingsForm(request.POST or None, instance=review, prefix="settings")
-    new_reason = ReasonForm(prefix="new")
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "settings" and form.is_valid():
-            review_settings_update(
-                review=Review.objects.get(pk=review.pk), user=request.user, **form.cleaned_data
-            )
-            messages.success(request, "Screening settings saved.")
-            return redirect("screening:screening-settings", review.slug)
-        if action == "add-reason":
-            new_reason = ReasonForm(request.POST, prefix="new")
-            if new_reason.is_valid():
-                try:
-                    data = new_reason.cleaned_data
-                    reason_create(
-                        review=review,
-                        user=request.user,
-                        label=data["label"],
-                        stages=data["stages"],
-                        hotkey=data["hotkey"],
-                    )
-                    messages.success(request, "Reason added.")
-                    return redirect("screening:screening-settings", review.slug)
-                except ValidationError as error:
-                    new_reason.add_error(None, error)
-        if action == "edit-reason":
-            reason = get_object_or_404(ExclusionReason, review=review, pk=request.POST.get("pk"))
-            edit = ReasonForm(request.POST, prefix=f"r{reason.pk}")
-            if edit.is_valid():
-                try:
-                    reason_update(reason=reason, user=request.user, **edit.cleaned_data)
-                    messages.success(request, f"Reason '{reason.label}' saved.")
-                except ValidationError as error:
-                    messages.error(request, " ".join(error.messages))
-            else:
-                messages.error(request, " ".join(e for errs in edit.errors.values() for e in errs))
-            return redirect("screening:screening-settings", review.slug)
-    reasons = [
-        (reason, ReasonForm(instance=reason, prefix=f"r{reason.pk}"))
-        for reason in review.reasons.all()
-    ]
-    context = {
-        "review": review,
-        "membership": membership,
-        "form": form,
-        "reasons": reasons,
-        "new_reason": new_reason,
-    }
-    return render(request, "screening/screening_settings.html", context)

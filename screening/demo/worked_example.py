@@ -10,17 +10,22 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
 from screening.constants import Role, SourceKind
+from screening.decisions.review_settings import review_settings_update
+from screening.identification.imports import (
+    file_sha256,
+    references_import,
+    same_file_search,
+    source_get_or_create,
+)
 from screening.models import Membership, Review
-from screening.services.imports import file_sha256, references_import, same_file_search, source_get_or_create
-from screening.services.reviews import review_create
-from screening.services.screening import review_settings_update
+from screening.reviews.services import review_create
 
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "demo-screening"
 # The owner leads and resolves conflicts; the two reviewers screen.
 DEMO_USERS = {"demo": Role.OWNER, "demo-reviewer": Role.REVIEWER, "demo-second": Role.REVIEWER}
 
-# Real files written by other tools (see demo_data/MANIFEST.tsv): (source, kind, file).
+# Real files written by other tools (see data/MANIFEST.tsv): (source, kind, file).
 # The two RIS exports hold the same two records, so the second one shows exact duplicates.
 IMPORT_DEMO_FILES = [
     ("PubMed", SourceKind.DATABASE, "pubmed1.xml"),

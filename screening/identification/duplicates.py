@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from references.duplicates import NearItem, near_pairs
 from references.models import Reference
-
+from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, CandidateStatus, DuplicateRule
+from screening.decisions.items import items_refresh
 from screening.models import Decision, DuplicateCandidate, Record, Review, ScreeningItem
-from screening.services.audit import audit_record, review_lock
-from screening.services.screening import items_refresh
 
 
 def _near_items(review: Review) -> list[NearItem]:

@@ -17,10 +17,15 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from references.parsers.base import ImportFileError
-
+from screening import dispatch
 from screening.constants import JobStatus
+from screening.identification.imports import (
+    ImportRefused,
+    import_preview,
+    references_import,
+    source_get_or_create,
+)
 from screening.models import ImportJob, Review
-from screening.services.imports import ImportRefused, import_preview, references_import, source_get_or_create
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +96,7 @@ def import_job_confirm(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
 
 
 def import_job_enqueue(job_id: int) -> None:
-    from screening.tasks import import_job_run_task
-
-    import_job_run_task.delay(job_id)
+    dispatch.enqueue(dispatch.IMPORT_JOB_RUN, job_id)
 
 
 def _stale_before():

@@ -20,12 +20,11 @@ from references.duplicates import ExactIndex, Keys, first_author_key, title_key
 from references.models import Reference
 from references.parsers import ParsedFile, read_file
 from references.parsers.base import ImportFileError, ParsedReference, UnreadableEntry
-
+from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, SourceKind
+from screening.decisions.items import items_create_new, items_refresh
+from screening.identification.duplicates import duplicate_candidates_propose
 from screening.models import Record, Review, ScreeningItem, Search, Source
-from screening.services.audit import audit_record, review_lock
-from screening.services.duplicates import duplicate_candidates_propose
-from screening.services.screening import items_create_new, items_refresh
 
 BATCH_SIZE = 1000
 # An import that makes this many references refreshes the planner's statistics (_analyze).

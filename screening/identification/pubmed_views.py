@@ -11,13 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from references.pubmed import PubmedError
-
-from screening.access import CAN_EDIT, CAN_MANAGE, review_for_user
 from screening.constants import JobStatus
-from screening.forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
-from screening.models import Membership, PubmedJob, Review, Search, SearchRun
-from screening.services.imports import ImportRefused
-from screening.services.pubmed import (
+from screening.identification.forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
+from screening.identification.imports import ImportRefused
+from screening.identification.pubmed_jobs import (
     job_is_stale,
     pubmed_job_cancel,
     pubmed_job_create,
@@ -27,6 +24,8 @@ from screening.services.pubmed import (
     pubmed_search_rerun,
     search_schedule_set,
 )
+from screening.models import Membership, PubmedJob, Review, Search, SearchRun
+from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
 
 SEARCHES_PER_PAGE = 50
 

@@ -23,7 +23,7 @@ DROP FUNCTION IF EXISTS screening_auditevent_append_only();
 
 
 def chain_existing_events(apps, schema_editor):
-    from screening.services.audit import event_hash
+    from screening.audit.chain import event_hash
 
     AuditEvent = apps.get_model("screening", "AuditEvent")
     review_ids = AuditEvent.objects.values_list("review_id", flat=True).distinct()

@@ -39,8 +39,8 @@ def _is_postgres(schema_editor) -> bool:
 def sign_existing_chains(apps, schema_editor):
     from django.utils import timezone
 
-    from screening.services.audit import event_hash, event_payload, head_payload
-    from screening.services.audit_signing import current_key, sign
+    from screening.audit.chain import event_hash, event_payload, head_payload
+    from screening.audit.signing import current_key, sign
 
     AuditEvent = apps.get_model("screening", "AuditEvent")
     AuditHead = apps.get_model("screening", "AuditHead")

@@ -6,7 +6,6 @@ from django.db import models
 from django.urls import reverse
 
 from references.models import Reference
-
 from screening.constants import (
     CandidateStatus,
     DuplicateRule,

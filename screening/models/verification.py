@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import models
 
 from references.models import Reference
-
 from screening.constants import Stage, Verdict
 from screening.models.reviews import Review
 

@@ -20,30 +20,20 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from celery import current_app
-from django.conf import settings
-from django.db import close_old_connections, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from references.models import Reference
-
 from screening.constants import ItemState, Stage, Verdict
 from screening.models import Ranking, Review, ScreeningItem, Vote
 from screening.models.ranking import pack_ids
-from screening.ranking import model
+from screening.prioritisation import model
+from screening.prioritisation.bookkeeping import _due, ranking_request
 
 log = logging.getLogger(__name__)
 TA = Stage.TITLE_ABSTRACT
-# A request older than this is taken to be lost (a killed worker or process) and may be made
-# again: well over a retrain at 25,000 records with its features fitted afresh (~20 s).
-STALE_REQUEST_SECONDS = 120
 FEATURE_CACHE_SIZE = 4  # reviews whose features a process keeps in memory
-
-
-def ranking_of(review: Review, stage: str = TA) -> Ranking | None:
-    return Ranking.objects.filter(review=review, stage=stage).first()
 
 
 # --- What the model learns from ----------------------------------------------------------------
@@ -172,17 +162,6 @@ def _finish(review: Review, ranking: Ranking, seen: int, **fields) -> Ranking:
     return ranking
 
 
-def _due(ranking: Ranking, decisions: int) -> bool:
-    """Whether `decisions` since the last training call for another: never trained yet,
-    RANKING_RETRAIN_EVERY of them (every one during the warm-up), or RANKING_RETRAIN_SECONDS
-    since the last training."""
-    if ranking.trained_at is None:
-        return True
-    every = model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
-    elapsed = (timezone.now() - ranking.trained_at).total_seconds()
-    return decisions >= every or elapsed >= settings.RANKING_RETRAIN_SECONDS
-
-
 def ranking_retrain_safely(review_id: int, stage: str = TA) -> None:
     """For the thread and the task: a failure is logged and kept on the row, never raised into
     a page (the queue then carries on with the last good order)."""
@@ -193,91 +172,3 @@ def ranking_retrain_safely(review_id: int, stage: str = TA) -> None:
         Ranking.objects.filter(review_id=review_id, stage=stage).update(
             requested_at=None, error=f"{type(error).__name__}: {error}"[:2000]
         )
-
-
-def _in_thread(review_id: int, stage: str) -> None:
-    close_old_connections()
-    try:
-        ranking_retrain_safely(review_id, stage)
-    finally:
-        close_old_connections()
-
-
-def ranking_dispatch(review_id: int, stage: str = TA) -> None:
-    """Start a retrain the way this deployment can: RANKING_RETRAIN is "auto" (a Celery task
-    with a broker, else a thread), "inline" (now, in this process: tests and benchmarks) or
-    "off"."""
-    mode = settings.RANKING_RETRAIN
-    if mode == "off":
-        return
-    if mode == "inline":
-        ranking_retrain_safely(review_id, stage)
-    elif current_app.conf.task_always_eager:  # no broker
-        # Not a daemon: a command that imports (load_demo) waits for it before exiting rather
-        # than kill it and leave the request hanging.
-        threading.Thread(target=_in_thread, args=(review_id, stage)).start()
-    else:
-        from screening.tasks import ranking_retrain_task  # the task module imports the services
-
-        ranking_retrain_task.delay(review_id, stage)
-
-
-def ranking_request(review: Review, stage: str = TA) -> bool:
-    """Ask for a retrain after this transaction commits, unless one is already on its way
-    (a request older than STALE_REQUEST_SECONDS is taken to be lost with its worker)."""
-    if stage != TA or not review.prioritise:
-        return False
-    Ranking.objects.get_or_create(review=review, stage=stage)
-    stale = timezone.now() - timezone.timedelta(seconds=STALE_REQUEST_SECONDS)
-    claimed = (
-        Ranking.objects.filter(review=review, stage=stage)
-        .filter(Q(requested_at__isnull=True) | Q(requested_at__lt=stale))
-        .update(requested_at=timezone.now())
-    )
-    if claimed:
-        transaction.on_commit(lambda: ranking_dispatch(review.pk, stage))
-    return bool(claimed)
-
-
-def ranking_for_decision(review: Review, stage: str) -> Ranking | None:
-    """The ranking a decision at `stage` is recorded against: None in random order."""
-    if stage != TA or not review.prioritise:
-        return None
-    return ranking_of(review, stage)
-
-
-def ranking_place(ranking: Ranking | None, reference_id: int) -> tuple[int | None, int | None]:
-    """The model version that ranks the reference and its 1-based place, for the decision
-    log; (None, None) when it was not ranked (random order)."""
-    if ranking is None or not ranking.version:
-        return None, None
-    position = ranking.position_of(reference_id)
-    return (ranking.version, position) if position else (None, None)
-
-
-def ranking_count_decision(review: Review, stage: str, ranking: Ranking | None) -> None:
-    """Count a decision at the stage and ask for a retrain when one is due.
-
-    `ranking` was read early in the decision's transaction, before its vote was written, and a
-    retrain may have finished since: whether a request is on its way is read again after the
-    count, never taken from that copy. The count's UPDATE locks the row until the decision
-    commits, so either the retrain's _finish (one UPDATE of the same row) came first, and the
-    row read here shows no request (this decision asks for one), or it comes after, and sees
-    this decision in `decisions_since` (it asks again itself). Trusting the early copy lost the
-    request: a retrain that ended in between, having seen neither this vote nor its count, left
-    nothing on its way, and this decision, seeing its stale `requested_at`, asked for nothing."""
-    if stage != TA or not review.prioritise:
-        return
-    if ranking is None:
-        # No row when the decision began. Counted like any other: another first decision may
-        # hold the request, and a retrain that ran before this one committed must ask again.
-        ranking, _ = Ranking.objects.get_or_create(review=review, stage=stage)
-    Ranking.objects.filter(pk=ranking.pk).update(decisions_since=F("decisions_since") + 1)
-    ranking.refresh_from_db(
-        fields=["requested_at", "decisions_since", "trained_at", "includes", "excludes"]
-    )
-    pending = ranking.requested_at and (
-        (timezone.now() - ranking.requested_at).total_seconds() < STALE_REQUEST_SECONDS
-    )  # the retrain on its way asks again when it ends, if need be (_finish)
-    if not pending and _due(ranking, ranking.decisions_since):
-        ranking_request(review, stage)

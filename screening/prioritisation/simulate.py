@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from screening.ranking import metrics
-from screening.ranking.model import (
+from screening.prioritisation import metrics
+from screening.prioritisation.model import (
     DEFAULT,
     ModelConfig,
     can_train,

@@ -11,7 +11,7 @@ A count that does not reconcile is an error naming the references involved, and 
 is not drawn.
 
 Field names are the `data` names of the PRISMA2020 R package's template (PRISMA.csv, shipped in
-screening/data/prisma with its licence); the JSON uses them too.
+screening/prisma/data with its licence); the JSON uses them too.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from django.utils.module_loading import import_string
 from screening.constants import ItemState, SourceKind, Stage
 from screening.models import Record, Review, ScreeningItem, Search
 
-TEMPLATE = Path(__file__).resolve().parent / "data" / "prisma" / "PRISMA.csv"
+TEMPLATE = Path(__file__).resolve().parent / "data" / "PRISMA.csv"
 DBR = (SourceKind.DATABASE, SourceKind.REGISTER)
 TA, RETRIEVAL, FT = Stage.TITLE_ABSTRACT, Stage.RETRIEVAL, Stage.FULL_TEXT
 PENDING = (ItemState.AWAITING, ItemState.AWAITING_SECOND, ItemState.CONFLICT)

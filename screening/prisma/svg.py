@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from screening.prisma import BOXES, PrismaReport
+from screening.prisma.counts import BOXES, PrismaReport
 
 FONT = "Arial, Helvetica, sans-serif"
 SIZE = 13

@@ -8,13 +8,12 @@ from django.conf import settings
 from django.db.models import Count
 
 from references.models import Reference
-
 from screening.constants import DecisionKind, ItemState, SearchMethod, Stage
 from screening.models import Decision, Review, ScreeningItem, Search
-from screening.prisma import PrismaReport
-from screening.ranking import model
-from screening.services.stopping import applied_sample, stopping_status
-from screening.stopping import describe
+from screening.prioritisation import model
+from screening.prisma.counts import PrismaReport
+from screening.stopping.rule import describe
+from screening.stopping.services import applied_sample, stopping_status
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 

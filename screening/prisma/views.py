@@ -14,12 +14,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from references.spreadsheet import spreadsheet_cell
-
-from screening.access import review_for_user
 from screening.models import Review
-from screening.prisma import BOXES, as_json, csv_text, prisma_report
-from screening.prisma_svg import render_pdf, render_png, render_svg
-from screening.prisma_text import excluded_reports, methods_paragraph
+from screening.permissions.access import review_for_user
+from screening.prisma.counts import BOXES, as_json, csv_text, prisma_report
+from screening.prisma.svg import render_pdf, render_png, render_svg
+from screening.prisma.text import excluded_reports, methods_paragraph
 
 DOWNLOADS = {
     "svg": "image/svg+xml",

@@ -4,10 +4,8 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from screening.blinding import VoteView
-from screening.constants import AuditAction, CandidateStatus, ItemState, Stage
+from screening.constants import CandidateStatus, ItemState, Stage
 from screening.models import (
-    AuditEvent,
     Decision,
     DuplicateCandidate,
     ExclusionReason,
@@ -18,7 +16,8 @@ from screening.models import (
     SearchRun,
     Source,
 )
-from screening.prisma import BOXES, box_references
+from screening.permissions.blinding import VoteView
+from screening.prisma.counts import BOXES, box_references
 
 
 class ReferenceFilter(django_filters.FilterSet):
@@ -161,37 +160,4 @@ class ReferenceFilter(django_filters.FilterSet):
         return queryset.filter(
             Exists(pairs.filter(reference_a=OuterRef("pk")))
             | Exists(pairs.filter(reference_b=OuterRef("pk")))
-        )
-
-
-class AuditFilter(django_filters.FilterSet):
-    """The review's audit log: by whom, what, at which stage, for which reason, when."""
-
-    actor = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label="Who")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="What")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="Stage", method="filter_stage")
-    reason = django_filters.CharFilter(label="Reason contains", method="filter_reason")
-    since = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="From (date)"
-    )
-    until = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label="To (date)"
-    )
-
-    class Meta:
-        model = AuditEvent
-        fields = ["actor", "action"]
-
-    def __init__(self, *args, review: Review, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["actor"].queryset = (
-            get_user_model().objects.filter(memberships__review=review).order_by("username")
-        )
-
-    def filter_stage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(after__stage=value) | Q(before__stage=value))
-
-    def filter_reason(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(after__reason__icontains=value) | Q(before__reason__icontains=value)
         )

@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from screening.audit.chain import audit_record
 from screening.constants import AuditAction, Role
+from screening.decisions.review_settings import reasons_create_defaults
 from screening.models import Invitation, Membership, Review
-from screening.services.audit import audit_record
-from screening.services.screening import reasons_create_defaults
 
 User = get_user_model()
 logger = logging.getLogger(__name__)

@@ -14,12 +14,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, ItemState, RemovalReason, Role, Stage, Verdict
+from screening.decisions.items import items_refresh
+from screening.decisions.services import ScreeningRefused
 from screening.models import Membership, Removal, Review, ScreeningItem, StoppingSample
 from screening.models.ranking import pack_ids
-from screening.stopping import StoppingTest, hypergeometric_test, sample_size_needed
-from screening.services.audit import audit_record, review_lock
-from screening.services.screening import ScreeningRefused, items_refresh
+from screening.stopping.rule import StoppingTest, hypergeometric_test, sample_size_needed
 
 TA = Stage.TITLE_ABSTRACT
 # Screened and relevant, for the test: a record counts as found if it moved on or is in

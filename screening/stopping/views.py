@@ -3,97 +3,21 @@ stopping rule (draw a sample, apply it, withdraw it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
-from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from screening.access import CAN_MANAGE, review_for_user
-from screening.constants import DecisionKind, Stage
-from screening.models import Decision, Ranking, Review, StoppingSample
-from screening.services.ranking import ranking_of
-from screening.services.screening import ScreeningRefused
-from screening.services.stopping import (
-    StoppingStatus,
-    active_sample,
-    applied_sample,
-    screening_so_far,
+from screening.constants import Stage
+from screening.decisions.services import ScreeningRefused
+from screening.permissions.access import CAN_MANAGE, review_for_user
+from screening.stopping.services import (
     stopping_apply,
     stopping_sample_draw,
-    stopping_status,
     stopping_withdraw,
-    suggested_size,
 )
-from screening.stopping import describe
-from screening.stopping_svg import render_curve
 
 TA = Stage.TITLE_ABSTRACT
-
-
-@dataclass
-class StoppingAid:
-    ranking: Ranking | None
-    screened: int
-    found: int
-    unscreened: int
-    since_last_include: int
-    estimate_left: float | None
-    curve_svg: str
-    sample: StoppingSample | None  # open, or the latest applied
-    status: StoppingStatus | None
-    status_text: str
-    suggested_size: int
-
-
-def inclusion_curve(review: Review, relevant: set[int]) -> list[tuple[int, int]]:
-    """(records screened, relevant found) after each record, in the order of each record's
-    first vote at title and abstract. One query."""
-    first_votes = (
-        Decision.objects.filter(review=review, stage=TA, kind=DecisionKind.VOTE)
-        .values("reference_id")
-        .annotate(first=Min("id"))
-        .order_by("first")
-        .values_list("reference_id", flat=True)
-    )
-    points, found = [], 0
-    for screened, reference_id in enumerate(first_votes, start=1):
-        found += reference_id in relevant
-        points.append((screened, found))
-    return points
-
-
-def stopping_aid(review: Review) -> StoppingAid:
-    ranking = ranking_of(review, TA)
-    screened, relevant, unscreened = screening_so_far(review)
-    found = len(relevant)
-    points = inclusion_curve(review, relevant)
-    # The place of the latest relevant record: where the curve first reaches its height.
-    last_include = next((s for s, f in points if f and f == points[-1][1]), 0)
-    estimate = ranking.estimate_left if ranking and ranking.version else None
-    sample = active_sample(review) or applied_sample(review)
-    status = stopping_status(sample) if sample else None
-    total = screened + unscreened
-    return StoppingAid(
-        ranking=ranking,
-        screened=screened,
-        found=found,
-        unscreened=unscreened,
-        since_last_include=len(points) - last_include,
-        estimate_left=estimate,
-        curve_svg=render_curve(
-            points,
-            total=max(total, len(points)),
-            estimate=found + estimate if estimate is not None else None,
-            sample_start=sample.screened_before if sample else None,
-        ),
-        sample=sample,
-        status=status,
-        status_text=describe(status.test) if status else "",
-        suggested_size=suggested_size(found, unscreened) if unscreened and sample is None else 0,
-    )
 
 
 def _percent(value: str | None, default: float) -> float:

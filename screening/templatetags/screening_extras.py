@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from screening.highlight import Highlighter
+from screening.decisions.highlight import Highlighter
 
 register = template.Library()
 

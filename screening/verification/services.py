@@ -13,12 +13,18 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from references.models import Reference
-
-from screening.agreement import wilson_interval
+from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, ItemState, Role, Stage, Verdict
-from screening.models import Membership, Review, ScreeningItem, VerificationCheck, VerificationSample, Vote
-from screening.services.audit import audit_record, review_lock
-from screening.services.screening import ScreeningRefused
+from screening.decisions.agreement import wilson_interval
+from screening.decisions.services import ScreeningRefused
+from screening.models import (
+    Membership,
+    Review,
+    ScreeningItem,
+    VerificationCheck,
+    VerificationSample,
+    Vote,
+)
 
 
 def single_reviewer_exclusions(review: Review, stage: str) -> QuerySet[ScreeningItem]:

@@ -8,7 +8,7 @@ from io import StringIO
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from screening.demo import DEMO_PASSWORD
+from screening.demo.worked_example import DEMO_PASSWORD
 
 # Collects the browser's own CSP violation reports on every page before any script of ours runs.
 RECORD_VIOLATIONS = """

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from extraction.models import ArmResult
-from screening.demo import DEMO_PASSWORD
+from screening.demo.worked_example import DEMO_PASSWORD
 from screening.models import AuditEvent
 
 

@@ -10,7 +10,7 @@ from io import StringIO
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from screening.demo import DEMO_PASSWORD
+from screening.demo.worked_example import DEMO_PASSWORD
 from screening.models import Decision, Ranking, Review, ScreeningItem
 from tests.browser.test_screening_pages import decided, shown
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from screening.constants import AuditAction, Stage
+from screening.decisions.review_settings import review_settings_update
+from screening.decisions.services import decision_record
 from screening.models import AuditEvent, ExclusionReason, VerificationCheck
-from screening.prisma import BOXES, prisma_report
-from screening.services.screening import decision_record, review_settings_update
+from screening.prisma.counts import BOXES, prisma_report
 from tests.screening.test_prisma import FINISHED, build_review
 from tests.screening.test_screening import ris
 

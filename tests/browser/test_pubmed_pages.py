@@ -4,7 +4,8 @@ progress bar, and finds the search with its run on the searches page."""
 from playwright.sync_api import expect
 
 from screening.constants import PubmedPhase
-from screening.services.pubmed import pubmed_job_create, pubmed_job_run
+from screening.identification.pubmed_jobs import pubmed_job_create
+from screening.identification.pubmed_run import pubmed_job_run
 from tests.conftest import TOPIC, TOPIC_ARTICLES
 
 

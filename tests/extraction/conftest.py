@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from screening.constants import Stage
-from screening.services.screening import decision_record, full_text_record
+from screening.decisions.services import decision_record
+from screening.retrieval.services import full_text_record
 
 
 def include(review, references, owner, reviewer) -> None:

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from extraction.models import ArmResult, Study
+from screening.audit.chain import audit_chain_verify
 from screening.constants import DecisionKind, ItemState, Stage
+from screening.decisions.items import cache_differences
 from screening.models import AuditEvent, Decision, DuplicateCandidate, Record, ScreeningItem
-from screening.services.audit import audit_chain_verify
-from screening.services.screening import cache_differences
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from extraction.forest import (
 )
 from extraction.models import Comparison, Outcome
 from extraction.services import extraction_save
-from screening.prisma_svg import render_png
+from screening.prisma.svg import render_png
 from tests.extraction.test_export import more_studies, trials
 
 pytestmark = pytest.mark.django_db

@@ -22,10 +22,10 @@ from extraction.services import (
     study_create,
 )
 from extraction.suggestions import acronyms, suggestions
+from screening.audit.chain import audit_chain_verify
 from screening.constants import AuditAction
 from screening.models import AuditEvent
-from screening.prisma import prisma_report
-from screening.services.audit import audit_chain_verify
+from screening.prisma.counts import prisma_report
 
 pytestmark = pytest.mark.django_db
 

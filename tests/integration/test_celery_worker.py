@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from screening.constants import AuditAction, JobStatus, SourceKind
+from screening.identification.import_jobs import import_job_confirm, import_job_create
+from screening.identification.imports import source_get_or_create
 from screening.models import AuditEvent, ImportJob, Record, Search
-from screening.services.import_jobs import import_job_confirm, import_job_create
-from screening.services.imports import source_get_or_create
 from tests.integration.conftest import table_locked, wait_for_job, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -12,9 +12,8 @@ import pytest
 from django.db import connections
 
 from screening.constants import JobStatus, SourceKind
-from screening.models import ImportJob, Search
-from screening.services import import_jobs
-from screening.services.import_jobs import (
+from screening.identification import import_jobs
+from screening.identification.import_jobs import (
     import_job_cancel,
     import_job_confirm,
     import_job_create,
@@ -22,6 +21,7 @@ from screening.services.import_jobs import (
     import_job_run,
     import_jobs_sweep,
 )
+from screening.models import ImportJob, Search
 from tests.conftest import require_postgresql
 from tests.integration.conftest import wait_for_job, wait_until
 from tests.integration.test_celery_worker import (

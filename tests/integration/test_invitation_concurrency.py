@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from screening.constants import Role
 from screening.models import Invitation, Membership
-from screening.services.reviews import invitation_create
+from screening.reviews.services import invitation_create
 from tests.conftest import require_postgresql
 from tests.integration.test_screening_concurrency import at_once
 

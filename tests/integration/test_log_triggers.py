@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
+from screening.audit.db_roles import LOG_TABLES
 from screening.checks import app_role_cannot_drop_log_triggers, log_tables_the_app_can_unlock
 from screening.constants import Stage
-from screening.db_roles import LOG_TABLES
+from screening.decisions.services import decision_record
 from screening.models import Decision
-from screening.services.screening import decision_record
 from tests.conftest import require_postgresql
 from tests.screening.test_screening import ris
 

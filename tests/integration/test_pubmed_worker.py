@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from screening.constants import JobStatus, PubmedPhase
+from screening.identification.pubmed_jobs import pubmed_job_create, pubmed_jobs_sweep
 from screening.models import PubmedJob, Record
-from screening.services.pubmed import pubmed_job_create, pubmed_jobs_sweep
 from tests.conftest import TOPIC
 from tests.fake_eutils import ArticleStore, serve
 from tests.integration.conftest import table_locked, wait_for_job, wait_until

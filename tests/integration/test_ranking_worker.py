@@ -7,11 +7,12 @@ import pytest
 from django.db import connections
 
 from screening.constants import Stage
+from screening.decisions.queue import next_item
+from screening.decisions.review_settings import review_settings_update
+from screening.decisions.services import decision_record
 from screening.models import Decision, Ranking, Vote
-from screening.queue import next_item
-from screening.ranking import model
-from screening.services.ranking import ranking_retrain
-from screening.services.screening import decision_record, review_settings_update
+from screening.prioritisation import model
+from screening.prioritisation.retrain import ranking_retrain
 from tests.integration.conftest import wait_until
 from tests.screening.test_ranking import ris
 

@@ -11,8 +11,9 @@ import pytest
 from django.db import connections
 
 from screening.constants import ItemState, Role, Stage
+from screening.decisions.items import cache_differences
+from screening.decisions.services import decision_record
 from screening.models import Decision, Membership, ScreeningItem, StageCount, Vote
-from screening.services.screening import cache_differences, decision_record
 from tests.conftest import require_postgresql
 from tests.factories import UserFactory
 from tests.screening.test_screening import ris

@@ -1,6 +1,6 @@
 import pytest
 
-from screening.services.reviews import review_create
+from screening.reviews.services import review_create
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening.agreement import (
+from screening.constants import Stage
+from screening.decisions.agreement import (
     CSV_HEADER,
     PairAgreement,
     agreement_by_pair,
@@ -16,8 +17,7 @@ from screening.agreement import (
     overall,
     pair_agreement,
 )
-from screening.constants import Stage
-from screening.services.screening import decision_record
+from screening.decisions.services import decision_record
 from tests.screening.test_screening import ris
 
 VERDICTS = ("include", "exclude", "maybe")

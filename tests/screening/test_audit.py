@@ -7,23 +7,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from screening.audit.chain import audit_chain_verify
 from screening.constants import AuditAction, Role, Stage
+from screening.decisions.removal import references_remove, references_restore
+from screening.decisions.review_settings import reason_create
+from screening.decisions.services import decision_record, decision_retract
+from screening.identification.duplicates import duplicate_reject
 from screening.models import AuditEvent, Decision, DuplicateCandidate, Membership
-from screening.services.audit import audit_chain_verify
-from screening.services.duplicates import duplicate_reject
-from screening.services.reviews import (
+from screening.retrieval.services import full_text_record
+from screening.reviews.services import (
     invitation_accept,
     invitation_create,
     membership_remove,
     membership_set_role,
-)
-from screening.services.screening import (
-    decision_record,
-    decision_retract,
-    full_text_record,
-    reason_create,
-    references_remove,
-    references_restore,
 )
 from tests.factories import UserFactory
 from tests.screening.test_screening import ris

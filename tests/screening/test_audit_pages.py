@@ -9,15 +9,12 @@ import io
 import pytest
 from django.urls import reverse
 
-from screening.agreement import wilson_interval
 from screening.constants import AuditAction, Role, Stage
+from screening.decisions.agreement import wilson_interval
+from screening.decisions.review_settings import review_settings_update
+from screening.decisions.services import ScreeningRefused, decision_record
 from screening.models import AuditEvent, ExclusionReason, Membership, VerificationCheck
-from screening.services.screening import (
-    ScreeningRefused,
-    decision_record,
-    review_settings_update,
-)
-from screening.services.verification import (
+from screening.verification.services import (
     single_reviewer_exclusions,
     verification_check,
     verification_draw,

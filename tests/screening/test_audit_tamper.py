@@ -15,12 +15,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from screening.audit.chain import event_payload
+from screening.audit.signing import canonical, key_id
+from screening.audit.verify import audit_receipt, audit_verify
 from screening.constants import Role, Stage
+from screening.decisions.services import decision_record
 from screening.models import AuditEvent, AuditHead, Decision, Membership, ScreeningItem
-from screening.services.audit import event_payload
-from screening.services.audit_signing import canonical, key_id
-from screening.services.audit_verify import audit_receipt, audit_verify
-from screening.services.screening import decision_record
 from tests.factories import UserFactory
 from tests.screening.test_audit import _tamper
 from tests.screening.test_screening import ris

@@ -9,12 +9,12 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from screening.audit.chain import event_hash
+from screening.audit.verify import audit_verify
 from screening.checks import audit_key_is_secret
 from screening.constants import Stage
+from screening.decisions.services import decision_record
 from screening.models import AuditEvent, AuditHead
-from screening.services.audit import event_hash
-from screening.services.audit_verify import audit_verify
-from screening.services.screening import decision_record
 from tests.screening.test_audit import _tamper
 from tests.screening.test_screening import ris
 

@@ -4,14 +4,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from screening.constants import AuditAction, CandidateStatus, DuplicateRule
-from screening.models import AuditEvent, DuplicateCandidate, Record
-from screening.selectors import review_counts
-from screening.services.duplicates import (
+from screening.identification.duplicates import (
     duplicate_candidates_propose,
     duplicate_merge,
     duplicate_reject,
     duplicate_undo,
 )
+from screening.identification.selectors import review_counts
+from screening.models import AuditEvent, DuplicateCandidate, Record
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.template import Context, Template
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from screening.highlight import (
+from screening.decisions.highlight import (
     _ASCII_CASE_EXTRAS,
     MAX_TERM_LENGTH,
     MAX_TERMS,

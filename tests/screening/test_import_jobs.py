@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from screening.constants import JobStatus, SourceKind
-from screening.models import ImportJob, Search
-from screening.services.import_jobs import (
+from screening.identification.import_jobs import (
     ImportJobBusy,
     import_job_cancel,
     import_job_create,
@@ -21,7 +20,8 @@ from screening.services.import_jobs import (
     import_job_run,
     import_jobs_sweep,
 )
-from screening.services.imports import ImportRefused
+from screening.identification.imports import ImportRefused
+from screening.models import ImportJob, Search
 from tests.screening.test_imports import RIS_TWO
 
 pytestmark = pytest.mark.django_db

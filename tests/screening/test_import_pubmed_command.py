@@ -98,7 +98,7 @@ def test_rerun_runs_a_search_again_by_its_number(review, pubmed):
 
 
 def test_cancel_stops_a_queued_job(review, owner, pubmed):
-    from screening.services.pubmed import pubmed_job_create
+    from screening.identification.pubmed_jobs import pubmed_job_create
 
     job = pubmed_job_create(review=review, user=owner, query=TOPIC, enqueue=False)
     out, _ = run(review.slug, "--cancel", str(job.pk))
@@ -110,7 +110,7 @@ def test_cancel_stops_a_queued_job(review, owner, pubmed):
 
 
 def test_jobs_of_other_reviews_are_not_found(review, other_review, owner, pubmed):
-    from screening.services.pubmed import pubmed_job_create
+    from screening.identification.pubmed_jobs import pubmed_job_create
 
     job = pubmed_job_create(review=other_review, user=owner, query=TOPIC, enqueue=False)
     with pytest.raises(CommandError, match=f"No PubMed job {job.pk} in the review"):

@@ -5,14 +5,14 @@ import pytest
 from references.models import Reference
 from references.parsers.base import ImportFileError
 from screening.constants import AuditAction, DuplicateRule, SourceKind
-from screening.models import AuditEvent, Record, Search
-from screening.services import imports
-from screening.services.imports import (
+from screening.identification import imports
+from screening.identification.imports import (
     ImportRefused,
     import_preview,
     references_import,
     source_get_or_create,
 )
+from screening.models import AuditEvent, Record, Search
 from tests.references.test_parsers import CORPUS
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from screening.constants import Role
 from screening.models import Invitation, Membership
-from screening.services.reviews import invitation_create
+from screening.reviews.services import invitation_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_an_smtp_refusal_is_told_too(client_owner, review, monkeypatch):
     def refuse(*args, **kwargs):
         raise smtplib.SMTPRecipientsRefused({"second@example.org": (550, b"no such user")})
 
-    monkeypatch.setattr("screening.services.reviews.send_mail", refuse)
+    monkeypatch.setattr("screening.reviews.services.send_mail", refuse)
     response = client_owner.post(
         reverse("screening:member-list", args=[review.slug]),
         {"email": "second@example.org", "role": "reviewer"},

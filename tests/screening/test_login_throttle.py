@@ -40,7 +40,7 @@ def test_twenty_wrong_passwords_then_the_right_one_does_not_get_in(owner, caplog
     statuses = [_log_in(client, owner.username, f"guess-{n}").status_code for n in range(20)]
     assert statuses[:4] == [200] * 4  # the login form again, with its error
     assert set(statuses[5:]) == {429}  # from the limit on: locked, in words
-    with caplog.at_level(logging.WARNING, logger="screening.accounts"):
+    with caplog.at_level(logging.WARNING, logger="screening.reviews.accounts"):
         response = _log_in(client, owner.username, TEST_PASSWORD)
     assert response.status_code == 429
     assert not _logged_in(client)

@@ -19,22 +19,18 @@ from lxml import etree
 
 from references.models import Reference
 from screening.constants import ItemState, Role, SourceKind, Stage
+from screening.decisions.items import cache_differences
+from screening.decisions.removal import references_remove
+from screening.decisions.review_settings import review_settings_update
+from screening.decisions.services import ScreeningRefused, conflict_resolve, decision_record
+from screening.identification.imports import references_import, source_get_or_create
 from screening.models import ExclusionReason, Membership, Record, ScreeningItem
-from screening.prisma import BOXES, TEMPLATE, box_references, csv_text, prisma_report
-from screening.prisma_svg import render_pdf, render_png, render_svg
-from screening.prisma_text import excluded_reports, methods_paragraph
-from screening.prisma_views import box_links
-from screening.services.imports import references_import, source_get_or_create
-from screening.services.reviews import review_create
-from screening.services.screening import (
-    ScreeningRefused,
-    cache_differences,
-    conflict_resolve,
-    decision_record,
-    full_text_record,
-    references_remove,
-    review_settings_update,
-)
+from screening.prisma.counts import BOXES, TEMPLATE, box_references, csv_text, prisma_report
+from screening.prisma.svg import render_pdf, render_png, render_svg
+from screening.prisma.text import excluded_reports, methods_paragraph
+from screening.prisma.views import box_links
+from screening.retrieval.services import full_text_record
+from screening.reviews.services import review_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

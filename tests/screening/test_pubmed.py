@@ -9,23 +9,22 @@ import pytest
 from django.utils import timezone
 
 from screening.constants import AuditAction, JobStatus, PubmedPhase, SearchMethod, SourceKind
-from screening.models import AuditEvent, PubmedJob, Record, Search, SearchRun
-from screening.selectors import review_counts
-from screening.services import pubmed as services
-from screening.services.imports import ImportRefused, references_import, source_get_or_create
-from screening.services.pubmed import (
+from screening.identification import pubmed_run
+from screening.identification.imports import ImportRefused, references_import, source_get_or_create
+from screening.identification.pubmed_jobs import (
     pubmed_job_cancel,
     pubmed_job_create,
     pubmed_job_resume,
-    pubmed_job_run,
     pubmed_jobs_sweep,
     pubmed_pmids_preview,
     pubmed_query_preview,
     pubmed_reruns_due,
     pubmed_search_rerun,
     search_schedule_set,
-    staging_dir,
 )
+from screening.identification.pubmed_run import pubmed_job_run, staging_dir
+from screening.identification.selectors import review_counts
+from screening.models import AuditEvent, PubmedJob, Record, Search, SearchRun
 from tests.conftest import TOPIC, TOPIC_ARTICLES
 from tests.fake_eutils import serve
 
@@ -304,19 +303,19 @@ def test_a_runner_killed_mid_fetch_is_resumed_from_its_last_batch_without_duplic
 def test_a_runner_killed_during_the_import_leaves_nothing_and_the_next_imports_once(
     review, owner, pubmed, settings, monkeypatch
 ):
-    real_propose = services.duplicate_candidates_propose
+    real_propose = pubmed_run.duplicate_candidates_propose
 
     def die(**kwargs):
         raise RunnerDied
 
-    monkeypatch.setattr(services, "duplicate_candidates_propose", die)
+    monkeypatch.setattr(pubmed_run, "duplicate_candidates_propose", die)
     job = pubmed_job_create(review=review, user=owner, query=TOPIC, enqueue=False)
     with pytest.raises(RunnerDied):
         pubmed_job_run(job_id=job.pk)
     assert not Search.objects.exists() and not Record.objects.exists()
     assert not SearchRun.objects.exists()
 
-    monkeypatch.setattr(services, "duplicate_candidates_propose", real_propose)
+    monkeypatch.setattr(pubmed_run, "duplicate_candidates_propose", real_propose)
     settings.PUBMED_JOB_STALE_SECONDS = 0
     assert pubmed_jobs_sweep() == [job.pk]
     job = pubmed_job_run(job_id=job.pk)
@@ -327,12 +326,12 @@ def test_a_runner_killed_during_the_import_leaves_nothing_and_the_next_imports_o
 
 def test_a_runner_taken_for_dead_that_wakes_up_cannot_write(review, owner, pubmed):
     job = pubmed_job_create(review=review, user=owner, query=TOPIC, enqueue=False)
-    assert services._claim(job.pk, "runner-a") is not None
+    assert pubmed_run._claim(job.pk, "runner-a") is not None
     pubmed_job_resume(job=job, user=owner, force=True, enqueue=False)
 
-    with pytest.raises(services._LeaseLost):
-        services._beat(job.pk, "runner-a")
-    assert services._claim(job.pk, "runner-b") is not None
+    with pytest.raises(pubmed_run._LeaseLost):
+        pubmed_run._beat(job.pk, "runner-a")
+    assert pubmed_run._claim(job.pk, "runner-b") is not None
     assert pubmed_job_run(job_id=job.pk).status == JobStatus.RUNNING  # b holds it: no second run
 
 
@@ -375,9 +374,9 @@ def test_the_sweeper_queues_jobs_whose_runner_is_gone_and_leaves_live_ones(
     review, owner, pubmed, settings, django_capture_on_commit_callbacks
 ):
     live = pubmed_job_create(review=review, user=owner, query=TOPIC, enqueue=False)
-    services._claim(live.pk, "alive")
+    pubmed_run._claim(live.pk, "alive")
     lost = pubmed_job_create(review=review, user=owner, pmids=["9997"], enqueue=False)
-    services._claim(lost.pk, "dead")
+    pubmed_run._claim(lost.pk, "dead")
     an_hour_ago = timezone.now() - timedelta(hours=1)
     PubmedJob.objects.filter(pk=lost.pk).update(heartbeat_at=an_hour_ago, created_at=an_hour_ago)
 

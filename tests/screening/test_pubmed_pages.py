@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from screening.constants import JobStatus, Role
+from screening.identification.pubmed_jobs import pubmed_job_create
+from screening.identification.pubmed_run import pubmed_job_run
 from screening.models import Membership, PubmedJob, Search
-from screening.services.pubmed import pubmed_job_create, pubmed_job_run
 from tests.conftest import TOPIC, TOPIC_ARTICLES
 from tests.factories import UserFactory
 from tests.screening.test_pubmed import remove_from_pubmed, run_query

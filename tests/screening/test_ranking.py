@@ -11,17 +11,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from screening.constants import Role, Stage
+from screening.decisions.queue import next_item
+from screening.decisions.review_settings import review_settings_update
+from screening.decisions.services import decision_record
+from screening.identification.imports import references_import, source_get_or_create
 from screening.models import Decision, Membership, Ranking
-from screening.prisma import prisma_report
-from screening.prisma_text import methods_paragraph
-from screening.queue import next_item
-from screening.ranking import metrics
-from screening.ranking.simulate import priors_for, read_labelled_csv, simulate
-from screening.services.ranking import training_data
-from screening.services.imports import references_import, source_get_or_create
-from screening.services.ranking import ranking_retrain
-from screening.services.reviews import review_create
-from screening.services.screening import decision_record, review_settings_update
+from screening.prioritisation import metrics
+from screening.prioritisation.retrain import ranking_retrain, training_data
+from screening.prioritisation.simulate import priors_for, read_labelled_csv, simulate
+from screening.prisma.counts import prisma_report
+from screening.prisma.text import methods_paragraph
+from screening.reviews.services import review_create
 
 TA = Stage.TITLE_ABSTRACT
 RELEVANT = "Ivonescimab bispecific antibody trial {i} in non-small cell lung cancer"

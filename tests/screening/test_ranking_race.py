@@ -10,10 +10,11 @@ from inside a decision's transaction at the point where the real worker's commit
 import pytest
 
 from screening.constants import Stage
+from screening.decisions import services as decision_services
+from screening.decisions.review_settings import review_settings_update
+from screening.decisions.services import decision_record
 from screening.models import Ranking
-from screening.services import ranking as ranking_service
-from screening.services import screening as screening_service
-from screening.services.screening import decision_record, review_settings_update
+from screening.prioritisation import bookkeeping, retrain
 from tests.screening.test_ranking import ris
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the requests go out on commit
@@ -34,7 +35,7 @@ class Worker:
     def run_one(self) -> None:
         review_id, stage = self.queue.pop(0)
         self.ran += 1
-        ranking_service.ranking_retrain_safely(review_id, stage)
+        retrain.ranking_retrain_safely(review_id, stage)
 
     def drain(self) -> None:
         while self.queue:
@@ -45,7 +46,7 @@ class Worker:
 def worker(monkeypatch, settings):
     settings.RANKING_RETRAIN = "auto"  # replaced by the queue below, whatever the mode
     worker = Worker()
-    monkeypatch.setattr(ranking_service, "ranking_dispatch", worker.dispatch)
+    monkeypatch.setattr(bookkeeping, "ranking_dispatch", worker.dispatch)
     return worker
 
 
@@ -95,7 +96,7 @@ def test_a_retrain_that_ends_while_a_decision_is_under_way_does_not_lose_its_req
     _decide(review, owner, "Ivonescimab", "include")  # 1.
     assert len(worker.queue) == 1 and Ranking.objects.get(review=review).requested_at
 
-    real_place = screening_service.ranking_place
+    real_place = decision_services.ranking_place
     interleaved = []
 
     def place_then_worker(ranking, reference_id):
@@ -107,9 +108,9 @@ def test_a_retrain_that_ends_while_a_decision_is_under_way_does_not_lose_its_req
         interleaved.append(True)
         return real_place(ranking, reference_id)
 
-    monkeypatch.setattr(screening_service, "ranking_place", place_then_worker)
+    monkeypatch.setattr(decision_services, "ranking_place", place_then_worker)
     _decide(review, owner, "Sourdough", "exclude")  # 2. and 4.
-    monkeypatch.setattr(screening_service, "ranking_place", real_place)
+    monkeypatch.setattr(decision_services, "ranking_place", real_place)
     assert interleaved == [True]
 
     _assert_trained_on_both(review, worker)
@@ -125,7 +126,7 @@ def test_a_retrain_that_read_before_a_decision_and_ends_after_it_asks_again(
     _decide(review, owner, "Ivonescimab", "include")
     assert len(worker.queue) == 1
 
-    real_training_data = ranking_service.training_data
+    real_training_data = retrain.training_data
     interleaved = []
 
     def read_then_decision(*args, **kwargs):
@@ -138,9 +139,9 @@ def test_a_retrain_that_read_before_a_decision_and_ends_after_it_asks_again(
             assert worker.queue == []  # turned away: one request at a time
         return data
 
-    monkeypatch.setattr(ranking_service, "training_data", read_then_decision)
+    monkeypatch.setattr(retrain, "training_data", read_then_decision)
     worker.run_one()
-    monkeypatch.setattr(ranking_service, "training_data", real_training_data)
+    monkeypatch.setattr(retrain, "training_data", real_training_data)
     assert interleaved == [True]
 
     _assert_trained_on_both(review, worker)

@@ -9,6 +9,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from screening.constants import AuditAction, ItemState, Role, SourceKind, Stage, Verdict
+from screening.decisions.items import cache_differences
+from screening.decisions.queue import next_item
+from screening.decisions.removal import references_remove, references_restore
+from screening.decisions.review_settings import reason_create, reason_update, review_settings_update
+from screening.decisions.services import (
+    ScreeningRefused,
+    conflict_resolve,
+    decision_record,
+    decision_retract,
+    decision_undo_last,
+    stage_reopen,
+)
 from screening.models import (
     AuditEvent,
     Decision,
@@ -17,22 +29,7 @@ from screening.models import (
     ScreeningItem,
     StageCount,
 )
-from screening.queue import next_item
-from screening.services.screening import (
-    ScreeningRefused,
-    cache_differences,
-    conflict_resolve,
-    decision_record,
-    decision_retract,
-    decision_undo_last,
-    full_text_record,
-    reason_create,
-    reason_update,
-    references_remove,
-    references_restore,
-    review_settings_update,
-    stage_reopen,
-)
+from screening.retrieval.services import full_text_record
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -436,8 +433,8 @@ def test_screening_state_check_finds_a_tampered_cache_and_fix_rebuilds_it(
 
 
 def test_a_merge_moves_screening_with_the_records(review, import_text, owner, reviewer):
+    from screening.identification.duplicates import duplicate_merge
     from screening.models import DuplicateCandidate
-    from screening.services.duplicates import duplicate_merge
 
     text = ris(1).replace("DO  - 10.1000/ivo.1\n", "")
     import_text(text, name="a.ris", source="Embase")

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from references.parsers import read_file
 from screening.constants import ItemState, Role, Stage
+from screening.decisions.services import decision_record
 from screening.models import Decision, ExclusionReason, Membership, ScreeningItem
-from screening.services.screening import decision_record, full_text_record
+from screening.retrieval.services import full_text_record
 from tests.factories import UserFactory
 from tests.screening.test_screening import PDF, ris
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from screening.constants import DecisionKind, FullTextStatus, ItemState, Stage, Verdict
-from screening.states import (
+from screening.decisions.states import (
     DecisionFact,
     ReferenceFacts,
     live_votes,

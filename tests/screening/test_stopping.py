@@ -12,13 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening.stopping import (
-    StoppingTest,
-    describe,
-    hypergeometric_test,
-    sample_size_needed,
-)
-from screening.stopping_svg import LEFT, PLOT_H, PLOT_W, TOP, render_curve, thin
+from screening.stopping.rule import StoppingTest, describe, hypergeometric_test, sample_size_needed
+from screening.stopping.svg import LEFT, PLOT_H, PLOT_W, TOP, render_curve, thin
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,12 +5,13 @@ import pytest
 from django.urls import reverse
 
 from screening.constants import ItemState, Stage
+from screening.decisions.items import cache_differences
+from screening.decisions.queue import next_item
+from screening.decisions.services import ScreeningRefused, decision_record
 from screening.models import Removal, StoppingSample
-from screening.prisma import prisma_report
-from screening.prisma_text import methods_paragraph
-from screening.queue import next_item
-from screening.services.screening import ScreeningRefused, cache_differences, decision_record
-from screening.services.stopping import (
+from screening.prisma.counts import prisma_report
+from screening.prisma.text import methods_paragraph
+from screening.stopping.services import (
     stopping_apply,
     stopping_sample_draw,
     stopping_status,

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from screening.constants import CandidateStatus, JobStatus, Role
+from screening.identification.import_jobs import import_job_create
 from screening.models import DuplicateCandidate, ImportJob, Membership, Search
-from screening.services.import_jobs import import_job_create
 
 pytestmark = pytest.mark.django_db
 

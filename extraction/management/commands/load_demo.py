@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from extraction.demo import ivonescimab_demo_load
-from screening.demo import DEMO_PASSWORD, demo_users, import_demo_load
+from screening.demo.worked_example import DEMO_PASSWORD, demo_users, import_demo_load
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from screening.db_roles import grant_statements
+from screening.audit.db_roles import grant_statements
 
 
 class Command(BaseCommand):

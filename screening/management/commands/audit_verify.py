@@ -2,8 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.services.audit_verify import audit_verify
-
+from screening.audit.verify import audit_verify
 from screening.management.commands._review_arg import review_from_arg
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from screening.services.reviews import review_create
+from screening.reviews.services import review_create
 
 
 class Command(BaseCommand):

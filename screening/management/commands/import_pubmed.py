@@ -7,22 +7,21 @@ from django.core.management.base import BaseCommand, CommandError
 
 from references.pubmed import PubmedError
 from screening.constants import JobStatus, PubmedPhase, Role
-from screening.models import PubmedJob, Search
-from screening.services.imports import ImportRefused
-from screening.services.pubmed import (
+from screening.dispatch import runs_in_process
+from screening.identification.imports import ImportRefused
+from screening.identification.pubmed_jobs import (
     DEFAULT_SOURCE,
     pubmed_job_cancel,
     pubmed_job_create,
     pubmed_job_fail,
     pubmed_job_resume,
-    pubmed_job_run,
     pubmed_pmids_preview,
     pubmed_query_preview,
     pubmed_search_rerun,
-    runs_in_process,
 )
-
+from screening.identification.pubmed_run import pubmed_job_run
 from screening.management.commands._review_arg import review_from_arg, user_from_arg
+from screening.models import PubmedJob, Search
 
 FOLLOW_INTERVAL = 0.5  # seconds between looks at a job a worker runs
 

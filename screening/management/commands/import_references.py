@@ -7,8 +7,7 @@ from django.db import transaction
 from references.parsers import read_file
 from references.parsers.base import ImportFileError
 from screening.constants import FileFormat, Role, SourceKind
-from screening.services.imports import ImportRefused, references_import, source_get_or_create
-
+from screening.identification.imports import ImportRefused, references_import, source_get_or_create
 from screening.management.commands._review_arg import review_from_arg, user_from_arg
 
 # The source a file is credited to when --source is not given: what its format says for sure.

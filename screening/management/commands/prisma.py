@@ -4,10 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.prisma import as_json, csv_text, prisma_report
-from screening.prisma_svg import render_pdf, render_png, render_svg
-
 from screening.management.commands._review_arg import review_from_arg
+from screening.prisma.counts import as_json, csv_text, prisma_report
+from screening.prisma.svg import render_pdf, render_png, render_svg
 
 FORMATS = ("json", "csv", "svg", "png", "pdf")
 

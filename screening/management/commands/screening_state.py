@@ -1,10 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.models import Review
-from screening.services.audit_verify import audit_verify
-from screening.services.screening import cache_differences, cache_rebuild
-
+from screening.audit.verify import audit_verify
+from screening.decisions.items import cache_differences, cache_rebuild
 from screening.management.commands._review_arg import review_from_arg
+from screening.models import Review
 
 
 class Command(BaseCommand):

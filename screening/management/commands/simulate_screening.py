@@ -4,8 +4,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.ranking.model import WARM_UP, described, features
-from screening.ranking.simulate import priors_for, read_labelled_csv, simulate
+from screening.prioritisation.model import WARM_UP, described, features
+from screening.prioritisation.simulate import priors_for, read_labelled_csv, simulate
 
 LABELS = {
     "wss_95": "WSS@95 (%)",

@@ -28,16 +28,13 @@ from extraction.models import Arm, ArmResult, Comparison, Outcome
 from extraction.services import extraction_save, study_create
 from references.models import Reference
 from screening.constants import JobStatus, Role, SearchMethod, Stage
+from screening.decisions.review_settings import reason_create, review_settings_update
+from screening.decisions.services import decision_record
+from screening.identification.import_jobs import import_job_create
 from screening.models import ExclusionReason, Membership, PubmedJob, ScreeningItem
-from screening.services.import_jobs import import_job_create
-from screening.services.reviews import invitation_create
-from screening.services.screening import (
-    decision_record,
-    full_text_record,
-    reason_create,
-    review_settings_update,
-)
-from screening.services.verification import verification_draw
+from screening.retrieval.services import full_text_record
+from screening.reviews.services import invitation_create
+from screening.verification.services import verification_draw
 from tests.factories import UserFactory
 from tests.screening.test_screening import PDF, ris
 from tests.screening.test_views import RIS, RIS_NEAR

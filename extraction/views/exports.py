@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from screening.access import review_for_user
-from screening.prisma_svg import render_png
+from screening.permissions.access import review_for_user
+from screening.prisma.svg import render_png
 
-from .export import csv_text, export_json
-from .forest import ARMS, forest_choices, forest_plot, outcome_key, render_svg
+from ..export import csv_text, export_json
+from ..forest import ARMS, forest_choices, forest_plot, outcome_key, render_svg
 
 EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 PLOTS = {"svg": "image/svg+xml", "png": "image/png"}

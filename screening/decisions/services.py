@@ -1,0 +1,320 @@
+"""TODO: docstring (carved from services/screening.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from references.models import Reference
+from screening.audit.chain import audit_record, review_lock
+from screening.constants import (
+    EDITOR_ROLES,
+    AuditAction,
+    DecisionKind,
+    ItemState,
+    Role,
+    Stage,
+    Verdict,
+)
+from screening.decisions.items import items_refresh
+from screening.models import (
+    Decision,
+    ExclusionReason,
+    Membership,
+    Review,
+    ScreeningItem,
+    Vote,
+)
+from screening.prioritisation.bookkeeping import (
+    ranking_count_decision,
+    ranking_for_decision,
+    ranking_place,
+)
+
+
+class ScreeningRefused(Exception):
+    """The action is not allowed now; `str(error)` is the sentence for the reviewer."""
+
+
+# --- Decisions --------------------------------------------------------------------------------
+
+
+def screener_membership(
+    review: Review, user: AbstractBaseUser, membership: Membership | None = None
+) -> Membership:
+    if membership is None or membership.review_id != review.pk or membership.user_id != user.pk:
+        membership = Membership.objects.filter(review=review, user=user).first()
+    if membership is None or membership.role not in EDITOR_ROLES:
+        raise ScreeningRefused("Only the review's owners and reviewers screen its references.")
+    return membership
+
+
+def locked_item(review: Review, reference: Reference, stage: str) -> ScreeningItem:
+    try:
+        return ScreeningItem.objects.select_for_update(of=("self",)).get(
+            review=review, reference=reference, stage=stage
+        )
+    except ScreeningItem.DoesNotExist:
+        raise ScreeningRefused(
+            f"This reference is not at the {Stage(stage).label.lower()} stage of the review."
+        ) from None
+
+
+def _check_reason(review: Review, stage: str, verdict: str, reason: ExclusionReason | None):
+    if verdict != Verdict.EXCLUDE:
+        if reason is not None:
+            raise ScreeningRefused("A reason goes with an exclusion only.")
+        return
+    required = stage == Stage.FULL_TEXT or review.reason_required_title_abstract
+    if reason is None:
+        if required:
+            raise ScreeningRefused("Choose the reason for excluding it.")
+        return
+    if reason.review_id != review.pk or not reason.usable_at(stage):
+        raise ScreeningRefused(f"The reason '{reason.label}' is not one of this stage's reasons.")
+
+
+def _existing_submission(reviewer, token: str | None) -> Decision | None:
+    if not token:
+        return None
+    return Decision.objects.filter(reviewer=reviewer, token=token).first()
+
+
+def _log(
+    *, review: Review, reference: Reference, stage: str, kind: str, reviewer, **fields
+) -> Decision:
+    """Add a decision to the log with the rules it is made under (the review's settings now)."""
+    return Decision.objects.create(
+        review=review,
+        reference=reference,
+        stage=stage,
+        kind=kind,
+        reviewer=reviewer,
+        reviewers_required=review.reviewers_required(stage),
+        reasons_conflict=review.full_text_reasons_conflict,
+        **fields,
+    )
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    review: Review,
+    reference: Reference,
+    stage: str,
+    reviewer: AbstractBaseUser,
+    verdict: str,
+    reason: ExclusionReason | None = None,
+    note: str = "",
+    token: str | None = None,
+    membership: Membership | None = None,
+) -> Decision:
+    """A reviewer's vote on a reference at a stage (include, exclude with its reason, maybe).
+    Voting again while the reference waits or is in conflict is a change of mind: the new vote
+    supersedes the old. The same token twice records one decision. `membership`: the
+    reviewer's, if the caller has it already."""
+    if stage not in Stage.screened():
+        raise ScreeningRefused("Reviewers vote at the title and abstract and full-text stages.")
+    if verdict not in Verdict.values:
+        raise ScreeningRefused(f"'{verdict}' is not a decision: include, exclude or maybe.")
+    screener_membership(review, reviewer, membership)
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
+    item = locked_item(review, reference, stage)
+    earlier = _existing_submission(reviewer, token)
+    if earlier is not None:
+        return earlier
+    mine = Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
+    if mine is None and item.state not in ItemState.pending():
+        raise ScreeningRefused(_why_closed(item))
+    if mine is not None and item.state not in ItemState.open():
+        raise ScreeningRefused(
+            "This reference has moved on since your decision; only the review's owner can "
+            "reopen it."
+        )
+    _check_reason(review, stage, verdict, reason)
+    ranking = ranking_for_decision(review, stage)
+    ranking_version, ranking_position = ranking_place(ranking, reference.pk)
+    decision = _log(
+        review=review,
+        reference=reference,
+        stage=stage,
+        kind=DecisionKind.VOTE,
+        verdict=verdict,
+        reason=reason,
+        reason_label=reason.label if reason else "",
+        note=note.strip(),
+        reviewer=reviewer,
+        supersedes=mine.decision if mine else None,
+        token=token or None,
+        ranking_version=ranking_version,
+        ranking_position=ranking_position,
+    )
+    items_refresh(review=review, reference_ids=[reference.pk])
+    ranking_count_decision(review, stage, ranking)
+    audit_record(
+        review=review,
+        actor=reviewer,
+        action=AuditAction.DECISION,
+        obj=decision,
+        before={"verdict": mine.decision.verdict, "reason": mine.decision.reason_label}
+        if mine
+        else None,
+        after=_decision_dict(decision),
+    )
+    return decision
+
+
+def _why_closed(item: ScreeningItem) -> str:
+    if item.state == ItemState.CONFLICT:
+        return "The reviewers disagree on this reference: it waits for a resolver."
+    if item.state == ItemState.REMOVED:
+        return "This reference was removed before screening."
+    return "This reference has had the decisions it needs; only the review's owner can reopen it."
+
+
+def _decision_dict(decision: Decision) -> dict:
+    """What a decision's audit event records of it: its hash then covers the decision, and
+    `audit_verify` compares the two (services/audit_verify.py, COVERED)."""
+    return {
+        "reference": decision.reference_id,
+        "stage": decision.stage,
+        "kind": decision.kind,
+        "verdict": decision.verdict,
+        "reason": decision.reason_label,
+        "note": decision.note,
+        "at": decision.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+    }
+
+
+@transaction.atomic
+def decision_retract(
+    *, review: Review, reference: Reference, stage: str, reviewer: AbstractBaseUser
+) -> Decision:
+    """Withdraw the reviewer's vote (undo): it no longer counts, and the reference waits for
+    them again. Only while the reference has not moved on."""
+    screener_membership(review, reviewer)
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
+    item = locked_item(review, reference, stage)
+    mine = Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
+    if mine is None:
+        raise ScreeningRefused("You have no decision on this reference to undo.")
+    if item.state not in ItemState.open():
+        raise ScreeningRefused(
+            "This reference has moved on since your decision; only the review's owner can "
+            "reopen it."
+        )
+    decision = _log(
+        review=review,
+        reference=reference,
+        stage=stage,
+        kind=DecisionKind.RETRACT,
+        reviewer=reviewer,
+        supersedes=mine.decision,
+    )
+    items_refresh(review=review, reference_ids=[reference.pk])
+    audit_record(
+        review=review,
+        actor=reviewer,
+        action=AuditAction.DECISION_RETRACT,
+        obj=decision,
+        before=_decision_dict(mine.decision),
+        after={**_decision_dict(decision), "supersedes": mine.decision_id},
+    )
+    return decision
+
+
+def decision_undo_last(*, review: Review, stage: str, reviewer: AbstractBaseUser) -> Reference:
+    """Withdraw the reviewer's most recent vote at the stage; return its reference, to show it
+    again."""
+    last = (
+        Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
+        .order_by("-decision_id")
+        .select_related("item__reference")
+        .first()
+    )
+    if last is None:
+        raise ScreeningRefused("You have no decision at this stage to undo.")
+    reference = last.item.reference
+    decision_retract(review=review, reference=reference, stage=stage, reviewer=reviewer)
+    return reference
+
+
+@transaction.atomic
+def conflict_resolve(
+    *,
+    review: Review,
+    reference: Reference,
+    stage: str,
+    resolver: AbstractBaseUser,
+    verdict: str,
+    reason: ExclusionReason | None = None,
+    note: str = "",
+) -> Decision:
+    """Settle a conflict: the resolver's verdict and reason count; the votes are kept."""
+    membership = screener_membership(review, resolver)
+    if not membership.resolves:
+        raise ScreeningRefused(
+            "Only the review's owners and designated resolvers settle conflicts."
+        )
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
+    item = locked_item(review, reference, stage)
+    if item.state != ItemState.CONFLICT:
+        raise ScreeningRefused("This reference is not in conflict.")
+    if verdict not in Verdict.values:
+        raise ScreeningRefused(f"'{verdict}' is not a decision: include, exclude or maybe.")
+    _check_reason(review, stage, verdict, reason)
+    decision = _log(
+        review=review,
+        reference=reference,
+        stage=stage,
+        kind=DecisionKind.RESOLUTION,
+        verdict=verdict,
+        reason=reason,
+        reason_label=reason.label if reason else "",
+        note=note.strip(),
+        reviewer=resolver,
+    )
+    items_refresh(review=review, reference_ids=[reference.pk])
+    audit_record(
+        review=review,
+        actor=resolver,
+        action=AuditAction.RESOLVE,
+        obj=decision,
+        after=_decision_dict(decision),
+    )
+    return decision
+
+
+@transaction.atomic
+def stage_reopen(
+    *, review: Review, reference: Reference, stage: str, owner: AbstractBaseUser, note: str = ""
+) -> Decision:
+    """Send a settled reference back to be screened again at a stage (owners only). Earlier
+    decisions stay in the history; from now on they no longer count."""
+    membership = screener_membership(review, owner)
+    if membership.role != Role.OWNER:
+        raise ScreeningRefused("Only the review's owners reopen a settled reference.")
+    review_lock(review)  # the review first, then its rows: one lock order everywhere
+    item = locked_item(review, reference, stage)
+    if item.state not in (ItemState.INCLUDED, ItemState.EXCLUDED):
+        raise ScreeningRefused("Only a settled reference (included or excluded) can be reopened.")
+    decision = _log(
+        review=review,
+        reference=reference,
+        stage=stage,
+        kind=DecisionKind.REOPEN,
+        note=note.strip(),
+        reviewer=owner,
+    )
+    items_refresh(review=review, reference_ids=[reference.pk])
+    audit_record(
+        review=review,
+        actor=owner,
+        action=AuditAction.REOPEN,
+        obj=decision,
+        before={"state": item.state, "verdict": item.verdict},
+        after=_decision_dict(decision),
+    )
+    return decision

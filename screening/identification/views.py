@@ -1,0 +1,192 @@
+"""TODO: docstring (carved from views.py)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from references.models import Reference
+from references.parsers.base import ImportFileError
+from screening.constants import CandidateStatus, JobStatus
+from screening.identification.duplicates import duplicate_merge, duplicate_reject, duplicate_undo
+from screening.identification.forms import UploadForm
+from screening.identification.import_jobs import (
+    import_job_cancel,
+    import_job_confirm,
+    import_job_create,
+    import_job_is_stale,
+    import_job_resume,
+)
+from screening.identification.imports import ImportRefused, same_file_search
+from screening.identification.selectors import (
+    live_candidates,
+)
+from screening.identification.upload_limit import UploadLimitHandler
+from screening.models import DuplicateCandidate, ImportJob, Review
+from screening.permissions.access import CAN_EDIT, next_url, review_for_user
+
+# What an upload's form adds to its file (boundaries, the other fields): a body declared longer
+# than the limit plus this is refused unread.
+UPLOAD_FORM_OVERHEAD = 64 * 1024
+CANDIDATES_PER_PAGE = 25
+
+
+@csrf_exempt  # checked by the view below, once the upload limit is in place (Django's docs)
+def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """Refuse an upload over IMPORT_MAX_FILE_BYTES before its body is read: by its declared
+    length at once, or, for a body that does not declare it, as soon as the bytes read pass
+    the limit. Only then is the form (and the CSRF token in it) read."""
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if request.method == "POST":
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > limit + UPLOAD_FORM_OVERHEAD:
+            return _upload_refused(request, review, membership, declared, limit)
+        guard = UploadLimitHandler(request, limit=limit)
+        request.upload_handlers.insert(0, guard)
+        response = _import_upload(request, review, membership)
+        if guard.exceeded:
+            return _upload_refused(request, review, membership, guard.received, limit)
+        return response
+    return _import_upload(request, review, membership)
+
+
+def _upload_refused(request, review, membership, size: int, limit: int) -> HttpResponse:
+    context = {
+        "review": review,
+        "membership": membership,
+        "form": UploadForm(),
+        "refused": f"The file is {filesizeformat(size)}, over the limit of "
+        f"{filesizeformat(limit)} for an import, so it was not uploaded. Split the export into "
+        "smaller files (most databases export in batches), and import each one.",
+        "source_names": review.sources.values_list("name", flat=True),
+    }
+    return render(request, "screening/import_upload.html", context, status=413)
+
+
+@csrf_protect
+def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                review=review,
+                upload=form.cleaned_data["file"],
+                source_name=form.cleaned_data["source_name"],
+                source_kind=form.cleaned_data["source_kind"],
+                file_format=form.cleaned_data["file_format"],
+                skip_unreadable=form.cleaned_data["skip_unreadable"],
+                allow_same_file=form.cleaned_data["allow_same_file"],
+                user=request.user,
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect(job)
+    context = {
+        "review": review,
+        "membership": membership,
+        "form": form,
+        "source_names": review.sources.values_list("name", flat=True),
+    }
+    return render(request, "screening/import_upload.html", context)
+
+
+def _job_for(request: HttpRequest, slug: str, pk: int, roles=None) -> tuple[Review, ImportJob]:
+    review, _ = review_for_user(request, slug, roles=roles)
+    return review, get_object_or_404(
+        ImportJob.objects.select_related("search"), review=review, pk=pk
+    )
+
+
+def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, job = _job_for(request, slug, pk)
+    same_file = None
+    if job.status == JobStatus.PREVIEWED:
+        same_file = same_file_search(
+            review=review, source_name=job.source_name, sha256=job.file_sha256
+        )
+    context = {
+        "review": review,
+        "job": job,
+        "preview": job.preview,
+        "same_file": same_file,
+        "stale": import_job_is_stale(job),
+        "stale_seconds": settings.IMPORT_JOB_STALE_SECONDS,
+    }
+    template = "screening/import_job.html"
+    if request.htmx:
+        template = "screening/partials/import_job_status.html"
+    return render(request, template, context)
+
+
+@require_POST
+def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    review, job = _job_for(request, slug, pk, roles=CAN_EDIT)
+    if action == "confirm":
+        import_job_confirm(job=job, user=request.user)
+    elif action == "cancel":
+        outcome = import_job_cancel(job=job, user=request.user)
+        messages.info(request, outcome.message)
+    elif action == "resume":
+        try:
+            import_job_resume(job=job, user=request.user)
+            messages.info(request, "The import is queued again.")
+        except ImportRefused as error:
+            messages.error(request, str(error))
+    else:
+        raise Http404("No such action.")
+    return redirect(job)
+
+
+def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    status = request.GET.get("status", CandidateStatus.PROPOSED)
+    if status not in CandidateStatus.values:
+        status = CandidateStatus.PROPOSED
+    candidates = (
+        live_candidates(review)
+        .filter(status=status)
+        .select_related("reference_a", "reference_b", "decided_by")
+    )
+    page = Paginator(candidates, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "review": review,
+        "membership": membership,
+        "page": page,
+        "status": status,
+        "statuses": CandidateStatus.choices,
+        "can_edit": membership.role in CAN_EDIT,
+    }
+    return render(request, "screening/duplicate_list.html", context)
+
+
+@require_POST
+def duplicate_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    candidate = get_object_or_404(DuplicateCandidate, review=review, pk=pk)
+    try:
+        if action == "merge":
+            keep_id = request.POST.get("keep")
+            keep = None
+            if keep_id in (str(candidate.reference_a_id), str(candidate.reference_b_id)):
+                keep = Reference.objects.get(pk=keep_id)
+            duplicate_merge(candidate=candidate, user=request.user, keep=keep)
+            messages.success(request, "Merged: the records now share one reference.")
+        elif action == "reject":
+            duplicate_reject(candidate=candidate, user=request.user)
+            messages.success(request, "Marked as not duplicates.")
+        elif action == "undo":
+            duplicate_undo(candidate=candidate, user=request.user)
+            messages.success(request, "Undone.")
+        else:
+            raise Http404("No such action.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(next_url(request, reverse("screening:duplicate-list", args=[slug])))

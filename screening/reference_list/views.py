@@ -1,0 +1,138 @@
+"""TODO: docstring (carved from views.py)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from references import export
+from references.models import Reference
+from screening.constants import ItemState, RemovalReason
+from screening.decisions.removal import references_remove, references_restore
+from screening.decisions.selectors import decision_history
+from screening.decisions.services import ScreeningRefused
+from screening.identification.selectors import (
+    live_candidates,
+    records_of_reference,
+    reference_visible_in_review,
+    references_in_review,
+)
+from screening.models import Review
+from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.permissions.blinding import VoteView
+from screening.reference_list.export import EXPORT_COLUMNS, export_rows
+from screening.reference_list.filters import ReferenceFilter
+
+REFERENCES_PER_PAGE = 50
+
+
+def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    query = request.GET.copy()
+    export = query.pop("format", [None])[0]
+    view = VoteView.of(review, membership)
+    filterset = ReferenceFilter(
+        query or None, queryset=references_in_review(review), review=review, view=view
+    )
+    if export in ("ris", "csv"):
+        return _export(review, filterset.qs, export, view)
+    page = Paginator(filterset.qs.order_by("id"), REFERENCES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query.pop("page", None)
+    context = {
+        "review": review,
+        "membership": membership,
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_edit": membership.role in CAN_EDIT,
+        "removal_reasons": RemovalReason.by_hand(),
+    }
+    return render(request, "references/reference_list.html", context)
+
+
+def _export(review: Review, references, kind: str, view: VoteView) -> StreamingHttpResponse:
+    """The filtered list as RIS (for reference managers) or CSV (for the paper), streamed."""
+    stem = f"{review.slug} references {timezone.now():%Y-%m-%d}"
+    rows = export_rows(review, references, view)
+    if kind == "ris":
+        body, name = export.iter_ris(rows), export.ris_filename(stem)
+        content_type = "application/x-research-info-systems; charset=utf-8"
+    else:
+        body = export.iter_csv(rows, EXPORT_COLUMNS)
+        name, content_type = export.csv_filename(stem), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
+    """Remove before screening (or restore) every reference of the filtered list."""
+    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    query = request.GET.copy()
+    filterset = ReferenceFilter(
+        query or None,
+        queryset=references_in_review(review),
+        review=review,
+        view=VoteView.of(review, membership),
+    )
+    ids = list(filterset.qs.values_list("id", flat=True))
+    try:
+        if request.POST.get("action") == "restore":
+            n = references_restore(review=review, reference_ids=ids, user=request.user)
+            messages.success(request, f"{n} reference(s) restored to screening.")
+        else:
+            n = references_remove(
+                review=review,
+                reference_ids=ids,
+                reason=request.POST.get("reason", ""),
+                detail=request.POST.get("detail", ""),
+                user=request.user,
+            )
+            skipped = len(ids) - n
+            messages.success(
+                request,
+                f"{n} reference(s) removed before screening"
+                + (
+                    f"; {skipped} were left, being screened already or elsewhere."
+                    if skipped
+                    else "."
+                ),
+            )
+    except ScreeningRefused as error:
+        messages.error(request, str(error))
+    url = reverse("screening:reference-list", args=[review.slug])
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    if not reference_visible_in_review(review, pk):
+        raise Http404("No such reference in this review.")
+    reference = get_object_or_404(Reference, pk=pk)
+    view = VoteView.of(review, membership)
+    history = decision_history(review, reference.pk, view)
+    context = {
+        "review": review,
+        "membership": membership,
+        "reference": reference,
+        "records": records_of_reference(review, reference),
+        "candidates": live_candidates(review)
+        .filter(Q(reference_a=reference) | Q(reference_b=reference))
+        .select_related("reference_a", "reference_b"),
+        "items": review.items.filter(reference=reference).select_related("reason"),
+        "history": history,
+        "hidden_votes": not view.sees_all
+        and view.decisions_hidden().filter(reference_id=reference.pk).exists(),
+        "can_edit": membership.role in CAN_EDIT,
+        "can_manage": membership.role in CAN_MANAGE,
+        "open_states": ItemState.open(),
+        "settled_states": [ItemState.INCLUDED, ItemState.EXCLUDED],
+    }
+    return render(request, "references/reference_detail.html", context)

@@ -1,0 +1,97 @@
+"""TODO: docstring (carved from services/screening.py)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from references.models import Reference
+from screening.audit.chain import audit_record, review_lock
+from screening.constants import (
+    AuditAction,
+    FullTextStatus,
+    Stage,
+)
+
+# --- Retrieval ----------------------------------------------------------------------------------
+from screening.decisions.items import items_refresh
+from screening.decisions.services import ScreeningRefused, locked_item, screener_membership
+from screening.models import (
+    FullText,
+    Review,
+)
+
+PDF_MAGIC = b"%PDF-"
+
+
+@transaction.atomic
+def full_text_record(
+    *,
+    review: Review,
+    reference: Reference,
+    user: AbstractBaseUser,
+    status: str,
+    upload=None,
+    url: str = "",
+    reason: str = "",
+    max_bytes: int,
+) -> FullText:
+    """Record a reference's retrieval: a PDF, a link, retrieved without a file, or not
+    retrieved with a reason. The latest record holds."""
+    screener_membership(review, user)
+    review_lock(review)
+    locked_item(review, reference, Stage.RETRIEVAL)
+    if status not in FullTextStatus.values:
+        raise ScreeningRefused("Say whether the full text was retrieved.")
+    if status == FullTextStatus.NOT_RETRIEVED and not reason.strip():
+        raise ScreeningRefused("Say why the full text could not be retrieved.")
+    full_text = FullText(
+        review=review,
+        reference=reference,
+        status=status,
+        url=url.strip(),
+        reason=reason.strip() if status == FullTextStatus.NOT_RETRIEVED else "",
+        created_by=user,
+    )
+    if upload is not None:
+        if status != FullTextStatus.RETRIEVED:
+            raise ScreeningRefused("A file goes with a retrieved full text.")
+        _check_pdf(upload, max_bytes)
+        full_text.file_name = upload.name[:255]
+        full_text.file.save(upload.name, upload, save=False)
+    try:
+        full_text.save()
+        items_refresh(review=review, reference_ids=[reference.pk])
+        audit_record(
+            review=review,
+            actor=user,
+            action=AuditAction.FULL_TEXT,
+            obj=full_text,
+            after={
+                "reference": reference.pk,
+                "status": status,
+                "file": full_text.file_name,
+                "url": full_text.url,
+                "reason": full_text.reason,
+            },
+        )
+    except BaseException:
+        if full_text.file:
+            full_text.file.delete(save=False)  # no row will point at it
+        raise
+    return full_text
+
+
+def _check_pdf(upload, max_bytes: int) -> None:
+    from django.template.defaultfilters import filesizeformat
+
+    if upload.size > max_bytes:
+        raise ScreeningRefused(
+            f"The file is {filesizeformat(upload.size)}, over the limit of "
+            f"{filesizeformat(max_bytes)} for a full text."
+        )
+    upload.seek(0)
+    head = upload.read(1024)
+    upload.seek(0)
+    if PDF_MAGIC not in head:
+        raise ScreeningRefused("The file is not a PDF; upload the article as a PDF, or link to it.")

@@ -1,0 +1,107 @@
+"""TODO: docstring (carved from screening_views.py)."""
+
+from __future__ import annotations
+
+from csp.decorators import csp_exempt
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from references.models import Reference
+from screening.constants import ItemState, Stage
+from screening.decisions.selectors import (
+    stage_counts,
+)
+from screening.decisions.services import (
+    ScreeningRefused,
+)
+from screening.models import FullText, ScreeningItem
+from screening.permissions.access import CAN_EDIT, next_url, review_for_user
+from screening.retrieval.forms import FullTextForm
+from screening.retrieval.services import full_text_record
+
+RETRIEVAL_PER_PAGE = 25
+
+
+# --- Retrieval -----------------------------------------------------------------------------------
+
+
+def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug)
+    state = request.GET.get("state") or ItemState.AWAITING_RETRIEVAL
+    states = [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED]
+    if state not in states:
+        state = ItemState.AWAITING_RETRIEVAL
+    items = ScreeningItem.objects.filter(
+        review=review, stage=Stage.RETRIEVAL, state=state
+    ).select_related("reference")
+    page = Paginator(items.order_by("reference_id"), RETRIEVAL_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    latest = {
+        ft.reference_id: ft
+        for ft in FullText.objects.filter(
+            review=review, reference_id__in=[i.reference_id for i in page]
+        ).order_by("id")
+    }
+    counts = stage_counts(review)[Stage.RETRIEVAL]
+    context = {
+        "review": review,
+        "membership": membership,
+        "page": page,
+        "rows": [(item, latest.get(item.reference_id)) for item in page],
+        "state": state,
+        "states": [(s, ItemState(s).label, counts.get(s, 0)) for s in states],
+        "can_edit": membership.role in CAN_EDIT,
+        "form": FullTextForm(),
+        "query": f"state={state}",
+    }
+    return render(request, "screening/retrieval_list.html", context)
+
+
+@require_POST
+def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    reference = get_object_or_404(Reference, pk=pk)
+    form = FullTextForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        data = form.cleaned_data
+        try:
+            full_text_record(
+                review=review,
+                reference=reference,
+                user=request.user,
+                status=data["status"],
+                upload=data["file"],
+                url=data["url"],
+                reason=data["reason"],
+                max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
+            )
+            messages.success(request, f"Recorded for: {reference.citation[:80]}")
+        except ScreeningRefused as error:
+            messages.error(request, str(error))
+    return redirect(next_url(request, reverse("screening:retrieval-list", args=[review.slug])))
+
+
+@csp_exempt()  # a PDF: the browser's own viewer renders it, and a CSP would block that viewer
+def fulltext_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A full text's PDF, for the review's members only, shown inline."""
+    review, _ = review_for_user(request, slug)
+    full_text = get_object_or_404(FullText, review=review, pk=pk)
+    if not full_text.file:
+        raise Http404("This full text has no file.")
+    response = FileResponse(
+        full_text.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=full_text.file_name or "full-text.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the screening page's frame
+    return response
