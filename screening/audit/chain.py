@@ -92,18 +92,21 @@ def audit_record(
     obj: Any,
     before: dict | None = None,
     after: dict | None = None,
+    review_locked: bool = False,
 ) -> AuditEvent:
     """Append an audit event to the review's chain. Call inside the service's transaction, so
     both land or neither; the review's row is locked until then. (Outside one, it makes its
-    own: the lock and the append must not be two transactions.)"""
+    own: the lock and the append must not be two transactions.) `review_locked`: the service
+    took review_lock itself earlier in this transaction, so the row is not locked twice."""
     with transaction.atomic(savepoint=False):
+        if not review_locked:
+            review_lock(review)
         return _append(
             review=review, actor=actor, action=action, obj=obj, before=before, after=after
         )
 
 
 def _append(*, review, actor, action, obj, before, after) -> AuditEvent:
-    review_lock(review)
     last = (
         AuditEvent.objects.filter(review=review).order_by("-seq").values_list("seq", "hash").first()
     )

@@ -43,7 +43,7 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
         "sees_all": view.sees_all,
         "report": report,
     }
-    return render(request, "screening/audit_log.html", context)
+    return render(request, "screening/audit/audit_log.html", context)
 
 
 def audit_receipt_download(request: HttpRequest, slug: str) -> HttpResponse:

@@ -68,6 +68,7 @@ def references_remove(
     if waiting:
         audit_record(
             review=review,
+            review_locked=True,
             actor=user,
             action=AuditAction.REMOVE,
             obj=review,
@@ -96,6 +97,7 @@ def references_restore(*, review: Review, reference_ids: list[int], user: Abstra
     if removed:
         audit_record(
             review=review,
+            review_locked=True,
             actor=user,
             action=AuditAction.RESTORE,
             obj=review,

@@ -155,6 +155,7 @@ def decision_record(
     ranking_count_decision(review, stage, ranking)
     audit_record(
         review=review,
+        review_locked=True,
         actor=reviewer,
         action=AuditAction.DECISION,
         obj=decision,
@@ -216,6 +217,7 @@ def decision_retract(
     items_refresh(review=review, reference_ids=[reference.pk])
     audit_record(
         review=review,
+        review_locked=True,
         actor=reviewer,
         action=AuditAction.DECISION_RETRACT,
         obj=decision,
@@ -279,6 +281,7 @@ def conflict_resolve(
     items_refresh(review=review, reference_ids=[reference.pk])
     audit_record(
         review=review,
+        review_locked=True,
         actor=resolver,
         action=AuditAction.RESOLVE,
         obj=decision,
@@ -311,6 +314,7 @@ def stage_reopen(
     items_refresh(review=review, reference_ids=[reference.pk])
     audit_record(
         review=review,
+        review_locked=True,
         actor=owner,
         action=AuditAction.REOPEN,
         obj=decision,

@@ -66,4 +66,4 @@ def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "reasons": reasons,
         "new_reason": new_reason,
     }
-    return render(request, "screening/screening_settings.html", context)
+    return render(request, "screening/decisions/screening_settings.html", context)

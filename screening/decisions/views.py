@@ -105,9 +105,9 @@ def _screening_context(
 
 
 def _render_screen(request, context, status=200) -> HttpResponse:
-    template = "screening/screen.html"
+    template = "screening/decisions/screen.html"
     if request.htmx:
-        template = "screening/partials/screen_item.html"
+        template = "screening/decisions/_screen_item.html"
     return render(request, template, context, status=status)
 
 
@@ -200,7 +200,7 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
         "reasons": {s: reasons_for(review, s) for s in Stage.screened()},
         "highlighter": highlighter_for(review),
     }
-    return render(request, "screening/conflict_list.html", context)
+    return render(request, "screening/decisions/conflict_list.html", context)
 
 
 @require_POST
@@ -267,4 +267,4 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
                 writer.writerow([stage, *(spreadsheet_cell(c) for c in csv_row(pair))])
         return response
     context = {"review": review, "membership": membership, "by_stage": by_stage}
-    return render(request, "screening/agreement.html", context)
+    return render(request, "screening/decisions/agreement.html", context)

@@ -81,7 +81,7 @@ def pubmed_search(request: HttpRequest, slug: str) -> HttpResponse:
         "token": uuid.uuid4().hex,  # one per page shown: the run it leads to happens once
         "jobs": review.pubmed_jobs.exclude(status=JobStatus.DONE).select_related("search")[:10],
     }
-    return render(request, "screening/pubmed_search.html", context)
+    return render(request, "screening/identification/pubmed_search.html", context)
 
 
 def _job_for(
@@ -105,9 +105,9 @@ def pubmed_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "stale": job_is_stale(job),
         "can_edit": membership.role in CAN_EDIT,
     }
-    template = "screening/pubmed_job.html"
+    template = "screening/identification/pubmed_job.html"
     if request.htmx:
-        template = "screening/partials/pubmed_job_status.html"
+        template = "screening/identification/_pubmed_job_status.html"
     return render(request, template, context)
 
 
@@ -148,7 +148,7 @@ def search_list(request: HttpRequest, slug: str) -> HttpResponse:
         "can_edit": membership.role in CAN_EDIT,
         "token": uuid.uuid4().hex,
     }
-    return render(request, "screening/search_list.html", context)
+    return render(request, "screening/identification/search_list.html", context)
 
 
 def _search_for(request, slug, pk, roles=None) -> tuple[Review, Membership, Search]:
@@ -170,7 +170,7 @@ def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "schedule_form": ScheduleForm(initial={"every_days": search.rerun_every_days}),
         "token": uuid.uuid4().hex,
     }
-    return render(request, "screening/search_detail.html", context)
+    return render(request, "screening/identification/search_detail.html", context)
 
 
 @require_POST

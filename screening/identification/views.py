@@ -67,7 +67,7 @@ def _upload_refused(request, review, membership, size: int, limit: int) -> HttpR
         "smaller files (most databases export in batches), and import each one.",
         "source_names": review.sources.values_list("name", flat=True),
     }
-    return render(request, "screening/import_upload.html", context, status=413)
+    return render(request, "screening/identification/import_upload.html", context, status=413)
 
 
 @csrf_protect
@@ -95,7 +95,7 @@ def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResp
         "form": form,
         "source_names": review.sources.values_list("name", flat=True),
     }
-    return render(request, "screening/import_upload.html", context)
+    return render(request, "screening/identification/import_upload.html", context)
 
 
 def _job_for(request: HttpRequest, slug: str, pk: int, roles=None) -> tuple[Review, ImportJob]:
@@ -120,9 +120,9 @@ def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "stale": import_job_is_stale(job),
         "stale_seconds": settings.IMPORT_JOB_STALE_SECONDS,
     }
-    template = "screening/import_job.html"
+    template = "screening/identification/import_job.html"
     if request.htmx:
-        template = "screening/partials/import_job_status.html"
+        template = "screening/identification/_import_job_status.html"
     return render(request, template, context)
 
 
@@ -164,7 +164,7 @@ def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
         "statuses": CandidateStatus.choices,
         "can_edit": membership.role in CAN_EDIT,
     }
-    return render(request, "screening/duplicate_list.html", context)
+    return render(request, "screening/identification/duplicate_list.html", context)
 
 
 @require_POST

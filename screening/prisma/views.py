@@ -64,7 +64,7 @@ def prisma_page(request: HttpRequest, slug: str) -> HttpResponse:
         "downloads": [f for f in DOWNLOADS if f not in ("methods", "excluded")],
     }
     status = 409 if report.errors else 200
-    return render(request, "screening/prisma.html", context, status=status)
+    return render(request, "screening/prisma/prisma.html", context, status=status)
 
 
 def _download(review: Review, report, wanted: str) -> HttpResponse:

@@ -53,7 +53,7 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
         "can_edit": membership.role in CAN_EDIT,
         "removal_reasons": RemovalReason.by_hand(),
     }
-    return render(request, "references/reference_list.html", context)
+    return render(request, "screening/reference_list/reference_list.html", context)
 
 
 def _export(review: Review, references, kind: str, view: VoteView) -> StreamingHttpResponse:
@@ -135,4 +135,4 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "open_states": ItemState.open(),
         "settled_states": [ItemState.INCLUDED, ItemState.EXCLUDED],
     }
-    return render(request, "references/reference_detail.html", context)
+    return render(request, "screening/reference_list/reference_detail.html", context)

@@ -64,6 +64,7 @@ def full_text_record(
         items_refresh(review=review, reference_ids=[reference.pk])
         audit_record(
             review=review,
+            review_locked=True,
             actor=user,
             action=AuditAction.FULL_TEXT,
             obj=full_text,

@@ -60,7 +60,7 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
         "form": FullTextForm(),
         "query": f"state={state}",
     }
-    return render(request, "screening/retrieval_list.html", context)
+    return render(request, "screening/retrieval/retrieval_list.html", context)
 
 
 @require_POST

@@ -42,7 +42,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         .select_related("review")
         .order_by("-review__created_at")
     )
-    return render(request, "screening/review_list.html", {"memberships": memberships})
+    return render(request, "screening/reviews/review_list.html", {"memberships": memberships})
 
 
 def review_create_view(request: HttpRequest) -> HttpResponse:
@@ -56,7 +56,7 @@ def review_create_view(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "Review created. Import the records of your searches next.")
         return redirect(review)
-    return render(request, "screening/review_form.html", {"form": form})
+    return render(request, "screening/reviews/review_form.html", {"form": form})
 
 
 def review_home(request: HttpRequest, slug: str) -> HttpResponse:
@@ -81,7 +81,7 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "min_includes": MIN_INCLUDES,
         "min_excludes": MIN_EXCLUDES,
     }
-    return render(request, "screening/review_home.html", context)
+    return render(request, "screening/reviews/review_home.html", context)
 
 
 def member_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -121,7 +121,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "can_manage": membership.role in CAN_MANAGE,
     }
-    return render(request, "screening/member_list.html", context)
+    return render(request, "screening/reviews/member_list.html", context)
 
 
 @require_POST
@@ -184,7 +184,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect(invitation.review)
     return render(
         request,
-        "screening/invitation_accept.html",
+        "screening/reviews/invitation_accept.html",
         {"invitation": invitation, "signup": signup, "refused": refused},
         status=403 if refused and request.method == "POST" else 200,
     )
@@ -199,4 +199,6 @@ def _invitation_taken(request: HttpRequest, invitation: Invitation) -> HttpRespo
         and Membership.objects.filter(review=invitation.review, user=request.user).exists()
     ):
         return redirect(invitation.review)  # it was this person: a double submission
-    return render(request, "screening/invitation_used.html", {"invitation": invitation}, status=410)
+    return render(
+        request, "screening/reviews/invitation_used.html", {"invitation": invitation}, status=410
+    )

@@ -59,7 +59,7 @@ def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("username"),
         "stages": [(s, Stage(s).label) for s in Stage.screened()],
     }
-    return render(request, "screening/exclusion_audit.html", context)
+    return render(request, "screening/verification/exclusion_audit.html", context)
 
 
 @require_POST
@@ -111,4 +111,4 @@ def verification_screen(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         "mine": request.user.pk == sample.reviewer_id,
         "highlighter": highlighter_for(review),
     }
-    return render(request, "screening/verification_screen.html", context)
+    return render(request, "screening/verification/verification_screen.html", context)

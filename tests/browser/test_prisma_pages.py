@@ -13,8 +13,8 @@ from screening.decisions.review_settings import review_settings_update
 from screening.decisions.services import decision_record
 from screening.models import AuditEvent, ExclusionReason, VerificationCheck
 from screening.prisma.counts import BOXES, prisma_report
-from tests.screening.test_prisma import FINISHED, build_review
-from tests.screening.test_screening import ris
+from tests.screening.decisions.test_screening import ris
+from tests.screening.prisma.test_prisma import FINISHED, build_review
 
 TA = Stage.TITLE_ABSTRACT
 

@@ -9,7 +9,7 @@ from screening.constants import ItemState, Stage, Verdict
 from screening.models import Decision, ScreeningItem, Vote
 from tests.browser.conftest import ARTIFACTS, LOGIN_PATH
 from tests.conftest import TEST_PASSWORD
-from tests.screening.test_screening import ris
+from tests.screening.decisions.test_screening import ris
 
 TA = Stage.TITLE_ABSTRACT
 

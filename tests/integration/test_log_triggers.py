@@ -14,7 +14,7 @@ from screening.constants import Stage
 from screening.decisions.services import decision_record
 from screening.models import Decision
 from tests.conftest import require_postgresql
-from tests.screening.test_screening import ris
+from tests.screening.decisions.test_screening import ris
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -14,7 +14,7 @@ from screening.models import Decision, Ranking, Vote
 from screening.prioritisation import model
 from screening.prioritisation.retrain import ranking_retrain
 from tests.integration.conftest import wait_until
-from tests.screening.test_ranking import ris
+from tests.screening.prioritisation.test_ranking import ris
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 TA = Stage.TITLE_ABSTRACT

@@ -16,7 +16,7 @@ from screening.decisions.services import decision_record
 from screening.models import Decision, Membership, ScreeningItem, StageCount, Vote
 from tests.conftest import require_postgresql
 from tests.factories import UserFactory
-from tests.screening.test_screening import ris
+from tests.screening.decisions.test_screening import ris
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

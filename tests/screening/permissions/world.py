@@ -1,0 +1,232 @@
+"""The world the blind-screening tests share (see the package's test modules): a review with an
+owner O, reviewers A and B, a viewer V and an outsider X; A has voted, B and V have not.
+
+Setup (`world`): A votes exclude on R1 (a sentinel reason and a sentinel note) and include on R2
+(a sentinel note); A excludes R6 (another sentinel reason and note) and O includes it, so R6 is
+in conflict. R3 nobody touches. R4 was excluded by O alone (single screening then), R5 included
+by O and A at both stages (its full text is a PDF; it is the report of a study with extracted
+data). B and V vote on nothing.
+
+The sentinel reasons are renamed to plain labels once A has voted (straight in the table, so that
+no audit event carries the sentinel): a decision keeps the label it was made with, so the
+sentinel then lives only in A's decisions and their audit events, and a page that lists the
+review's reasons (the screening form, the reference list's filter) does not show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from extraction.constants import Measure, OutcomeKind
+from extraction.models import Arm, ArmResult, Comparison, Outcome
+from extraction.services import extraction_save, study_create
+from references.models import Reference
+from screening.constants import JobStatus, Role, SearchMethod, Stage
+from screening.decisions.review_settings import reason_create, review_settings_update
+from screening.decisions.services import decision_record
+from screening.identification.import_jobs import import_job_create
+from screening.models import ExclusionReason, Membership, PubmedJob, ScreeningItem
+from screening.retrieval.services import full_text_record
+from screening.reviews.services import invitation_create
+from screening.verification.services import verification_draw
+from tests.factories import UserFactory
+from tests.screening.decisions.test_screening import PDF, ris
+from tests.screening.test_views import RIS, RIS_NEAR
+
+TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
+
+REASON_R1 = "Zqx-reason-sentinel-7731"  # A's reason for excluding R1 (awaiting a second vote)
+NOTE_R1 = "Zqx-note-sentinel-4410"  # A's note on R1
+NOTE_R2 = "Zqx-note-sentinel-5521"  # A's note on including R2 (awaiting a second vote)
+REASON_R6 = "Zqx-reason-sentinel-8842"  # A's reason for excluding R6 (in conflict with O)
+NOTE_R6 = "Zqx-note-sentinel-6632"  # A's note on R6
+SENTINELS = {
+    REASON_R1: "A's exclusion reason on R1 (awaiting second)",
+    NOTE_R1: "A's note on R1 (awaiting second)",
+    NOTE_R2: "A's note on R2 (awaiting second)",
+    REASON_R6: "A's exclusion reason on R6 (conflict)",
+    NOTE_R6: "A's note on R6 (conflict)",
+}
+HTMX = {"HX-Request": "true"}
+# The modules of the project: a URL whose view lives in one of them is the crawl's to visit.
+PROJECT_PACKAGES = {"config", "screening", "extraction", "references"}
+
+
+# --- The world --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    review: Any
+    owner: Any  # O
+    a: Any  # reviewer A, who votes
+    b: Any  # reviewer B, who has not voted
+    viewer: Any  # V
+    outsider: Any  # X
+    refs: dict[str, Reference]  # R1..R6
+    reason_r1: ExclusionReason
+    reason_r6: ExclusionReason
+    objects: dict[str, Any] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+
+    @property
+    def hidden(self) -> dict[str, Reference]:
+        """The references A voted on that B and V must learn nothing about."""
+        return {name: self.refs[name] for name in ("R1", "R2", "R6")}
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _vote(review, reference, who, verdict, stage=TA, **kwargs):
+    return decision_record(
+        review=review, reference=reference, stage=stage, reviewer=who, verdict=verdict,
+        **kwargs,
+    )  # fmt: skip
+
+
+def _vote_under(review, reason: ExclusionReason, sentinel: str, **vote) -> None:
+    """Vote with `reason` labelled `sentinel`, then give the reason back its plain label. Both
+    renames go straight to the table: no audit event (which every member reads) carries the
+    sentinel, only the decision (which keeps the label it was made with) and its own event."""
+    plain = reason.label
+    ExclusionReason.objects.filter(pk=reason.pk).update(label=sentinel)
+    reason.refresh_from_db()
+    _vote(review, reason=reason, **vote)
+    ExclusionReason.objects.filter(pk=reason.pk).update(label=plain)
+    reason.refresh_from_db()
+
+
+@pytest.fixture
+def world(review, owner, reviewer, outsider, import_text) -> World:
+    b = UserFactory(username="bea-blind")
+    viewer = UserFactory(username="vic-viewer")
+    Membership.objects.create(review=review, user=b, role=Role.REVIEWER)
+    Membership.objects.create(review=review, user=viewer, role=Role.VIEWER)
+
+    search = import_text(ris(6), name="embase.ris", source="Embase")
+    refs = {f"R{n}": r.reference for n, r in enumerate(search.records.order_by("position"), 1)}
+    # A near-duplicate pair (a duplicate candidate) and an import job waiting for confirmation.
+    import_text(RIS, name="scopus.ris", source="Scopus")
+    import_text(RIS_NEAR, name="central.ris", source="CENTRAL")
+    job = import_job_create(
+        review=review,
+        upload=SimpleUploadedFile("more.ris", ris(2, start=40).encode()),
+        source_name="Web of Science",
+        source_kind="database",
+        user=owner,
+    )
+    pubmed_job = PubmedJob.objects.create(
+        review=review,
+        method=SearchMethod.PUBMED_QUERY,
+        query="ivonescimab",
+        status=JobStatus.FAILED,
+        error="PubMed did not answer.",
+        created_by=owner,
+    )
+    invitation = invitation_create(
+        review=review, email="ina@example.org", role=Role.REVIEWER, invited_by=owner,
+    )  # fmt: skip
+
+    # R4: excluded by the owner alone under single screening; a verification sample of it for B.
+    design = ExclusionReason.objects.get(review=review, label="Wrong study design")
+    review_settings_update(review=review, user=owner, reviewers_title_abstract=1)
+    _vote(review, refs["R4"], owner, "exclude", reason=design)
+    review_settings_update(review=review, user=owner, reviewers_title_abstract=2)
+    sample = verification_draw(review=review, stage=TA, percent=100, seed=1, reviewer=b, user=owner)
+
+    # R5: included by O and A at both stages, its full text a PDF; the report of a study.
+    for who in (owner, reviewer):
+        _vote(review, refs["R5"], who, "include")
+    full_text = full_text_record(
+        review=review, reference=refs["R5"], user=owner, status="retrieved",
+        upload=SimpleUploadedFile("r5.pdf", PDF, content_type="application/pdf"),
+        max_bytes=10**6,
+    )  # fmt: skip
+    for who in (owner, reviewer):
+        _vote(review, refs["R5"], who, "include", stage=FT)
+    study = study_create(review=review, user=owner, name="HARMONi-crawl", reports=[refs["R5"]])
+    link = study.links.get()
+    arms = [
+        extraction_save(instance=Arm(study=study), user=owner, label=label, report=refs["R5"],
+                        comparator=n == 1, position=n)
+        for n, label in enumerate(["Ivonescimab", "Pembrolizumab"])
+    ]  # fmt: skip
+    outcome = extraction_save(instance=Outcome(study=study), user=owner, name="Response",
+                              kind=OutcomeKind.PROPORTION, position=0)  # fmt: skip
+    for arm in arms:
+        extraction_save(instance=ArmResult(outcome=outcome, arm=arm), user=owner,
+                        value=Decimal("40"), ci_low=Decimal("30"), ci_high=Decimal("50"),
+                        events=40, n=100, report=refs["R5"])  # fmt: skip
+    comparison = extraction_save(
+        instance=Comparison(outcome=outcome, arm=arms[0], comparator=arms[1]), user=owner,
+        measure=Measure.ODDS_RATIO, estimate=Decimal("1.5"), ci_low=Decimal("1.1"),
+        ci_high=Decimal("2.0"), report=refs["R5"],
+    )  # fmt: skip
+
+    # A's hidden votes.
+    reason_r1 = reason_create(review=review, user=owner, label="Wrong dose")
+    reason_r6 = reason_create(review=review, user=owner, label="Wrong setting")
+    _vote_under(review, reason_r1, REASON_R1, reference=refs["R1"], who=reviewer,
+                verdict="exclude", note=NOTE_R1)  # fmt: skip
+    _vote(review, refs["R2"], reviewer, "include", note=NOTE_R2)
+    _vote_under(review, reason_r6, REASON_R6, reference=refs["R6"], who=reviewer,
+                verdict="exclude", note=NOTE_R6)  # fmt: skip
+    _vote(review, refs["R6"], owner, "include")
+
+    states = {
+        name: ScreeningItem.objects.get(review=review, reference=ref, stage=TA).state
+        for name, ref in refs.items()
+    }
+    assert states == {
+        "R1": "awaiting_second", "R2": "awaiting_second", "R3": "awaiting", "R4": "excluded",
+        "R5": "included", "R6": "conflict",
+    }  # fmt: skip
+
+    world = World(
+        review=review, owner=owner, a=reviewer, b=b, viewer=viewer, outsider=outsider,
+        refs=refs, reason_r1=reason_r1, reason_r6=reason_r6,
+    )  # fmt: skip
+    world.objects = {
+        "search": search,
+        "job": job,
+        "pubmed_job": pubmed_job,
+        "invitation": invitation,
+        "sample": sample,
+        "full_text": full_text,
+        "study": study,
+        "link": link,
+        "arms": arms,
+        "outcome": outcome,
+        "comparison": comparison,
+        "candidate": review.duplicate_candidates.get(),
+        "membership_a": Membership.objects.get(review=review, user=reviewer),
+        "item_r6": ScreeningItem.objects.get(review=review, reference=refs["R6"], stage=TA),
+    }
+    world.clients = {
+        "O": _client(owner), "B": _client(b), "V": _client(viewer), "X": _client(outsider),
+    }  # fmt: skip
+    return world
+
+
+# --- Reading a response -------------------------------------------------------------------------
+
+
+def body(response) -> str:
+    """The whole body, decoded (a streamed CSV or a file is read to its end), and the headers."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+    return raw.decode("utf-8", errors="replace") + "\n" + headers
+
+
+def sentinels_in(text: str) -> list[str]:
+    return [sentinel for sentinel in SENTINELS if sentinel in text]
