@@ -117,7 +117,7 @@ def ivonescimab_demo_load(
 
 def _reasons(review: Review, owner) -> dict[str, ExclusionReason]:
     """The article's reasons; of the defaults only "Not a primary report" stays, at full text."""
-    defaults = list(ExclusionReason.objects.filter(review=review))
+    defaults = list(ExclusionReason.objects.in_review(review))
     for reason in defaults:
         if reason.label != NOT_PRIMARY:
             reason_update(reason=reason, user=owner, retired=True, hotkey=None)
@@ -132,7 +132,7 @@ def _reasons(review: Review, owner) -> dict[str, ExclusionReason]:
     reason_create(
         review=review, user=owner, label=FT_REASON, stages=ReasonStages.FULL_TEXT, hotkey=1
     )
-    return {r.label: r for r in ExclusionReason.objects.filter(review=review, retired=False)}
+    return {r.label: r for r in ExclusionReason.objects.in_review(review).filter(retired=False)}
 
 
 def _import(review: Review, owner) -> dict[tuple[str, int], Reference]:
@@ -142,7 +142,7 @@ def _import(review: Review, owner) -> dict[tuple[str, int], Reference]:
         references_import(
             review=review, source=source, path=DATA / file_name, file_name=file_name, user=owner
         )
-    records = Record.objects.filter(review=review).select_related("search", "reference")
+    records = Record.objects.in_review(review).select_related("search", "reference")
     return {(record.search.file_name, record.position): record.reference for record in records}
 
 

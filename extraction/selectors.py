@@ -19,9 +19,11 @@ HEAVY = ("raw", "abstract", "abstract_sections", "mesh_terms", "keywords", "publ
 
 def included_report_ids(review: Review) -> QuerySet:
     """The references included at full text: PRISMA's "reports of included studies"."""
-    return ScreeningItem.objects.filter(
-        review=review, stage=Stage.FULL_TEXT, state=ItemState.INCLUDED
-    ).values("reference_id")
+    return (
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=Stage.FULL_TEXT, state=ItemState.INCLUDED)
+        .values("reference_id")
+    )
 
 
 def included_studies_count(review: Review) -> int:

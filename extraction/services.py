@@ -36,7 +36,7 @@ def _editor(review: Review, user: AbstractBaseUser | None) -> None:
     """Owners and reviewers edit studies; None is the system (the demo loader, a command)."""
     if user is None:
         return
-    if not Membership.objects.filter(review=review, user=user, role__in=EDITOR_ROLES).exists():
+    if not Membership.objects.in_review(review).filter(user=user, role__in=EDITOR_ROLES).exists():
         raise ExtractionRefused("Only the review's owners and reviewers edit its studies.")
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core import checks
+from django.db import DatabaseError, connections
 
 from screening.audit.db_roles import LOG_TABLES
 
@@ -59,8 +60,6 @@ def log_tables_the_app_can_unlock(connection) -> list[str]:
 def app_role_cannot_drop_log_triggers(app_configs, **kwargs) -> list[checks.CheckMessage]:
     """`check --deploy` connects to each database to ask which role it runs as; a database
     that does not answer is left to the checks that need it."""
-    from django.db import DatabaseError, connections
-
     messages = []
     for alias in settings.DATABASES:
         try:

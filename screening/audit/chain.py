@@ -107,9 +107,7 @@ def audit_record(
 
 
 def _append(*, review, actor, action, obj, before, after) -> AuditEvent:
-    last = (
-        AuditEvent.objects.filter(review=review).order_by("-seq").values_list("seq", "hash").first()
-    )
+    last = AuditEvent.objects.in_review(review).order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "")
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     key_name, key = current_key()
@@ -158,7 +156,7 @@ def audit_chain_verify(review: Review) -> tuple[int, ChainBreak | None]:
     None). The seal, the decisions and receipts are checked by services/audit_verify.py."""
     keys = known_keys()
     expected_seq, prev_hash, checked = 1, "", 0
-    for event in AuditEvent.objects.filter(review=review).order_by("seq").iterator(chunk_size=2000):
+    for event in AuditEvent.objects.in_review(review).order_by("seq").iterator(chunk_size=2000):
         checked += 1
         if event.seq != expected_seq:
             return checked, ChainBreak(

@@ -83,11 +83,9 @@ def audit_verify(review: Review, receipt: dict | None = None) -> AuditReport:
 
 
 def _seal_check(review: Review) -> Check:
-    last = (
-        AuditEvent.objects.filter(review=review).order_by("-seq").values_list("seq", "hash").first()
-    )
+    last = AuditEvent.objects.in_review(review).order_by("-seq").values_list("seq", "hash").first()
     count, head_hash = last if last else (0, "")
-    head = AuditHead.objects.filter(review=review).first()
+    head = AuditHead.objects.in_review(review).first()
     if head is None:
         if count == 0:
             return Check("seal", True, "no events and no seal")
@@ -143,7 +141,8 @@ def decision_record_fields(decision: dict[str, Any]) -> dict[str, Any]:
 def _decisions_check(review: Review) -> Check:
     events: dict[str, tuple[int, int | None, dict]] = {}
     for seq, object_id, actor_id, after in (
-        AuditEvent.objects.filter(review=review, object_type=DECISION_OBJECT)
+        AuditEvent.objects.in_review(review)
+        .filter(object_type=DECISION_OBJECT)
         .order_by("seq")
         .values_list("seq", "object_id", "actor_id", "after")
         .iterator(chunk_size=2000)
@@ -152,7 +151,7 @@ def _decisions_check(review: Review) -> Check:
     problems: list[str] = []
     checked = 0
     rows = (
-        Decision.objects.filter(review=review)
+        Decision.objects.in_review(review)
         .order_by("id")
         .values(
             "id",
@@ -200,7 +199,7 @@ def audit_receipt(review: Review) -> dict[str, Any]:
     """A signed statement of the log as it stands: its count and head hash, now. Keep it
     outside the database (with the PRISMA diagram for the paper, say): `audit_verify
     --receipt` later proves the log still holds that prefix unchanged."""
-    head = AuditHead.objects.filter(review=review).first()
+    head = AuditHead.objects.in_review(review).first()
     events, head_hash = (head.events, head.head) if head else (0, "")
     key_name, key = current_key()
     body = {
@@ -240,7 +239,10 @@ def receipt_check(review: Review, receipt: Any) -> Check:
     if events == 0:
         return Check("receipt", True, "the receipt names an empty log")
     held = (
-        AuditEvent.objects.filter(review=review, seq=events).values_list("hash", flat=True).first()
+        AuditEvent.objects.in_review(review)
+        .filter(seq=events)
+        .values_list("hash", flat=True)
+        .first()
     )
     if held is None:
         return Check(

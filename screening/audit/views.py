@@ -26,7 +26,7 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     wanted = query.pop("format", [None])[0]
     view = VoteView.of(review, membership)
     events = view.events(
-        AuditEvent.objects.filter(review=review).select_related("actor").order_by("-seq")
+        AuditEvent.objects.in_review(review).select_related("actor").order_by("-seq")
     )
     filterset = AuditFilter(query or None, queryset=events, review=review)
     if wanted == "csv":

@@ -57,28 +57,32 @@ def reference_facts(review: Review, reference_ids: list[int]) -> dict[int, Refer
     """What the log says of these references, as the state functions take it."""
     kinds: dict[int, set[str]] = defaultdict(set)
     for ref_id, kind in (
-        Record.objects.filter(review=review, reference_id__in=reference_ids)
+        Record.objects.in_review(review)
+        .filter(reference_id__in=reference_ids)
         .values_list("reference_id", "search__source__kind")
         .distinct()
     ):
         kinds[ref_id].add(kind)
     removed: dict[int, tuple[bool, str]] = {}
     for ref_id, is_removed, reason in (
-        Removal.objects.filter(review=review, reference_id__in=reference_ids)
+        Removal.objects.in_review(review)
+        .filter(reference_id__in=reference_ids)
         .order_by("id")
         .values_list("reference_id", "removed", "reason")
     ):
         removed[ref_id] = (is_removed, reason)  # the latest holds
     full_text: dict[int, str] = {}
     for ref_id, status in (
-        FullText.objects.filter(review=review, reference_id__in=reference_ids)
+        FullText.objects.in_review(review)
+        .filter(reference_id__in=reference_ids)
         .order_by("id")
         .values_list("reference_id", "status")
     ):
         full_text[ref_id] = status
     decisions: dict[int, dict[str, list[DecisionFact]]] = defaultdict(lambda: defaultdict(list))
     for row in (
-        Decision.objects.filter(review=review, reference_id__in=reference_ids)
+        Decision.objects.in_review(review)
+        .filter(reference_id__in=reference_ids)
         .order_by("id")
         .values_list(
             "id",
@@ -163,7 +167,7 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
     facts = reference_facts(review, chunk)
     existing = {
         (item.reference_id, item.stage): item
-        for item in ScreeningItem.objects.filter(review=review, reference_id__in=chunk)
+        for item in ScreeningItem.objects.in_review(review).filter(reference_id__in=chunk)
     }
     votes: dict[int, dict[int, Vote]] = defaultdict(dict)
     for vote in Vote.objects.filter(item__in=[item.pk for item in existing.values()]):
@@ -176,6 +180,13 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
         for stage, outcome in reference_outcomes(facts[ref_id]).items():
             wanted[(ref_id, stage)] = outcome
 
+    items = _refresh_items(review, existing, votes, wanted, entries, stage_delta, reviewer_delta)
+    _refresh_votes(review, items, votes, wanted, reviewer_delta)
+
+
+def _refresh_items(review, existing, votes, wanted, entries, stage_delta, reviewer_delta) -> dict:
+    """Make, update and delete the items so that they hold the wanted outcomes; the items
+    that stay or were made, by (reference, stage)."""
     to_create, to_update = [], []
     for key, outcome in wanted.items():
         item = existing.get(key)
@@ -219,10 +230,11 @@ def _refresh_chunk(review, chunk, stage_delta: Counter, reviewer_delta: Counter)
         ["state", "verdict", "reason_id", "resolved", "votes", "waiting", "entry"],
     )
 
-    # The live votes of every item that stays or was made.
-    items = {
-        (i.reference_id, i.stage): i for i in [*to_create, *existing.values()] if i not in gone
-    }
+    return {(i.reference_id, i.stage): i for i in [*to_create, *existing.values()] if i not in gone}
+
+
+def _refresh_votes(review, items, votes, wanted, reviewer_delta) -> None:
+    """The live votes of every item that stays or was made."""
     vote_create, vote_update, vote_delete = [], [], []
     for key, outcome in wanted.items():
         item = items[key]
@@ -307,8 +319,8 @@ def cache_differences(review: Review) -> list[str]:
     live votes, counters). Returns one sentence per difference; none when all agree."""
     differences: list[str] = []
     reference_ids = sorted(
-        set(Record.objects.filter(review=review).values_list("reference_id", flat=True))
-        | set(ScreeningItem.objects.filter(review=review).values_list("reference_id", flat=True))
+        set(Record.objects.in_review(review).values_list("reference_id", flat=True))
+        | set(ScreeningItem.objects.in_review(review).values_list("reference_id", flat=True))
     )
     stage_counts: Counter = Counter()
     reviewer_counts: Counter = Counter()
@@ -316,7 +328,7 @@ def cache_differences(review: Review) -> list[str]:
         facts = reference_facts(review, chunk)
         cached = {
             (item.reference_id, item.stage): item
-            for item in ScreeningItem.objects.filter(review=review, reference_id__in=chunk)
+            for item in ScreeningItem.objects.in_review(review).filter(reference_id__in=chunk)
         }
         cached_votes: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
         for ref_id, stage, reviewer_id, decision_id in Vote.objects.filter(
@@ -360,11 +372,11 @@ def cache_differences(review: Review) -> list[str]:
                         f"reference {ref_id} at {ref_stage[1]}: cached, but it has not reached "
                         "that stage"
                     )
-    counted = {(c.stage, c.state): c.n for c in StageCount.objects.filter(review=review) if c.n}
+    counted = {(c.stage, c.state): c.n for c in StageCount.objects.in_review(review) if c.n}
     if counted != {k: n for k, n in stage_counts.items() if n}:
         differences.append(f"state counts: cached {counted}, computed {dict(stage_counts)}")
     counted_reviewers = {
-        (c.stage, c.reviewer_id): c.n for c in ReviewerCount.objects.filter(review=review) if c.n
+        (c.stage, c.reviewer_id): c.n for c in ReviewerCount.objects.in_review(review) if c.n
     }
     if counted_reviewers != {k: n for k, n in reviewer_counts.items() if n}:
         differences.append(
@@ -381,8 +393,8 @@ def _plain(values: tuple) -> tuple:
 @transaction.atomic
 def cache_rebuild(review: Review) -> None:
     """Throw the cache away and compute it again from the log."""
-    ScreeningItem.objects.filter(review=review).delete()
-    StageCount.objects.filter(review=review).delete()
-    ReviewerCount.objects.filter(review=review).delete()
-    reference_ids = Record.objects.filter(review=review).values_list("reference_id", flat=True)
+    ScreeningItem.objects.in_review(review).delete()
+    StageCount.objects.in_review(review).delete()
+    ReviewerCount.objects.in_review(review).delete()
+    reference_ids = Record.objects.in_review(review).values_list("reference_id", flat=True)
     items_refresh(review=review, reference_ids=reference_ids)

@@ -49,8 +49,10 @@ def start_for(review_id: int, reviewer_id: int) -> int:
 def _waiting_for(review: Review, reviewer, stage: str):
     # `waiting__in=[True]`, not `waiting=True`: Django writes the latter as a bare column
     # (WHERE "waiting"), which SQLite cannot match to the index, and then sorts every row.
-    return ScreeningItem.objects.filter(review=review, stage=stage, waiting__in=[True]).filter(
-        ~Exists(Vote.objects.filter(item=OuterRef("pk"), reviewer=reviewer))
+    return (
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=stage, waiting__in=[True])
+        .filter(~Exists(Vote.objects.filter(item=OuterRef("pk"), reviewer=reviewer)))
     )
 
 
@@ -59,10 +61,12 @@ def served_orders(review: Review, stage: str) -> list:
     sample, then the model's ranking. One query."""
     if stage != Stage.TITLE_ABSTRACT:
         return []
-    sample = StoppingSample.objects.filter(
-        review=OuterRef("pk"), stage=stage, withdrawn_at=None, applied_at=None
-    ).order_by("-id")
-    ranking = Ranking.objects.filter(review=OuterRef("pk"), stage=stage, version__gt=0)
+    sample = (
+        StoppingSample.objects.in_review(OuterRef("pk"))
+        .filter(stage=stage, withdrawn_at=None, applied_at=None)
+        .order_by("-id")
+    )
+    ranking = Ranking.objects.in_review(OuterRef("pk")).filter(stage=stage, version__gt=0)
     blobs = (
         Review.objects.filter(pk=review.pk)
         .annotate(
@@ -101,7 +105,8 @@ def next_item(
         reference_id = _first_in_order(waiting, order)
         if reference_id is not None:
             return (
-                ScreeningItem.objects.filter(review=review, stage=stage, reference_id=reference_id)
+                ScreeningItem.objects.in_review(review)
+                .filter(stage=stage, reference_id=reference_id)
                 .select_related("reference")
                 .first()
             )
@@ -110,7 +115,8 @@ def next_item(
     latest = after_rank
     if latest is None:
         latest = (
-            Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
+            Vote.objects.in_review(review)
+            .filter(stage=stage, reviewer=reviewer)
             .order_by("-decision_id")
             .values_list("item__rank", flat=True)
             .first()

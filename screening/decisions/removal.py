@@ -83,9 +83,9 @@ def references_restore(*, review: Review, reference_ids: list[int], user: Abstra
     screener_membership(review, user)
     review_lock(review)
     removed = list(
-        ScreeningItem.objects.filter(
-            review=review, reference_id__in=reference_ids, state=ItemState.REMOVED
-        ).values_list("reference_id", flat=True)
+        ScreeningItem.objects.in_review(review)
+        .filter(reference_id__in=reference_ids, state=ItemState.REMOVED)
+        .values_list("reference_id", flat=True)
     )
     Removal.objects.bulk_create(
         [

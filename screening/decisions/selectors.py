@@ -5,9 +5,11 @@ from django.db.models import (
 )
 
 from screening.constants import ItemState, Stage
+from screening.decisions.states import DecisionFact, live_votes
 from screening.models import (
     Decision,
     ExclusionReason,
+    FullText,
     Review,
     ReviewerCount,
     ScreeningItem,
@@ -22,8 +24,8 @@ from screening.permissions.blinding import VoteView
 def stage_counts(review: Review) -> dict[str, dict[str, int]]:
     """{stage: {state: n}} from the cached counters (one small query, whatever the size)."""
     counts: dict[str, dict[str, int]] = {stage: {} for stage in Stage.values}
-    for stage, state, n in StageCount.objects.filter(review=review, n__gt=0).values_list(
-        "stage", "state", "n"
+    for stage, state, n in (
+        StageCount.objects.in_review(review).filter(n__gt=0).values_list("stage", "state", "n")
     ):
         counts[stage][state] = n
     return counts
@@ -41,7 +43,8 @@ def screening_progress(review: Review, reviewer, stage: str) -> dict:
     waiting = counts.get(ItemState.AWAITING, 0) + counts.get(ItemState.AWAITING_SECOND, 0)
     conflicts = counts.get(ItemState.CONFLICT, 0)
     mine = (
-        ReviewerCount.objects.filter(review=review, stage=stage, reviewer=reviewer)
+        ReviewerCount.objects.in_review(review)
+        .filter(stage=stage, reviewer=reviewer)
         .values_list("n", flat=True)
         .first()
         or 0
@@ -76,7 +79,7 @@ def decision_history(review: Review, reference_id: int, view: VoteView) -> list[
     """Every decision on a reference the member may see, oldest first, with what each one
     superseded."""
     return list(
-        view.decisions(Decision.objects.filter(review=review, reference_id=reference_id))
+        view.decisions(Decision.objects.in_review(review).filter(reference_id=reference_id))
         .select_related("reviewer", "supersedes")
         .order_by("id")
     )
@@ -85,8 +88,10 @@ def decision_history(review: Review, reference_id: int, view: VoteView) -> list[
 def conflicts(review: Review, view: VoteView, stage: str | None = None):
     """References in conflict whose votes the member may see (under blind screening, a
     reviewer who has not voted on one does not see it here)."""
-    items = ScreeningItem.objects.filter(review=review, state=ItemState.CONFLICT).exclude(
-        pk__in=view.hidden_items().values("pk")
+    items = (
+        ScreeningItem.objects.in_review(review)
+        .filter(state=ItemState.CONFLICT)
+        .exclude(pk__in=view.hidden_items().values("pk"))
     )
     if stage:
         items = items.filter(stage=stage)
@@ -102,12 +107,10 @@ def agreement_judgements(review: Review, stage: str, view: VoteView) -> list[tup
     """(reference, reviewer, verdict) of every reviewer's vote before any resolution: their
     latest vote since the latest reopening, withdrawn votes left out; only the votes the member
     may see."""
-    from screening.decisions.states import DecisionFact, live_votes
-
     by_reference: dict[int, list[DecisionFact]] = {}
     names: dict[int, str] = {}
     rows = (
-        view.decisions(Decision.objects.filter(review=review, stage=stage))
+        view.decisions(Decision.objects.in_review(review).filter(stage=stage))
         .order_by("id")
         .values_list("id", "reference_id", "kind", "reviewer_id", "verdict", "reviewer__username")
     )
@@ -139,3 +142,10 @@ def stage_summary(review: Review) -> dict[str, dict[str, int]]:
             "automated": counts.get(ItemState.AUTOMATED, 0),
         }
     return summary
+
+
+def latest_full_text(review: Review, reference_id: int) -> FullText | None:
+    """The report a full-text reviewer reads beside the form: the latest retrieval record."""
+    return (
+        FullText.objects.in_review(review).filter(reference_id=reference_id).order_by("-id").first()
+    )

@@ -45,7 +45,7 @@ def screener_membership(
     review: Review, user: AbstractBaseUser, membership: Membership | None = None
 ) -> Membership:
     if membership is None or membership.review_id != review.pk or membership.user_id != user.pk:
-        membership = Membership.objects.filter(review=review, user=user).first()
+        membership = Membership.objects.in_review(review).filter(user=user).first()
     if membership is None or membership.role not in EDITOR_ROLES:
         raise ScreeningRefused("Only the review's owners and reviewers screen its references.")
     return membership
@@ -231,7 +231,8 @@ def decision_undo_last(*, review: Review, stage: str, reviewer: AbstractBaseUser
     """Withdraw the reviewer's most recent vote at the stage; return its reference, to show it
     again."""
     last = (
-        Vote.objects.filter(review=review, stage=stage, reviewer=reviewer)
+        Vote.objects.in_review(review)
+        .filter(stage=stage, reviewer=reviewer)
         .order_by("-decision_id")
         .select_related("item__reference")
         .first()

@@ -26,6 +26,7 @@ from screening.decisions.selectors import (
     agreement_judgements,
     conflicts,
     item_for_screening,
+    latest_full_text,
     reasons_for,
     screening_progress,
     votes_on,
@@ -40,7 +41,6 @@ from screening.decisions.services import (
 from screening.models import ExclusionReason, ScreeningItem
 from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
 from screening.permissions.blinding import VoteView
-from screening.retrieval.selectors import latest_full_text
 
 STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
 SLUG_OF = {stage: slug for slug, stage in STAGE_SLUGS.items()}
@@ -132,7 +132,7 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
     reference = get_object_or_404(Reference, pk=request.POST.get("reference") or 0)
     reason = None
     if request.POST.get("reason"):
-        reason = ExclusionReason.objects.filter(review=review, pk=request.POST["reason"]).first()
+        reason = ExclusionReason.objects.in_review(review).filter(pk=request.POST["reason"]).first()
     try:
         decision = decision_record(
             review=review,

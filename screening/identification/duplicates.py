@@ -40,7 +40,7 @@ def duplicate_candidates_propose(*, review: Review, reference_ids: list[int] | N
         return 0
     only = set(reference_ids) if reference_ids is not None else None
     known = set(
-        DuplicateCandidate.objects.filter(review=review).values_list("reference_a", "reference_b")
+        DuplicateCandidate.objects.in_review(review).values_list("reference_a", "reference_b")
     )
     new = [
         DuplicateCandidate(
@@ -81,10 +81,10 @@ def duplicate_merge(
         else candidate.reference_a_id
     )
     if (
-        ScreeningItem.objects.filter(
-            review=candidate.review, reference_id=removed_id, votes__gt=0
-        ).exists()
-        or Decision.objects.filter(review=candidate.review, reference_id=removed_id).exists()
+        ScreeningItem.objects.in_review(candidate.review)
+        .filter(reference_id=removed_id, votes__gt=0)
+        .exists()
+        or Decision.objects.in_review(candidate.review).filter(reference_id=removed_id).exists()
     ):
         raise ValidationError(
             "The reference that would be merged away has been screened already: keep that one, "

@@ -182,7 +182,7 @@ def source_get_or_create(
         raise ImportRefused(
             f"'{kind}' is not a kind of source; use one of: {', '.join(SourceKind.values)}."
         )
-    source = Source.objects.filter(review=review, name__iexact=name).first()
+    source = Source.objects.in_review(review).filter(name__iexact=name).first()
     if source is None:
         source = Source.objects.create(review=review, name=name, kind=kind)
         audit_record(
@@ -203,7 +203,8 @@ def source_get_or_create(
 def same_file_search(*, review: Review, source_name: str, sha256: str) -> Search | None:
     """The earlier search that imported these same bytes into this source, if any."""
     return (
-        Search.objects.filter(review=review, source__name__iexact=source_name, file_sha256=sha256)
+        Search.objects.in_review(review)
+        .filter(source__name__iexact=source_name, file_sha256=sha256)
         .select_related("run_by")
         .first()
     )

@@ -79,9 +79,8 @@ def normalise_query(query: str) -> str:
 def search_for_query(review: Review, query: str) -> Search | None:
     """The review's PubMed search with exactly this query: running it again is a re-run."""
     return (
-        Search.objects.filter(
-            review=review, method=SearchMethod.PUBMED_QUERY, query=normalise_query(query)
-        )
+        Search.objects.in_review(review)
+        .filter(method=SearchMethod.PUBMED_QUERY, query=normalise_query(query))
         .select_related("source")
         .first()
     )

@@ -239,6 +239,53 @@ def _import_phase(job_id: int, runner: str, stats) -> PubmedJob:
     """Everything the job found reaches the review in this one transaction, or nothing does."""
     job = _locked(job_id, runner)
     review = job.review
+    _refuse_unknown_list(job)
+    source = source_get_or_create(
+        review=review, name=job.source_name, kind=SourceKind.DATABASE, user=job.created_by
+    )
+    search, run = _search_and_run(job, source)
+    # PMID -> the run it dropped out of (None while it is returned), for the search's records.
+    on_search = dict(
+        Record.objects.filter(search=search).exclude(pmid="").values_list("pmid", "dropped_in_id")
+    )
+    added: list[str] = []
+    start = search.records.aggregate(n=Max("position"))["n"] or 0
+    tally = records_insert(
+        review=review,
+        search=search,
+        entries=_staged_entries(job, on_search, added, start),
+        file_format="pubmed-xml",
+        record_fields={"run": run},
+    )
+    dropped, returned_again = _mark_dropped(job, search, run, on_search)
+    run.added = added
+    run.dropped = dropped
+    run.returned_again = returned_again
+    run.records_count = tally.records
+    run.references_created = tally.created
+    run.duplicates = tally.duplicates
+    run.unreadable = len(tally.unreadable)
+    run.stats = stats()
+    run.save()
+    search_add_tally(search, tally)
+    search.query_translation = job.query_translation
+    search.result_count = run.result_count
+    search.save(update_fields=["query_translation", "result_count"])
+    proposed = duplicate_candidates_propose(review=review, reference_ids=tally.new_reference_ids)
+    _audit_run(job, source, search, run, tally, proposed)
+    job.search = search
+    job.run = run
+    job.status = JobStatus.DONE
+    job.phase = PubmedPhase.FINISHED
+    job.finished_at = timezone.now()
+    job.lease = ""
+    job.stats = run.stats
+    job.save(update_fields=["search", "run", "status", "phase", "finished_at", "lease", "stats"])
+    return job
+
+
+def _refuse_unknown_list(job: PubmedJob) -> None:
+    """A PMID list none of whose PMIDs PubMed knows is a mistake in the list, not a search."""
     if job.method == SearchMethod.PUBMED_PMIDS and len(job.unknown) == len(job.requested_pmids):
         shown = ", ".join(job.unknown[:10])
         raise ImportRefused(
@@ -246,15 +293,16 @@ def _import_phase(job_id: int, runner: str, stats) -> PubmedJob:
             f"({shown}{'...' if len(job.unknown) > 10 else ''}). Check the list; nothing was "
             "imported."
         )
-    source = source_get_or_create(
-        review=review, name=job.source_name, kind=SourceKind.DATABASE, user=job.created_by
-    )
+
+
+def _search_and_run(job: PubmedJob, source) -> tuple[Search, SearchRun]:
+    """The job's search (a re-run adds to its own) and this run of it."""
     now = timezone.now()
     if job.search_id:
         search = Search.objects.select_for_update().get(pk=job.search_id)
     else:
         search = Search.objects.create(
-            review=review,
+            review=job.review,
             source=source,
             method=job.method,
             query=job.query,
@@ -274,47 +322,27 @@ def _import_phase(job_id: int, runner: str, stats) -> PubmedJob:
         pmids=job.pmids,
         unknown=job.unknown,
     )
-    # PMID -> the run it dropped out of (None while it is returned), for the search's records.
-    on_search = dict(
-        Record.objects.filter(search=search).exclude(pmid="").values_list("pmid", "dropped_in_id")
-    )
-    added: list[str] = []
-    start = search.records.aggregate(n=Max("position"))["n"] or 0
-    tally = records_insert(
-        review=review,
-        search=search,
-        entries=_staged_entries(job, on_search, added, start),
-        file_format="pubmed-xml",
-        record_fields={"run": run},
-    )
-    dropped: list[str] = []
-    returned_again: list[str] = []
-    if job.method == SearchMethod.PUBMED_QUERY:
-        current = set(job.pmids)
-        dropped = [p for p, gone in on_search.items() if gone is None and p not in current]
-        returned_again = [p for p, gone in on_search.items() if gone is not None and p in current]
-        for chunk in _chunks(dropped):
-            Record.objects.filter(search=search, pmid__in=chunk, dropped_in=None).update(
-                dropped_in=run
-            )
-        for chunk in _chunks(returned_again):
-            Record.objects.filter(search=search, pmid__in=chunk).update(dropped_in=None)
-    run.added = added
-    run.dropped = dropped
-    run.returned_again = returned_again
-    run.records_count = tally.records
-    run.references_created = tally.created
-    run.duplicates = tally.duplicates
-    run.unreadable = len(tally.unreadable)
-    run.stats = stats()
-    run.save()
-    search_add_tally(search, tally)
-    search.query_translation = job.query_translation
-    search.result_count = run.result_count
-    search.save(update_fields=["query_translation", "result_count"])
-    proposed = duplicate_candidates_propose(review=review, reference_ids=tally.new_reference_ids)
+    return search, run
+
+
+def _mark_dropped(job, search, run, on_search) -> tuple[list[str], list[str]]:
+    """A query run: the search's records PubMed no longer returns (kept, marked dropped in this
+    run) and those it returns again."""
+    if job.method != SearchMethod.PUBMED_QUERY:
+        return [], []
+    current = set(job.pmids)
+    dropped = [p for p, gone in on_search.items() if gone is None and p not in current]
+    returned_again = [p for p, gone in on_search.items() if gone is not None and p in current]
+    for chunk in _chunks(dropped):
+        Record.objects.filter(search=search, pmid__in=chunk, dropped_in=None).update(dropped_in=run)
+    for chunk in _chunks(returned_again):
+        Record.objects.filter(search=search, pmid__in=chunk).update(dropped_in=None)
+    return dropped, returned_again
+
+
+def _audit_run(job, source, search, run, tally, proposed: int) -> None:
     audit_record(
-        review=review,
+        review=job.review,
         actor=job.created_by,
         action=AuditAction.PUBMED_RUN,
         obj=search,
@@ -323,28 +351,19 @@ def _import_phase(job_id: int, runner: str, stats) -> PubmedJob:
             "method": job.method,
             "query": job.query,
             "query_translation": job.query_translation,
-            "run": number,
+            "run": run.number,
             "scheduled": job.scheduled,
             "result_count": run.result_count,
             "records": tally.records,
             "references_created": tally.created,
             "duplicates": tally.duplicates,
             "unreadable": len(tally.unreadable),
-            "dropped": len(dropped),
-            "returned_again": len(returned_again),
+            "dropped": len(run.dropped),
+            "returned_again": len(run.returned_again),
             "unknown": len(job.unknown),
             "near_duplicates_proposed": proposed,
         },
     )
-    job.search = search
-    job.run = run
-    job.status = JobStatus.DONE
-    job.phase = PubmedPhase.FINISHED
-    job.finished_at = timezone.now()
-    job.lease = ""
-    job.stats = run.stats
-    job.save(update_fields=["search", "run", "status", "phase", "finished_at", "lease", "stats"])
-    return job
 
 
 def _staged_entries(

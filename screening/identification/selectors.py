@@ -22,7 +22,7 @@ from screening.models import (
 
 def references_in_review(review: Review) -> QuerySet[Reference]:
     """Every reference at least one record of the review points at, with its record count."""
-    records = Record.objects.filter(review=review, reference=OuterRef("pk"))
+    records = Record.objects.in_review(review).filter(reference=OuterRef("pk"))
     record_count = records.order_by().values("reference").annotate(n=Count("id")).values("n")[:1]
     return (
         Reference.objects.filter(Exists(records))
@@ -33,16 +33,18 @@ def references_in_review(review: Review) -> QuerySet[Reference]:
 
 def reference_visible_in_review(review: Review, reference_id: int) -> bool:
     """A reference belongs to a review if a record points at it, or it was merged away there."""
-    if Record.objects.filter(review=review, reference_id=reference_id).exists():
+    if Record.objects.in_review(review).filter(reference_id=reference_id).exists():
         return True
-    return DuplicateCandidate.objects.filter(
-        Q(reference_a_id=reference_id) | Q(reference_b_id=reference_id), review=review
-    ).exists()
+    return (
+        DuplicateCandidate.objects.in_review(review)
+        .filter(Q(reference_a_id=reference_id) | Q(reference_b_id=reference_id))
+        .exists()
+    )
 
 
 def review_counts(review: Review) -> dict:
     """Identification figures for the review home page."""
-    records = Record.objects.filter(review=review)
+    records = Record.objects.in_review(review)
     totals = records.aggregate(
         records=Count("id"),
         duplicates=Count("id", filter=~Q(duplicate_rule="")),
@@ -60,9 +62,9 @@ def searches_with_sources(review: Review) -> QuerySet[Search]:
 
 def live_candidates(review: Review) -> QuerySet[DuplicateCandidate]:
     """Candidate pairs whose references are both still in the review (or that were merged)."""
-    has_records_a = Record.objects.filter(review=review, reference=OuterRef("reference_a"))
-    has_records_b = Record.objects.filter(review=review, reference=OuterRef("reference_b"))
-    return DuplicateCandidate.objects.filter(review=review).filter(
+    has_records_a = Record.objects.in_review(review).filter(reference=OuterRef("reference_a"))
+    has_records_b = Record.objects.in_review(review).filter(reference=OuterRef("reference_b"))
+    return DuplicateCandidate.objects.in_review(review).filter(
         Q(status__in=[CandidateStatus.MERGED])
         | (Q(Exists(has_records_a)) & Q(Exists(has_records_b)))
     )
@@ -70,7 +72,8 @@ def live_candidates(review: Review) -> QuerySet[DuplicateCandidate]:
 
 def records_of_reference(review: Review, reference: Reference) -> QuerySet[Record]:
     return (
-        Record.objects.filter(review=review, reference=reference)
+        Record.objects.in_review(review)
+        .filter(reference=reference)
         .select_related("search__source", "search__run_by")
         .select_related("run", "dropped_in")
         .defer("run__pmids", "dropped_in__pmids")

@@ -5,6 +5,7 @@ from django.db import models
 
 from screening.constants import AuditAction
 from screening.models.reviews import Review
+from screening.models.scoped import InReviewManager
 
 
 class AuditEvent(models.Model):
@@ -33,6 +34,8 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
     key_id = models.CharField(max_length=16, blank=True)  # "": written before keyed hashes
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["review_id", "seq"]
@@ -64,6 +67,8 @@ class AuditHead(models.Model):
     key_id = models.CharField(max_length=16)
     seal = models.CharField(max_length=64)
     sealed_at = models.DateTimeField()
+
+    objects = InReviewManager()
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.events} events, head {self.head[:12]}"

@@ -16,6 +16,7 @@ from screening.constants import (
     SourceKind,
 )
 from screening.models.reviews import Review
+from screening.models.scoped import InReviewManager, InReviewQuerySet
 
 
 class Source(models.Model):
@@ -25,6 +26,8 @@ class Source(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["name"]
@@ -74,6 +77,8 @@ class Search(models.Model):
     unreadable_entries = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["run_at", "id"]
@@ -128,10 +133,7 @@ class SearchRun(models.Model):
         return f"Run {self.number} of {self.search}"
 
 
-class RecordQuerySet(models.QuerySet):
-    def in_review(self, review: Review) -> "RecordQuerySet":
-        return self.filter(review=review)
-
+class RecordQuerySet(InReviewQuerySet):
     def duplicates(self) -> "RecordQuerySet":
         return self.exclude(duplicate_rule="")
 
@@ -205,6 +207,8 @@ class DuplicateCandidate(models.Model):
     moved_records = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = InReviewManager()
+
     class Meta:
         ordering = ["-score", "id"]
         constraints = [
@@ -254,6 +258,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -316,6 +322,8 @@ class PubmedJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["-created_at"]

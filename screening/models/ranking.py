@@ -10,6 +10,7 @@ from django.db import models
 
 from screening.constants import Stage
 from screening.models.reviews import Review
+from screening.models.scoped import InReviewManager
 
 
 def pack_ids(ids) -> bytes:
@@ -44,6 +45,8 @@ class Ranking(models.Model):
     # Set when a retrain is asked for, cleared when it ends: one at a time per review.
     requested_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+
+    objects = InReviewManager()
 
     class Meta:
         constraints = [
@@ -92,6 +95,8 @@ class StoppingSample(models.Model):
     found_in_sample = models.PositiveIntegerField(null=True, blank=True)
     sample_screened = models.PositiveIntegerField(null=True, blank=True)
     marked = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["-drawn_at", "-id"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from screening.constants import Role
+from screening.models.scoped import InReviewManager
 
 REVIEWERS = [(1, "One reviewer"), (2, "Two independent reviewers")]
 
@@ -90,6 +91,8 @@ class Membership(models.Model):
     can_resolve = models.BooleanField("Resolves conflicts", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = InReviewManager()
+
     class Meta:
         ordering = ["created_at"]
         constraints = [
@@ -118,6 +121,8 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -22,6 +22,7 @@ from screening.constants import (
     Verdict,
 )
 from screening.models.reviews import Review
+from screening.models.scoped import InReviewManager
 
 
 class ExclusionReason(models.Model):
@@ -37,6 +38,8 @@ class ExclusionReason(models.Model):
     position = models.PositiveIntegerField(default=0)
     retired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -81,6 +84,8 @@ class Decision(models.Model):
     ranking_version = models.PositiveIntegerField(null=True, blank=True)
     ranking_position = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["id"]
@@ -130,6 +135,8 @@ class FullText(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = InReviewManager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["review", "reference"], name="fulltext_reference")]
@@ -154,6 +161,8 @@ class Removal(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["id"]
@@ -186,6 +195,8 @@ class ScreeningItem(models.Model):
     # partial index on the state, which SQLite cannot use for a query with bound parameters.
     waiting = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InReviewManager()
 
     class Meta:
         # No default ordering: an ORDER BY on every lookup by reference made PostgreSQL prefer
@@ -220,6 +231,8 @@ class Vote(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
 
+    objects = InReviewManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["item", "reviewer"], name="vote_once_per_reviewer")
@@ -241,6 +254,8 @@ class StageCount(models.Model):
     state = models.CharField(max_length=20, choices=ItemState.choices)
     n = models.IntegerField(default=0)
 
+    objects = InReviewManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["review", "stage", "state"], name="stage_count_once")
@@ -259,6 +274,8 @@ class ReviewerCount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     n = models.IntegerField(default=0)
+
+    objects = InReviewManager()
 
     class Meta:
         constraints = [

@@ -7,6 +7,7 @@ from django.db import models
 from references.models import Reference
 from screening.constants import Stage, Verdict
 from screening.models.reviews import Review
+from screening.models.scoped import InReviewManager
 
 
 class VerificationSample(models.Model):
@@ -24,6 +25,8 @@ class VerificationSample(models.Model):
     population = models.PositiveIntegerField()  # single-reviewer exclusions it was drawn from
     references = models.JSONField(default=list)  # the sampled reference ids, in draw order
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InReviewManager()
 
     class Meta:
         ordering = ["-created_at"]

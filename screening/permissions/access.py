@@ -23,7 +23,7 @@ def review_for_user(
     exists); 403 for a member whose role does not allow the action.
     """
     review = get_object_or_404(Review, slug=slug)
-    membership = Membership.objects.filter(review=review, user=request.user).first()
+    membership = Membership.objects.in_review(review).filter(user=request.user).first()
     if membership is None:
         raise Http404("No such review.")
     if roles is not None and membership.role not in roles:

@@ -56,9 +56,11 @@ class VoteView:
         if self.sees_all:
             return ScreeningItem.objects.none()
         mine = Vote.objects.filter(item=OuterRef("pk"), reviewer_id=self.user_id)
-        return ScreeningItem.objects.filter(
-            review=self.review, stage__in=Stage.screened(), state__in=ItemState.open()
-        ).exclude(Exists(mine))
+        return (
+            ScreeningItem.objects.in_review(self.review)
+            .filter(stage__in=Stage.screened(), state__in=ItemState.open())
+            .exclude(Exists(mine))
+        )
 
     def hides(self, reference_id: int, stage: str) -> bool:
         """Whether others' votes on this reference at this stage are hidden (one query)."""
@@ -102,7 +104,7 @@ class VoteView:
             reference_id=OuterRef("reference_id"), stage=OuterRef("stage")
         )
         return (
-            Decision.objects.filter(review=self.review)
+            Decision.objects.in_review(self.review)
             .exclude(reviewer_id=self.user_id)
             .filter(Exists(hidden))
         )

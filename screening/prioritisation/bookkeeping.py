@@ -20,7 +20,7 @@ STALE_REQUEST_SECONDS = 120
 
 
 def ranking_of(review: Review, stage: str = TA) -> Ranking | None:
-    return Ranking.objects.filter(review=review, stage=stage).first()
+    return Ranking.objects.in_review(review).filter(stage=stage).first()
 
 
 def ranking_dispatch(review_id: int, stage: str = TA) -> None:
@@ -52,12 +52,14 @@ def _claim_request(review: Review, stage: str) -> bool:
     first request."""
     now = timezone.now()
     stale = now - timezone.timedelta(seconds=STALE_REQUEST_SECONDS)
-    unclaimed = Ranking.objects.filter(review=review, stage=stage).filter(
-        Q(requested_at__isnull=True) | Q(requested_at__lt=stale)
+    unclaimed = (
+        Ranking.objects.in_review(review)
+        .filter(stage=stage)
+        .filter(Q(requested_at__isnull=True) | Q(requested_at__lt=stale))
     )
     if unclaimed.update(requested_at=now):
         return True
-    if Ranking.objects.filter(review=review, stage=stage).exists():
+    if Ranking.objects.in_review(review).filter(stage=stage).exists():
         return False  # a request is on its way
     _, created = Ranking.objects.get_or_create(
         review=review, stage=stage, defaults={"requested_at": now}

@@ -56,14 +56,15 @@ def training_data(review: Review, stage: str = TA) -> TrainingData:
     records both reviewers have voted on: ranking the first reviewer's includes first would
     tell the second how the first voted."""
     items = list(
-        ScreeningItem.objects.filter(review=review, stage=stage)
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=stage)
         .exclude(state__in=[ItemState.REMOVED, ItemState.AUTOMATED])
         .values_list("pk", "reference_id", "state")
     )
     blind = review.blind and review.reviewers_required(stage) > 1
     votes: dict[int, list[str]] = {}
-    for item_id, verdict in Vote.objects.filter(review=review, stage=stage).values_list(
-        "item_id", "verdict"
+    for item_id, verdict in (
+        Vote.objects.in_review(review).filter(stage=stage).values_list("item_id", "verdict")
     ):
         votes.setdefault(item_id, []).append(verdict)
     labelled, waiting = {}, []

@@ -47,7 +47,9 @@ class Box:
     definition: str  # the tooltip
 
     def items(self, review: Review) -> QuerySet[ScreeningItem]:
-        items = ScreeningItem.objects.filter(review=review, stage=self.stage, state__in=self.states)
+        items = ScreeningItem.objects.in_review(review).filter(
+            stage=self.stage, state__in=self.states
+        )
         return items if self.entry is None else items.filter(entry=self.entry)
 
 
@@ -266,7 +268,7 @@ def prisma_report(review: Review) -> PrismaReport:
     # every record to its search and source made this the slowest query at 100k.
     searches = {
         pk: (kind, name)
-        for pk, kind, name in Search.objects.filter(review=review).values_list(
+        for pk, kind, name in Search.objects.in_review(review).values_list(
             "pk", "source__kind", "source__name"
         )
     }
@@ -288,7 +290,8 @@ def prisma_report(review: Review) -> PrismaReport:
     report.citations_results = sum(per_source[SourceKind.CITATION].values())
     dbr_searches = [pk for pk, (kind, _) in searches.items() if kind in DBR]
     dbr_references = (
-        Record.objects.filter(review=review, search_id__in=dbr_searches)
+        Record.objects.in_review(review)
+        .filter(search_id__in=dbr_searches)
         .values("reference_id")
         .distinct()
         .count()
@@ -297,7 +300,7 @@ def prisma_report(review: Review) -> PrismaReport:
 
     states: Counter = Counter()
     for stage, state, entry, n in (
-        ScreeningItem.objects.filter(review=review)
+        ScreeningItem.objects.in_review(review)
         .values_list("stage", "state", "entry")
         .annotate(n=Count("id"))
         .order_by()
@@ -308,7 +311,8 @@ def prisma_report(review: Review) -> PrismaReport:
             continue
         setattr(report, name, sum(states[(box.stage, s, box.entry)] for s in box.states))
     reasons = (
-        ScreeningItem.objects.filter(review=review, stage=FT, state=ItemState.EXCLUDED)
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=FT, state=ItemState.EXCLUDED)
         .values_list("entry", "reason_id", "reason__label")
         .annotate(n=Count("id"))
         .order_by("reason__position", "reason__label")
@@ -376,13 +380,13 @@ def _check(review: Review, r: PrismaReport, dbr_references: int) -> list[Discrep
 
 def _involved(review: Review, key: str) -> list[int]:
     """The references on one side of a broken equation and not on the other (at most 200)."""
-    items = ScreeningItem.objects.filter(review=review)
+    items = ScreeningItem.objects.in_review(review)
 
     def refs(queryset) -> set[int]:
         return set(queryset.values_list("reference_id", flat=True))
 
     if key == "dbr_references":
-        left = refs(Record.objects.filter(review=review, search__source__kind__in=DBR))
+        left = refs(Record.objects.in_review(review).filter(search__source__kind__in=DBR))
         right = refs(items.filter(stage=TA))
     elif key == "screened":  # those included at screening are the ones sought
         left = refs(items.filter(stage=TA, state=ItemState.INCLUDED))

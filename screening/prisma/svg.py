@@ -10,30 +10,36 @@ screening goes on, each box shows what is still in progress.
 
 `render_svg(report, link=...)`: with `link(box, reason_id)` returning a URL, each box (and each
 reason) is a link, with its definition as a tooltip; the page shows that one. Without, it is the
-plain diagram for a paper; `render_png` and `render_pdf` draw the same SVG with cairo.
+plain diagram for a paper; `render_png` and `render_pdf` draw the same SVG with cairo. Where the
+boxes go is worked out in svg_layout.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from screening.prisma.counts import BOXES, PrismaReport
+from screening.prisma.svg_layout import (
+    BAND_W,
+    BOX_W,
+    LINE,
+    MARGIN,
+    PAD,
+    PREV_W,
+    PREV_X,
+    ROW_GAP,
+    SIDE_W,
+    SIZE,
+    Box,
+    Columns,
+    Drawing,
+    Line,
+    down_arrow,
+    right_arrow,
+)
 
 FONT = "Arial, Helvetica, sans-serif"
-SIZE = 13
-LINE = 17
-PAD = 9
-CHAR = 6.6  # average width of a character at SIZE, for wrapping
-BOX_W = 300
-SIDE_W = 300
-GAP = 36  # between a column's main box and its side box
-COL_GAP = 56  # between the two columns
-BAND_W = 26
-ROW_GAP = 34
-MARGIN = 12
-PREV_W = 220
 YELLOW, GREY, BLUE, INK, NOTE = "#ffc000", "#d9d9d9", "#9dc3e6", "#000000", "#b35900"
 CITATION = (
     "From: Page MJ, McKenzie JE, Bossuyt PM, Boutron I, Hoffmann TC, Mulrow CD, et al. The "
@@ -57,54 +63,6 @@ def n(value: int | None) -> str:
     return f"(n = {value or 0:,})"
 
 
-@dataclass
-class Line:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    indent: int = 0
-    link: tuple[str, int | None] | None = None  # (box, reason id) of a line that links alone
-
-
-@dataclass
-class Box:
-    x: float
-    y: float
-    width: float
-    lines: list[Line]
-    box: str | None = None  # the BOXES name (or another page) it links to
-    fill: str = "#ffffff"
-    height: float = 0.0
-    wrapped: list[Line] = field(default_factory=list)
-
-    def layout(self) -> None:
-        self.wrapped = []
-        for line in self.lines:
-            room = int((self.width - 2 * PAD - line.indent) / CHAR)
-            words, current = line.text.split(" "), ""
-            for word in words:
-                candidate = f"{current} {word}".strip()
-                if len(candidate) > room and current:
-                    self.wrapped.append(_like(line, current))
-                    current = word
-                else:
-                    current = candidate
-            self.wrapped.append(_like(line, current))
-        self.height = max(self.height, 2 * PAD + LINE * len(self.wrapped))
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.height
-
-    @property
-    def middle_y(self) -> float:
-        return self.y + self.height / 2
-
-
-def _like(line: Line, text: str) -> Line:
-    return Line(text, line.bold, line.italic, line.indent, line.link)
-
-
 def _pending(count: int, what: str) -> list[Line]:
     return [Line(f"In progress: {count:,} {what}", italic=True)] if count else []
 
@@ -118,107 +76,142 @@ def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
     if report.errors:
         raise ValueError("The PRISMA numbers do not reconcile; the diagram is not drawn.")
     updated = report.previous_studies is not None or report.previous_reports is not None
-    other = report.uses_other_methods
-    left = MARGIN + BAND_W + 14 + (PREV_W + COL_GAP if updated else 0)
-    left_side = left + BOX_W + GAP
-    right = left_side + SIDE_W + COL_GAP
-    right_side = right + BOX_W + GAP
-    width = (right_side + SIDE_W if other else left_side + SIDE_W) + MARGIN
+    columns = Columns.of(updated=updated, other=report.uses_other_methods)
+    titles = _titles(columns)
+    drawing = Drawing(max(box.bottom for box in titles) + ROW_GAP)
+    identified, other_identified, previous = _identification(report, columns, drawing)
+    assessed = _screening(report, columns, drawing, identified, other_identified)
+    _included(report, columns, drawing, assessed, previous)
+    note_lines = _footnote_lines(columns.width)
+    height = drawing.y + LINE * len(note_lines) + MARGIN
+    return _svg(columns.width, height, titles, drawing, note_lines, link)
 
-    boxes: list[Box] = []
-    arrows: list[tuple[float, float, float, float]] = []
+
+def _titles(columns: Columns) -> list[Box]:
+    """The title boxes over the columns, laid out."""
     titles = [
         _title(
             "Identification of new studies via databases and registers",
-            left,
-            left_side + SIDE_W - left,
+            columns.left,
+            columns.left_side + SIDE_W - columns.left,
             YELLOW,
         )
     ]
-    if other:
+    if columns.other:
         titles.append(
             _title(
                 "Identification of new studies via other methods",
-                right,
-                right_side + SIDE_W - right,
+                columns.right,
+                columns.right_side + SIDE_W - columns.right,
                 GREY,
-            )  # fmt: skip
+            )
         )
-    if updated:
-        titles.append(_title("Previous studies", MARGIN + BAND_W + 14, PREV_W, GREY))
+    if columns.updated:
+        titles.append(_title("Previous studies", PREV_X, PREV_W, GREY))
     for box in titles:
         box.layout()
-    row_y = max(box.bottom for box in titles) + ROW_GAP
+    return titles
 
-    # Identification
-    identified_lines = [Line("Records identified from*:", bold=True)]
-    identified_lines.append(Line(f"Databases {n(report.database_results)}"))
-    for name, count in report.database_specific_results:
-        identified_lines.append(Line(f"{name} {n(count)}", indent=14))
-    identified_lines.append(Line(f"Registers {n(report.register_results)}"))
-    for name, count in report.register_specific_results:
-        identified_lines.append(Line(f"{name} {n(count)}", indent=14))
-    identified = Box(left, row_y, BOX_W, identified_lines, box="searches")
-    removed = Box(
-        left_side,
-        row_y,
-        SIDE_W,
-        [
-            Line("Records removed before screening:", bold=True),
-            Line(f"Duplicate records removed {n(report.duplicates)}", link=("duplicates", None)),
-            Line(
-                f"Records marked as ineligible by automation tools {n(report.excluded_automatic)}",
-                link=("excluded_automatic", None),
-            ),
-            Line(
-                f"Records removed for other reasons {n(report.excluded_other)}",
-                link=("excluded_other", None),
-            ),
-        ],
-    )
+
+def _identification(
+    report: PrismaReport, columns: Columns, drawing: Drawing
+) -> tuple[Box, Box | None, Box | None]:
+    """The first row: records identified and removed, and the previous review's studies.
+    Returns the boxes that later rows hang from: identified, other methods', previous."""
+    top = drawing.y
+    identified = Box(columns.left, top, BOX_W, _identified_lines(report), box="searches")
+    removed = Box(columns.left_side, top, SIDE_W, _removed_lines(report))
     row = [identified, removed]
-    if other:
-        other_identified = Box(
-            right,
-            row_y,
-            BOX_W,
-            [
-                Line("Records identified from:", bold=True),
-                Line(f"Websites {n(report.website_results)}"),
-                Line(f"Organisations {n(report.organisation_results)}"),
-                Line(f"Citation searching {n(report.citations_results)}"),
-            ],
-            box="searches",
-        )
+    other_identified = previous = None
+    if columns.other:
+        other_lines = _other_identified_lines(report)
+        other_identified = Box(columns.right, top, BOX_W, other_lines, box="searches")
         row.append(other_identified)
-    if updated:
-        previous = Box(
-            MARGIN + BAND_W + 14,
-            row_y,
-            PREV_W,
-            [
-                Line(
-                    f"Studies included in previous version of review {n(report.previous_studies)}"
-                ),
-                Line(
-                    "Reports of studies included in previous version of review "
-                    f"{n(report.previous_reports)}"
-                ),
-                Line("(typed in by a person)", italic=True),
-            ],
-        )
+    if columns.updated:
+        previous = Box(PREV_X, top, PREV_W, _previous_lines(report))
         row.append(previous)
-    identification_top = row_y
-    row_y = _place_row(row, row_y)
-    identification_bottom = row_y - ROW_GAP
-    boxes += row
-    arrows.append(_right_arrow(identified, removed))
+    drawing.place(row)
+    drawing.band("Identification", top)
+    drawing.arrows.append(right_arrow(identified, removed))
+    return identified, other_identified, previous
 
-    # Screening
-    screening_top = row_y
+
+def _identified_lines(report: PrismaReport) -> list[Line]:
+    return [
+        Line("Records identified from*:", bold=True),
+        Line(f"Databases {n(report.database_results)}"),
+        *_named_counts(report.database_specific_results),
+        Line(f"Registers {n(report.register_results)}"),
+        *_named_counts(report.register_specific_results),
+    ]
+
+
+def _named_counts(results: list[tuple[str, int]]) -> list[Line]:
+    """Each database's (or register's) own count, under their total."""
+    return [Line(f"{name} {n(count)}", indent=14) for name, count in results]
+
+
+def _removed_lines(report: PrismaReport) -> list[Line]:
+    return [
+        Line("Records removed before screening:", bold=True),
+        Line(f"Duplicate records removed {n(report.duplicates)}", link=("duplicates", None)),
+        Line(
+            f"Records marked as ineligible by automation tools {n(report.excluded_automatic)}",
+            link=("excluded_automatic", None),
+        ),
+        Line(
+            f"Records removed for other reasons {n(report.excluded_other)}",
+            link=("excluded_other", None),
+        ),
+    ]
+
+
+def _other_identified_lines(report: PrismaReport) -> list[Line]:
+    return [
+        Line("Records identified from:", bold=True),
+        Line(f"Websites {n(report.website_results)}"),
+        Line(f"Organisations {n(report.organisation_results)}"),
+        Line(f"Citation searching {n(report.citations_results)}"),
+    ]
+
+
+def _previous_lines(report: PrismaReport) -> list[Line]:
+    return [
+        Line(f"Studies included in previous version of review {n(report.previous_studies)}"),
+        Line(
+            "Reports of studies included in previous version of review "
+            f"{n(report.previous_reports)}"
+        ),
+        Line("(typed in by a person)", italic=True),
+    ]
+
+
+def _screening(
+    report: PrismaReport,
+    columns: Columns,
+    drawing: Drawing,
+    identified: Box,
+    other_identified: Box | None,
+) -> dict[str, Box]:
+    """Records screened, then reports sought and assessed in each column. Returns each
+    column's assessed box ("dbr", and "other" when other methods were used)."""
+    top = drawing.y
+    screened = _records_screened(report, columns, drawing, identified)
+    # The other column has no screening row: its reports hang from the records identified.
+    above = {"dbr": screened}
+    if other_identified is not None:
+        above["other"] = other_identified
+    assessed = _retrieval_and_assessment(report, columns, drawing, above)
+    drawing.band("Screening", top)
+    return assessed
+
+
+def _records_screened(
+    report: PrismaReport, columns: Columns, drawing: Drawing, identified: Box
+) -> Box:
     screened = Box(
-        left,
-        row_y,
+        columns.left,
+        drawing.y,
         BOX_W,
         [
             Line(f"Records screened {n(report.records_screened)}"),
@@ -226,84 +219,89 @@ def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
         ],
         box="records_screened",
     )
-    excluded = Box(
-        left_side, row_y, SIDE_W, [Line(f"Records excluded** {n(report.records_excluded)}")],
-        box="records_excluded",
-    )  # fmt: skip
-    row_y = _place_row([screened, excluded], row_y)
-    boxes += [screened, excluded]
-    arrows += [_down_arrow(identified, screened), _right_arrow(screened, excluded)]
+    excluded_lines = [Line(f"Records excluded** {n(report.records_excluded)}")]
+    excluded = Box(columns.left_side, drawing.y, SIDE_W, excluded_lines, box="records_excluded")
+    drawing.place([screened, excluded])
+    drawing.arrows += [down_arrow(identified, screened), right_arrow(screened, excluded)]
+    return screened
 
-    # Retrieval and assessment: the same two rows in each column.
-    columns = [("dbr", left, left_side, screened)]
-    if other:
-        columns.append(("other", right, right_side, other_identified))
-    above = {column: upper for column, _, _, upper in columns}
-    rows = {column: _report_rows(report, column) for column, *_ in columns}
+
+def _retrieval_and_assessment(
+    report: PrismaReport, columns: Columns, drawing: Drawing, above: dict[str, Box]
+) -> dict[str, Box]:
+    """The same two rows in each column of `above` (the box each column's first row hangs
+    from): reports sought and not retrieved, then assessed and excluded. Returns each column's
+    assessed box."""
+    places = {
+        "dbr": (columns.left, columns.left_side),
+        "other": (columns.right, columns.right_side),
+    }
+    rows = {column: _report_rows(report, column) for column in above}
+    above = dict(above)
     for index in range(2):
         pairs = {}
-        for column, x, side_x, _ in columns:
+        for column in rows:
             main_lines, main_name, side_lines, side_name = rows[column][index]
+            x, side_x = places[column]
             pairs[column] = (
-                Box(x, row_y, BOX_W, main_lines, box=main_name),
-                Box(side_x, row_y, SIDE_W, side_lines, box=side_name),
+                Box(x, drawing.y, BOX_W, main_lines, box=main_name),
+                Box(side_x, drawing.y, SIDE_W, side_lines, box=side_name),
             )
-        row = [box for pair in pairs.values() for box in pair]
-        row_y = _place_row(row, row_y)  # the row's boxes take one height: arrows come after
-        boxes += row
+        # The row's boxes take one height: arrows come after.
+        drawing.place([box for pair in pairs.values() for box in pair])
         for column, (main, side) in pairs.items():
-            arrows += [_down_arrow(above[column], main), _right_arrow(main, side)]
+            drawing.arrows += [down_arrow(above[column], main), right_arrow(main, side)]
             above[column] = main
-    assessed, other_assessed = above["dbr"], above.get("other")
-    screening_bottom = row_y - ROW_GAP
+    return above
 
-    # Included
-    included_top = row_y
+
+def _included(
+    report: PrismaReport,
+    columns: Columns,
+    drawing: Drawing,
+    assessed: dict[str, Box],
+    previous: Box | None,
+) -> None:
+    """The last row: the new studies included and, for an updated review, the total."""
+    top = drawing.y
     included_lines = [
         Line(f"New studies included in review {n(report.new_studies)}"),
         Line(f"Reports of new included studies {n(report.new_reports)}"),
     ]
     # Tall enough for the band's word beside it.
-    included = Box(left, row_y, BOX_W, included_lines, box="new_reports", height=96)
-    row = [included]
-    if updated:
-        total = Box(
-            MARGIN + BAND_W + 14,
-            row_y,
-            PREV_W,
-            [
-                Line(f"Total studies included in review {n(report.total_studies)}"),
-                Line(f"Reports of total included studies {n(report.total_reports)}"),
-            ],
-            box="new_reports",
-        )
-        row.append(total)
-    row_y = _place_row(row, row_y)
-    boxes += row
-    arrows.append(_down_arrow(assessed, included))
-    if other:
+    included = Box(columns.left, top, BOX_W, included_lines, box="new_reports", height=96)
+    if previous is None:
+        drawing.place([included])
+    else:
+        total_lines = [
+            Line(f"Total studies included in review {n(report.total_studies)}"),
+            Line(f"Reports of total included studies {n(report.total_reports)}"),
+        ]
+        total = Box(PREV_X, top, PREV_W, total_lines, box="new_reports")
+        drawing.place([included, total])
+    drawing.arrows.append(down_arrow(assessed["dbr"], included))
+    if "other" in assessed:
         # From the other column's assessed box down and across into the included box.
+        other_assessed = assessed["other"]
         x = other_assessed.x + BOX_W / 2
-        arrows.append((x, other_assessed.bottom, x, included.middle_y))
-        arrows.append((x, included.middle_y, included.x + BOX_W, included.middle_y))
-    if updated:
-        arrows.append((previous.x + PREV_W / 2, previous.bottom, total.x + PREV_W / 2, total.y))
-        arrows.append((included.x, included.middle_y, total.x + PREV_W, total.middle_y))
-    included_bottom = row_y - ROW_GAP
+        drawing.arrows.append((x, other_assessed.bottom, x, included.middle_y))
+        drawing.arrows.append((x, included.middle_y, included.x + BOX_W, included.middle_y))
+    if previous is not None:
+        drawing.arrows.append(
+            (previous.x + PREV_W / 2, previous.bottom, total.x + PREV_W / 2, total.y)
+        )
+        drawing.arrows.append((included.x, included.middle_y, total.x + PREV_W, total.middle_y))
+    drawing.band("Included", top)
 
-    bands = [
-        ("Identification", identification_top, identification_bottom),
-        ("Screening", screening_top, screening_bottom),
-        ("Included", included_top, included_bottom),
-    ]
-    notes_y = row_y
-    note_lines = []
+
+def _footnote_lines(width: float) -> list[Line]:
+    """The footnotes, wrapped to the diagram's width."""
+    lines = []
     for note in FOOTNOTES:
         note_box = Box(MARGIN, 0, width - 2 * MARGIN, [Line(note)])
         note_box.layout()
-        note_lines += note_box.wrapped
-    height = notes_y + LINE * len(note_lines) + MARGIN
-    return _svg(width, height, titles, boxes, arrows, bands, note_lines, notes_y, link)
+        lines += note_box.wrapped
+    return lines
 
 
 def _report_rows(report: PrismaReport, column: str) -> list[tuple]:
@@ -345,27 +343,8 @@ def _reason_lines(reasons, box: str) -> list[Line]:
     return lines
 
 
-def _place_row(row: list[Box], y: float) -> float:
-    """Lay the boxes out, give them the height of the tallest, return where the next row starts."""
-    for box in row:
-        box.y = y
-        box.layout()
-    height = max(box.height for box in row)
-    for box in row:
-        box.height = height
-    return y + height + ROW_GAP
-
-
-def _down_arrow(upper: Box, lower: Box) -> tuple[float, float, float, float]:
-    x = upper.x + upper.width / 2
-    return (x, upper.bottom, x, lower.y)
-
-
-def _right_arrow(main: Box, side: Box) -> tuple[float, float, float, float]:
-    return (main.x + main.width, main.middle_y, side.x, main.middle_y)
-
-
-def _svg(width, height, titles, boxes, arrows, bands, note_lines, notes_y, link) -> str:
+def _svg(width, height, titles, drawing: Drawing, note_lines, link) -> str:
+    notes_y = drawing.y  # the footnotes start where the next row would
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}" font-size="{SIZE}" '
@@ -376,23 +355,13 @@ def _svg(width, height, titles, boxes, arrows, bands, note_lines, notes_y, link)
         f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{INK}"/></marker></defs>',
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
     ]
-    for label, top, bottom in bands:
-        x, h = MARGIN, bottom - top
-        out.append(
-            f'<rect x="{x}" y="{top:.0f}" width="{BAND_W}" height="{h:.0f}" rx="6" '
-            f'fill="{BLUE}" stroke="{INK}" stroke-width="0.6"/>'
-        )
-        cx, cy = x + BAND_W / 2, top + h / 2
-        out.append(
-            f'<text x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-90 {cx:.1f} {cy:.1f})" '
-            f'text-anchor="middle" dominant-baseline="central" font-weight="bold">'
-            f"{escape(label)}</text>"
-        )
+    for word, top, bottom in drawing.bands:
+        out += _band_svg(word, top, bottom)
     for box in titles:
         out.append(_box_svg(box, None, rounded=True))
-    for box in boxes:
+    for box in drawing.boxes:
         out.append(_box_svg(box, link))
-    for x1, y1, x2, y2 in arrows:
+    for x1, y1, x2, y2 in drawing.arrows:
         out.append(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{INK}" '
             'stroke-width="1.2" marker-end="url(#arrow)"/>'
@@ -404,6 +373,19 @@ def _svg(width, height, titles, boxes, arrows, bands, note_lines, notes_y, link)
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _band_svg(word: str, top: float, bottom: float) -> list[str]:
+    """A blue band down the left edge, its word turned to read upwards."""
+    x, h = MARGIN, bottom - top
+    cx, cy = x + BAND_W / 2, top + h / 2
+    return [
+        f'<rect x="{x}" y="{top:.0f}" width="{BAND_W}" height="{h:.0f}" rx="6" '
+        f'fill="{BLUE}" stroke="{INK}" stroke-width="0.6"/>',
+        f'<text x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-90 {cx:.1f} {cy:.1f})" '
+        f'text-anchor="middle" dominant-baseline="central" font-weight="bold">'
+        f"{escape(word)}</text>",
+    ]
 
 
 def _box_svg(box: Box, link: Link | None, rounded: bool = False) -> str:

@@ -20,7 +20,7 @@ TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
 def _reviewers_sentence(review: Review, stage: str, noun: str, done: str, count: int) -> str:
     """E.g. "4 records were screened on title and abstract by two reviewers, ..." """
-    decisions = Decision.objects.filter(review=review, stage=stage, kind=DecisionKind.VOTE)
+    decisions = Decision.objects.in_review(review).filter(stage=stage, kind=DecisionKind.VOTE)
     reviewers = decisions.values("reviewer").distinct().count()
     required = dict(decisions.values_list("reviewers_required").annotate(n=Count("id")).order_by())
     if not decisions.exists():
@@ -88,7 +88,7 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
             report.dbr_assessed + report.other_assessed,
         ),
     ]
-    resolved = Decision.objects.filter(review=review, kind=DecisionKind.RESOLUTION)
+    resolved = Decision.objects.in_review(review).filter(kind=DecisionKind.RESOLUTION)
     if resolved.exists():
         resolvers = resolved.values("reviewer").distinct().count()
         who = "a third person" if resolvers == 1 else f"{resolvers} designated resolvers"
@@ -111,9 +111,11 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
         "Screening was done in this application (independent screening, exclusion reasons, "
         "and an append-only, hash-chained audit log)"
     )
-    if Search.objects.filter(
-        review=review, method__in=[SearchMethod.PUBMED_QUERY, SearchMethod.PUBMED_PMIDS]
-    ).exists():
+    if (
+        Search.objects.in_review(review)
+        .filter(method__in=[SearchMethod.PUBMED_QUERY, SearchMethod.PUBMED_PMIDS])
+        .exists()
+    ):
         tools += "; PubMed was searched through NCBI's E-utilities (Biopython)"
     stopped = _stopping_sentence(review)
     parts.append(tools + ("." if stopped else "; no automation tool excluded records."))
@@ -123,7 +125,7 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
 
 def _order_sentence(review: Review) -> str:
     """Which order titles and abstracts were screened in, from what each decision recorded."""
-    votes = Decision.objects.filter(review=review, stage=TA, kind=DecisionKind.VOTE)
+    votes = Decision.objects.in_review(review).filter(stage=TA, kind=DecisionKind.VOTE)
     total = votes.count()
     if not total:
         return ""
@@ -169,7 +171,8 @@ def excluded_reports(review: Review):
     """PRISMA item 16b: each report excluded at full text, with the reason that counts and the
     column it came from; in citation order."""
     items = (
-        ScreeningItem.objects.filter(review=review, stage=FT, state=ItemState.EXCLUDED)
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=FT, state=ItemState.EXCLUDED)
         .select_related("reason")
         .order_by("reference_id")
     )

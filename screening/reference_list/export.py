@@ -4,6 +4,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from references.export import ExportRow
 from references.models import Reference
 from screening.constants import Stage
 from screening.models import (
@@ -21,15 +22,15 @@ def export_rows(review: Review, references: QuerySet, view: VoteView, chunk: int
     """ExportRows for a filtered list of references, with each one's screening: its state at
     every stage (and the reason that counts), the live votes the member may see, and the
     sources that found it. Read in chunks, so that a list of 100,000 streams in flat memory."""
-    from references.export import ExportRow
-
     ids = list(references.order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         states: dict[int, dict[str, str]] = {}
-        for item in ScreeningItem.objects.filter(
-            review=review, reference_id__in=part
-        ).select_related("reason"):
+        for item in (
+            ScreeningItem.objects.in_review(review)
+            .filter(reference_id__in=part)
+            .select_related("reason")
+        ):
             text = item.get_state_display()
             if item.reason:
                 text += f": {item.reason.label}"
@@ -48,7 +49,8 @@ def export_rows(review: Review, references: QuerySet, view: VoteView, chunk: int
             )
         sources: dict[int, set[str]] = {}
         for ref_id, name in (
-            Record.objects.filter(review=review, reference_id__in=part)
+            Record.objects.in_review(review)
+            .filter(reference_id__in=part)
             .values_list("reference_id", "search__source__name")
             .distinct()
         ):

@@ -83,7 +83,7 @@ class ReferenceFilter(django_filters.FilterSet):
         self.filters["reason"].queryset = review.reasons.all()
 
     def _items(self):
-        return ScreeningItem.objects.filter(review=self.review, reference=OuterRef("pk"))
+        return ScreeningItem.objects.in_review(self.review).filter(reference=OuterRef("pk"))
 
     def filter_screening(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Stage and state go together: one item must match both when both are given.
@@ -106,7 +106,7 @@ class ReferenceFilter(django_filters.FilterSet):
         # Only decisions the member may see: under blind screening, "decided by" another
         # reviewer must not reveal which open references they have voted on.
         decided = self.view.decisions(
-            Decision.objects.filter(review=self.review, reviewer=value)
+            Decision.objects.in_review(self.review).filter(reviewer=value)
         ).filter(reference=OuterRef("pk"))
         return queryset.filter(Exists(decided))
 
@@ -119,7 +119,7 @@ class ReferenceFilter(django_filters.FilterSet):
         return queryset
 
     def _records(self):
-        return Record.objects.filter(review=self.review, reference=OuterRef("pk"))
+        return Record.objects.in_review(self.review).filter(reference=OuterRef("pk"))
 
     def filter_source(self, queryset: QuerySet, name: str, value: Source) -> QuerySet:
         return queryset.filter(Exists(self._records().filter(search__source=value)))
@@ -154,8 +154,8 @@ class ReferenceFilter(django_filters.FilterSet):
             return queryset.filter(Exists(duplicate_records))
         if value == "single":
             return queryset.exclude(Exists(duplicate_records))
-        pairs = DuplicateCandidate.objects.filter(
-            review=self.review, status=CandidateStatus.PROPOSED
+        pairs = DuplicateCandidate.objects.in_review(self.review).filter(
+            status=CandidateStatus.PROPOSED
         )
         return queryset.filter(
             Exists(pairs.filter(reference_a=OuterRef("pk")))

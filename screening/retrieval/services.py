@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 
 from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
@@ -84,8 +85,6 @@ def full_text_record(
 
 
 def _check_pdf(upload, max_bytes: int) -> None:
-    from django.template.defaultfilters import filesizeformat
-
     if upload.size > max_bytes:
         raise ScreeningRefused(
             f"The file is {filesizeformat(upload.size)}, over the limit of "

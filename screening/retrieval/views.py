@@ -36,17 +36,19 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
     states = [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED]
     if state not in states:
         state = ItemState.AWAITING_RETRIEVAL
-    items = ScreeningItem.objects.filter(
-        review=review, stage=Stage.RETRIEVAL, state=state
-    ).select_related("reference")
+    items = (
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=Stage.RETRIEVAL, state=state)
+        .select_related("reference")
+    )
     page = Paginator(items.order_by("reference_id"), RETRIEVAL_PER_PAGE).get_page(
         request.GET.get("page")
     )
     latest = {
         ft.reference_id: ft
-        for ft in FullText.objects.filter(
-            review=review, reference_id__in=[i.reference_id for i in page]
-        ).order_by("id")
+        for ft in FullText.objects.in_review(review)
+        .filter(reference_id__in=[i.reference_id for i in page])
+        .order_by("id")
     }
     counts = stage_counts(review)[Stage.RETRIEVAL]
     context = {

@@ -196,7 +196,7 @@ def _invitation_taken(request: HttpRequest, invitation: Invitation) -> HttpRespo
     invitation.refresh_from_db()
     if (
         request.user.is_authenticated
-        and Membership.objects.filter(review=invitation.review, user=request.user).exists()
+        and Membership.objects.in_review(invitation.review).filter(user=request.user).exists()
     ):
         return redirect(invitation.review)  # it was this person: a double submission
     return render(

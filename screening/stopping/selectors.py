@@ -42,7 +42,8 @@ def inclusion_curve(review: Review, relevant: set[int]) -> list[tuple[int, int]]
     """(records screened, relevant found) after each record, in the order of each record's
     first vote at title and abstract. One query."""
     first_votes = (
-        Decision.objects.filter(review=review, stage=TA, kind=DecisionKind.VOTE)
+        Decision.objects.in_review(review)
+        .filter(stage=TA, kind=DecisionKind.VOTE)
         .values("reference_id")
         .annotate(first=Min("id"))
         .order_by("first")

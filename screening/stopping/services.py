@@ -30,26 +30,31 @@ DONE_STATES = [ItemState.INCLUDED, ItemState.EXCLUDED, ItemState.CONFLICT]
 
 
 def _owner(review: Review, user: AbstractBaseUser, what: str) -> None:
-    if not Membership.objects.filter(review=review, user=user, role=Role.OWNER).exists():
+    if not Membership.objects.in_review(review).filter(user=user, role=Role.OWNER).exists():
         raise ScreeningRefused(f"Only the review's owners {what}.")
 
 
 def unscreened(review: Review):
     """Records at title and abstract that no one has voted on."""
-    return ScreeningItem.objects.filter(review=review, stage=TA, state=ItemState.AWAITING, votes=0)
+    return ScreeningItem.objects.in_review(review).filter(
+        stage=TA, state=ItemState.AWAITING, votes=0
+    )
 
 
 def active_sample(review: Review) -> StoppingSample | None:
     """The sample being screened, if any."""
-    return StoppingSample.objects.filter(
-        review=review, stage=TA, withdrawn_at=None, applied_at=None
-    ).first()
+    return (
+        StoppingSample.objects.in_review(review)
+        .filter(stage=TA, withdrawn_at=None, applied_at=None)
+        .first()
+    )
 
 
 def applied_sample(review: Review) -> StoppingSample | None:
     """The sample whose test stopped screening, unless undone."""
     return (
-        StoppingSample.objects.filter(review=review, stage=TA, withdrawn_at=None)
+        StoppingSample.objects.in_review(review)
+        .filter(stage=TA, withdrawn_at=None)
         .exclude(applied_at=None)
         .first()
     )
@@ -93,12 +98,13 @@ def found_ids(review: Review) -> set[int]:
     """The references found relevant at title and abstract so far: moved on, in conflict, or
     waiting for a second vote after an include or maybe. Two queries."""
     found = set(
-        ScreeningItem.objects.filter(review=review, stage=TA, state__in=FOUND_STATES).values_list(
-            "reference_id", flat=True
-        )
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=TA, state__in=FOUND_STATES)
+        .values_list("reference_id", flat=True)
     )
     found.update(
-        ScreeningItem.objects.filter(review=review, stage=TA, state=ItemState.AWAITING_SECOND)
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=TA, state=ItemState.AWAITING_SECOND)
         .filter(live_votes__verdict__in=[Verdict.INCLUDE, Verdict.MAYBE])
         .values_list("reference_id", flat=True)
     )
@@ -109,7 +115,8 @@ def screening_so_far(review: Review) -> tuple[int, set[int], int]:
     """(records screened, the relevant ones found, records unscreened) at title and
     abstract. Five queries."""
     counts = dict(
-        ScreeningItem.objects.filter(review=review, stage=TA)
+        ScreeningItem.objects.in_review(review)
+        .filter(stage=TA)
         .exclude(state__in=[ItemState.REMOVED, ItemState.AUTOMATED])
         .values_list("state")
         .annotate(n=Count("id"))
@@ -251,9 +258,9 @@ def stopping_withdraw(*, review: Review, user: AbstractBaseUser) -> StoppingSamp
     restored = []
     if sample.applied_at:
         restored = list(
-            ScreeningItem.objects.filter(
-                review=review, stage=TA, state=ItemState.AUTOMATED
-            ).values_list("reference_id", flat=True)
+            ScreeningItem.objects.in_review(review)
+            .filter(stage=TA, state=ItemState.AUTOMATED)
+            .values_list("reference_id", flat=True)
         )
         Removal.objects.bulk_create(
             [Removal(review=review, reference_id=r, removed=False, created_by=user)

@@ -18,9 +18,8 @@ from screening.permissions.blinding import VoteView
 def exclusions(review: Review):
     """Every excluded reference, at either stage, with the votes that excluded it."""
     return (
-        ScreeningItem.objects.filter(
-            review=review, stage__in=Stage.screened(), state=ItemState.EXCLUDED
-        )
+        ScreeningItem.objects.in_review(review)
+        .filter(stage__in=Stage.screened(), state=ItemState.EXCLUDED)
         .select_related("reference", "reason")
         .prefetch_related(
             Prefetch(
@@ -43,7 +42,7 @@ def reason_distribution(review: Review, stage: str, view: VoteView) -> dict:
     else's: {"reasons": [...], "rows": [{"reviewer", "total", "cells": [{n, share, others,
     drift}]}]}. A share DRIFT_POINTS or more from the others' stands out."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    votes = view.votes(Vote.objects.filter(review=review, stage=stage, verdict="exclude"))
+    votes = view.votes(Vote.objects.in_review(review).filter(stage=stage, verdict="exclude"))
     for username, label in votes.values_list("reviewer__username", "decision__reason_label"):
         counts[username][label or "No reason"] += 1
     reasons = sorted({label for per in counts.values() for label in per})

@@ -29,8 +29,8 @@ from screening.models import (
 
 def single_reviewer_exclusions(review: Review, stage: str) -> QuerySet[ScreeningItem]:
     """References excluded at a stage on one reviewer's vote alone (not resolved)."""
-    return ScreeningItem.objects.filter(
-        review=review, stage=stage, state=ItemState.EXCLUDED, votes=1, resolved=False
+    return ScreeningItem.objects.in_review(review).filter(
+        stage=stage, state=ItemState.EXCLUDED, votes=1, resolved=False
     )
 
 
@@ -46,11 +46,13 @@ def verification_draw(
 ) -> VerificationSample:
     """Draw `percent`% (at least one) of the single-reviewer exclusions at `stage` that
     `reviewer` did not make, in an order the seed repeats."""
-    if not Membership.objects.filter(review=review, user=user, role=Role.OWNER).exists():
+    if not Membership.objects.in_review(review).filter(user=user, role=Role.OWNER).exists():
         raise ScreeningRefused("Only the review's owners draw verification samples.")
-    if not Membership.objects.filter(
-        review=review, user=reviewer, role__in=[Role.OWNER, Role.REVIEWER]
-    ).exists():
+    if (
+        not Membership.objects.in_review(review)
+        .filter(user=reviewer, role__in=[Role.OWNER, Role.REVIEWER])
+        .exists()
+    ):
         raise ScreeningRefused("The re-screening reviewer must be an owner or reviewer here.")
     if stage not in Stage.screened():
         raise ScreeningRefused("Samples are drawn at title and abstract or at full text.")

@@ -148,7 +148,7 @@ class Command(BaseCommand):
             job = self._job(review, options["resume"])
             return pubmed_job_resume(job=job, user=user, force=options["force"], enqueue=enqueue)
         if options["rerun"] is not None:
-            search = Search.objects.filter(review=review, pk=options["rerun"]).first()
+            search = Search.objects.in_review(review).filter(pk=options["rerun"]).first()
             if search is None:
                 raise CommandError(f"No search {options['rerun']} in the review '{review.slug}'.")
             return pubmed_search_rerun(search=search, user=user, enqueue=enqueue)
@@ -298,7 +298,7 @@ class Command(BaseCommand):
         return owner.user if owner else None
 
     def _job(self, review, pk: int) -> PubmedJob:
-        job = PubmedJob.objects.filter(review=review, pk=pk).select_related("review").first()
+        job = PubmedJob.objects.in_review(review).filter(pk=pk).select_related("review").first()
         if job is None:
             raise CommandError(f"No PubMed job {pk} in the review '{review.slug}'.")
         return job
