@@ -26,7 +26,7 @@ ASReview in median WSS@95 and recall@10%.
 Then the time of a retrain + re-rank (`scores` + `ranked`, 500 labelled records of both
 classes, median of 5) at 2,000 and 25,000 records, and of fitting the features (once per
 import of a review), on the records of all the datasets shuffled together and repeated to
-25,000. `--cold-start` replays ours again with `model.MIN_INCLUDES` set to 1, 2 and 5 (set on
+25,000. `--cold-start` replays ours again with `config.MIN_INCLUDES` set to 1, 2 and 5 (set on
 the module for the run only, as bench/dedup.py does with its constants) and prints WSS@95.
 """
 
@@ -48,7 +48,7 @@ if str(REPO) not in sys.path:
 
 from bench import asreview_runner  # noqa: E402 - after the path is set
 from bench.asreview_runner import dataset_paths, log, parse_seeds  # noqa: E402
-from screening.prioritisation import metrics, model  # noqa: E402
+from screening.prioritisation import config, metrics, model  # noqa: E402
 from screening.prioritisation.simulate import (  # noqa: E402
     Dataset,
     priors_for,
@@ -122,14 +122,14 @@ def ours(
 ) -> dict:
     # No --every: simulate's own default (which may come from the app's setting).
     kwargs = {} if every is None else {"every": every}
-    saved = model.MIN_INCLUDES
+    saved = config.MIN_INCLUDES
     if min_includes is not None:
-        model.MIN_INCLUDES = min_includes  # can_train reads it at call time
+        config.MIN_INCLUDES = min_includes  # can_train reads it at call time
     try:
         started = time.perf_counter()
         simulation = simulate(dataset, priors, seed=seed, matrix=matrix, **kwargs)
     finally:
-        model.MIN_INCLUDES = saved
+        config.MIN_INCLUDES = saved
     return {**simulation.summary(), "seconds": round(_since(started), 1)}
 
 
@@ -345,8 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": {
             "seeds": options.seeds,
             "every": every,
-            "min_includes": model.MIN_INCLUDES,
-            "model": model.DEFAULT.__dict__,
+            "min_includes": config.MIN_INCLUDES,
+            "model": config.DEFAULT.__dict__,
             "asreview": version,
         },
         "datasets": [run_dataset(p, options, version) for p in paths],

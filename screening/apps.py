@@ -6,4 +6,4 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening"
 
     def ready(self) -> None:
-        from screening import checks, tasks  # noqa: F401 - registers the checks and the tasks
+        from screening import checks  # noqa: F401 - registers the system checks

@@ -4,11 +4,13 @@ the services: the cycle this module breaks).
 With a broker the task goes to the workers. Without one (`make run`, the SQLite tests) Celery
 runs tasks in this process: at once, or, with `beside`, in a thread of its own, so that the
 request which asked returns at once and its page can show progress. The task names are here,
-once; `tasks.py` registers each function under its name and `apps.py` imports it, so every
-process knows them."""
+once; `tasks.py` registers each function under its name. A process with a broker sends the
+name alone and never imports `tasks` (nor the libraries its services load, such as
+scikit-learn); a process without one imports the module by name when it first runs a task."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 from celery import current_app
@@ -32,16 +34,24 @@ def enqueue(name: str, *args, now: bool = False, beside: bool = False, daemon: b
 
     `now`: in this process and this thread, broker or not (tests and benchmarks).
     `beside`: without a broker, in a new thread (`daemon` as threading means it)."""
-    task = current_app.tasks[name]
-    if now:
-        return task.apply(args=args)
-    if beside and runs_in_process():
+    if not (now or runs_in_process()):
+        return current_app.send_task(name, args=args)
+    task = _registered(name)
+    if beside and not now:
         thread = threading.Thread(
-            target=_run_beside, args=(task, args), name=f"{task.name}{args}", daemon=daemon
+            target=_run_beside, args=(task, args), name=f"{name}{args}", daemon=daemon
         )
         thread.start()
         return thread
-    return task.apply_async(args=args)
+    return task.apply(args=args, throw=current_app.conf.task_eager_propagates)
+
+
+def _registered(name: str):
+    """The task called `name`. A worker's autodiscovery has registered it; elsewhere its
+    module is imported by name, as that autodiscovery would."""
+    if name not in current_app.tasks:
+        importlib.import_module(name.rsplit(".", 1)[0])
+    return current_app.tasks[name]
 
 
 def enqueue_on_commit(name: str, *args, **how) -> None:

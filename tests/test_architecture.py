@@ -7,6 +7,9 @@ these tests check what a layers contract cannot see."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
@@ -143,3 +146,23 @@ def test_screening_top_level_holds_packages_and_wiring_only():
     assert loose == [], f"modules at screening/'s top level that belong in a package: {loose}"
     packages = {p.name for p in (ROOT / "screening").iterdir() if (p / "__init__.py").exists()}
     assert {"decisions", "identification", "prisma", "audit", "models"} <= packages
+
+
+def test_the_import_path_loads_no_machine_learning_library():
+    """An import process holds only what importing needs: scikit-learn and SciPy (some 90 MB)
+    load where records are ranked or a stopping test is run, not with the URLs or the
+    services an import goes through (bench/memory.py measures the megabytes)."""
+    probe = (
+        "import django, importlib, sys; django.setup(); "
+        "importlib.import_module('screening.management.commands.import_references'); "
+        "importlib.import_module('config.urls'); "
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "REDIS_URL")}
+    env.pop("DATABASE_URL", None)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

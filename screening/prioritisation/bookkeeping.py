@@ -10,7 +10,7 @@ from django.utils import timezone
 from screening import dispatch
 from screening.constants import Stage
 from screening.models import Ranking, Review
-from screening.prioritisation import model
+from screening.prioritisation.config import retrain_every
 
 TA = Stage.TITLE_ABSTRACT
 
@@ -130,6 +130,6 @@ def _due(ranking: Ranking, decisions: int) -> bool:
     since the last training."""
     if ranking.trained_at is None:
         return True
-    every = model.retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
+    every = retrain_every(ranking.includes + ranking.excludes, settings.RANKING_RETRAIN_EVERY)
     elapsed = (timezone.now() - ranking.trained_at).total_seconds()
     return decisions >= every or elapsed >= settings.RANKING_RETRAIN_SECONDS

@@ -11,7 +11,6 @@ figures.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -20,39 +19,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-# Early on every decision changes the model most and a retrain costs least (few screened
-# records to fit), so until this many records are screened the model retrains after every
-# decision; then after every RANKING_RETRAIN_EVERY. 300 rather than 100: recall after 10% on
-# Kitchenham_2010 went from 4.5 points below ASReview's to level (bench/prioritisation.py).
-WARM_UP = 300
-
-# Cold start: the order stays random until the screened records hold at least this many of
-# each class (measured: bench/prioritisation.py --cold-start).
-MIN_INCLUDES = 1
-MIN_EXCLUDES = 1
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """What the benchmark varies. The defaults are the chosen model."""
-
-    classifier: str = "svm"  # logistic | svm | nb
-    c: float = 0.11  # inverse regularisation (logistic, svm)
-    # Weigh the rare relevant class up until its total weight is `balance` times the
-    # irrelevant class's (1: the usual "balanced"; 0: no weighting).
-    balance: float = 9.8
-    # Words in more than 95% of records say nothing. Words in one record only cannot rank
-    # another, but keeping them (min_df 1) was worth 1-2 points of WSS@95 on nudging and virus:
-    # they damp, through each row's normalisation, the weight of a wordy record's shared words.
-    max_df: float = 0.95
-    ngram_max: int = 2
-    min_df: int = 1
-    sublinear_tf: bool = True
-    # Keeping stop words: removing them cost 11 points of WSS@95 on nudging.csv.
-    stop_words: str | None = None
-
-
-DEFAULT = ModelConfig()
+from screening.prioritisation.config import (
+    DEFAULT,
+    ModelConfig,
+)
 
 
 def record_text(title: str, abstract: str, keywords: str = "") -> str:
@@ -74,17 +44,6 @@ def features(texts: Sequence[str], config: ModelConfig = DEFAULT) -> sparse.csr_
         return vectoriser.fit_transform(texts).tocsr()
     except ValueError:  # no words at all (empty records): nothing to learn from
         return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
-
-
-def retrain_every(screened: int, every: int) -> int:
-    """Decisions between retrains once `screened` records are screened."""
-    return 1 if screened < WARM_UP else every
-
-
-def can_train(labels: Sequence[int]) -> bool:
-    """Enough decisions of each kind to learn from."""
-    includes = sum(1 for label in labels if label)
-    return includes >= MIN_INCLUDES and len(labels) - includes >= MIN_EXCLUDES
 
 
 def class_weights(labels: np.ndarray, config: ModelConfig = DEFAULT) -> dict[int, float]:
@@ -156,16 +115,3 @@ def relevant_left(
         return None
     scaling = LogisticRegression().fit(np.asarray(labelled_scores).reshape(-1, 1), labels)
     return float(scaling.predict_proba(np.asarray(candidate_scores).reshape(-1, 1))[:, 1].sum())
-
-
-CLASSIFIER_NAMES = {
-    "logistic": "logistic regression",
-    "svm": "a linear support vector machine",
-    "nb": "complement naive Bayes",
-}
-
-
-def described(config: ModelConfig = DEFAULT) -> str:
-    """The model in words, for the methods paragraph."""
-    grams = f"word 1- to {config.ngram_max}-grams"
-    return f"TF-IDF of {grams} and {CLASSIFIER_NAMES[config.classifier]}"

@@ -2,7 +2,7 @@
 result goes.
 
 A decision bumps a counter on the review's Ranking row; after RANKING_RETRAIN_EVERY decisions
-(every decision during the warm-up, model.WARM_UP), or RANKING_RETRAIN_SECONDS since the last
+(every decision during the warm-up, config.WARM_UP), or RANKING_RETRAIN_SECONDS since the last
 training (whichever comes first), the decision asks for a retrain once its transaction
 commits: a Celery task when there is a broker, a background thread when there is none
 (make run). The retrain never takes the review lock: it reads the
@@ -30,6 +30,7 @@ from screening.models import Ranking, Review, ScreeningItem, Vote
 from screening.models.ranking import pack_ids
 from screening.prioritisation import model
 from screening.prioritisation.bookkeeping import _due, ranking_request
+from screening.prioritisation.config import can_train
 
 log = logging.getLogger(__name__)
 TA = Stage.TITLE_ABSTRACT
@@ -47,7 +48,7 @@ class TrainingData:
 
     @property
     def can_train(self) -> bool:
-        return model.can_train(list(self.labelled.values()))
+        return can_train(list(self.labelled.values()))
 
 
 def training_data(review: Review, stage: str = TA) -> TrainingData:

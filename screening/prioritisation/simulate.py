@@ -14,16 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from screening.prioritisation import metrics
-from screening.prioritisation.model import (
-    DEFAULT,
-    ModelConfig,
-    can_train,
-    features,
-    ranked,
-    record_text,
-    retrain_every,
-    scores,
-)
+from screening.prioritisation.config import DEFAULT, ModelConfig, can_train, retrain_every
+from screening.prioritisation.model import features, ranked, record_text, scores
 
 # The column names of the labelled datasets this is run on (ASReview's and others).
 LABEL_COLUMNS = ("included", "label_included", "label_included_final")

@@ -10,7 +10,7 @@ from django.db.models import Count
 from references.models import Reference
 from screening.constants import DecisionKind, ItemState, SearchMethod, Stage
 from screening.models import Decision, Review, ScreeningItem, Search
-from screening.prioritisation import model
+from screening.prioritisation.config import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP, described
 from screening.prisma.counts import PrismaReport
 from screening.stopping.rule import describe
 from screening.stopping.services import applied_sample, stopping_status
@@ -136,8 +136,8 @@ def _order_sentence(review: Review) -> str:
     versions = ranked.values("ranking_version").distinct().count()
     sentence = (
         "Titles and abstracts were screened in order of predicted relevance (active learning: "
-        f"{model.described()}, retrained in the background after every decision for the first "
-        f"{model.WARM_UP} records, then every {settings.RANKING_RETRAIN_EVERY} decisions or "
+        f"{described()}, retrained in the background after every decision for the first "
+        f"{WARM_UP} records, then every {settings.RANKING_RETRAIN_EVERY} decisions or "
         f"{settings.RANKING_RETRAIN_SECONDS} seconds; {_plural(versions, 'model version')} "
         "served records): "
         f"{count:,} of {total:,} decisions were made on records the model had ranked"
@@ -145,8 +145,8 @@ def _order_sentence(review: Review) -> str:
     if count < total:
         sentence += (
             ", the others in a random order (before the model had at least "
-            f"{_plural(model.MIN_INCLUDES, 'relevant')} and "
-            f"{_plural(model.MIN_EXCLUDES, 'irrelevant')} record to learn from"
+            f"{_plural(MIN_INCLUDES, 'relevant')} and "
+            f"{_plural(MIN_EXCLUDES, 'irrelevant')} record to learn from"
             + ("" if review.prioritise else ", or with prioritisation switched off")
             + ")"
         )

@@ -21,7 +21,7 @@ from screening.identification.selectors import (
 from screening.models import Invitation, Membership
 from screening.permissions.access import CAN_MANAGE, review_for_user
 from screening.permissions.blinding import VoteView
-from screening.prioritisation.model import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
+from screening.prioritisation.config import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
 from screening.reviews.forms import InvitationForm, ReviewCreateForm
 from screening.reviews.services import (
     invitation_accept,

@@ -30,8 +30,6 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scipy.stats import hypergeom
-
 __all__ = ["StoppingTest", "describe", "hypergeometric_test", "sample_size_needed"]
 
 
@@ -179,6 +177,10 @@ def _k_target(found: int, target: float) -> int:
 def _p_value(relevant_in_pool: int, pool_size: int, screened: int, found: int) -> float:
     if relevant_in_pool > pool_size:
         return 0.0
+    # SciPy is loaded here, where it is used, not by every process that loads the URLs (an
+    # import, a worker): scipy.stats alone holds some 70 MB. (bench/memory.py)
+    from scipy.stats import hypergeom
+
     # scipy's order: k, M (population), n (successes in it), N (draws).
     p = float(hypergeom.cdf(found, pool_size, relevant_in_pool, screened))
     return min(1.0, max(0.0, p))

@@ -4,7 +4,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.prioritisation.model import WARM_UP, described, features
+from screening.prioritisation.config import WARM_UP, described
+from screening.prioritisation.model import features
 from screening.prioritisation.simulate import priors_for, read_labelled_csv, simulate
 
 LABELS = {
