@@ -5,7 +5,7 @@ from django.urls import include, path
 from screening.reviews.accounts import ThrottledPasswordResetView
 
 urlpatterns = [
-    # Before Django's own: the same page, counted (screening/accounts.py).
+    # Before Django's own: the same page, counted (screening/reviews/accounts.py).
     path(
         "accounts/password_reset/",
         ThrottledPasswordResetView.as_view(),

@@ -113,8 +113,8 @@ class DecisionKind(models.TextChoices):
 
 
 class ItemState(models.TextChoices):
-    """A reference's state at a stage, cached on ScreeningItem (screening/states.py computes
-    it from the decisions)."""
+    """A reference's state at a stage, cached on ScreeningItem (screening/decisions/states.py
+    computes it from the decisions)."""
 
     AWAITING = "awaiting", "Awaiting screening"
     AWAITING_SECOND = "awaiting_second", "Awaiting a second reviewer"
@@ -122,7 +122,7 @@ class ItemState(models.TextChoices):
     INCLUDED = "included", "Included"  # moved on to the next stage
     EXCLUDED = "excluded", "Excluded"
     REMOVED = "removed", "Removed before screening"
-    # Left unscreened when the team stopped under the stopping rule (screening/stopping.py):
+    # Left unscreened when the team stopped under the stopping rule (screening/stopping/rule.py):
     # PRISMA's "marked as ineligible by automation tools".
     AUTOMATED = "automated", "Marked ineligible by automation tools"
     # Retrieval

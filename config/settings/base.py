@@ -51,9 +51,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Logins (screening/accounts.py). django-axes counts failures per username and per address in
-# the database; past the limit both the account and the address are refused for the lockout
-# time, even with the right password, and the person is told to wait.
+# Logins (screening/reviews/accounts.py). django-axes counts failures per username and per address
+# in the database; past the limit both the account and the address are refused for the lockout time,
+# even with the right password, and the person is told to wait.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -175,8 +175,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 600)
 }
 
-# The cache counts password reset requests (screening/accounts.py): shared through Redis when
-# there is one, so that every web process counts against the same limit; else per process.
+# The cache counts password reset requests (screening/reviews/accounts.py): shared through Redis
+# when there is one, so that every web process counts against the same limit; else per process.
 CACHE_URL = env(
     "CACHE_URL",
     default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
@@ -189,7 +189,7 @@ CACHES = {
     )
 }
 
-# Screening prioritisation (screening/services/ranking.py): retrain after this many decisions
+# Screening prioritisation (screening/prioritisation/retrain.py): retrain after this many decisions
 # or seconds, whichever comes first; "auto" runs it as a Celery task with a broker and in a
 # background thread without one; "inline" runs it at once (tests); "off" never.
 RANKING_RETRAIN = env("RANKING_RETRAIN", default="auto")
@@ -253,7 +253,7 @@ LOGGING = {
     "loggers": {"bibtexparser": {"level": "WARNING"}},
 }
 
-# The audit log's key (screening/services/audit_signing.py): every event's hash and each
+# The audit log's key (screening/audit/signing.py): every event's hash and each
 # review's sealed head are HMAC-SHA256 with it, so that a person who can write to the database
 # but does not hold the key cannot rewrite the log undetected. It lives in the environment,
 # never in the database. prod.py requires it; elsewhere a fixed development key stands in.

@@ -11,8 +11,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Retrain as soon as the decision commits, so tests see the new order deterministically; the
-# thread and the Celery task are tested on their own (tests/screening/test_ranking.py).
+# Retrain as soon as the decision commits, so tests see the new order deterministically; the thread
+# and the Celery task are tested on their own (tests/screening/prioritisation/test_ranking.py).
 RANKING_RETRAIN = env("RANKING_RETRAIN", default="inline")
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/screening-test-media")
 # The test servers serve static files themselves; WhiteNoise would only warn of no STATIC_ROOT.

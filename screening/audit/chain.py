@@ -153,7 +153,7 @@ class ChainBreak:
 
 def audit_chain_verify(review: Review) -> tuple[int, ChainBreak | None]:
     """Recompute the review's chain of keyed hashes: (events checked, the first broken link or
-    None). The seal, the decisions and receipts are checked by services/audit_verify.py."""
+    None). The seal, the decisions and receipts are checked by screening/audit/verify.py."""
     keys = known_keys()
     expected_seq, prev_hash, checked = 1, "", 0
     for event in AuditEvent.objects.in_review(review).order_by("seq").iterator(chunk_size=2000):

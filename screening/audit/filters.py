@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from filters.py)."""
+"""The audit log's filters: who, what, when, at which stage, for which reason."""
 
 import django_filters
 from django.contrib.auth import get_user_model

@@ -3,7 +3,7 @@
 Four checks, each of which an insider with write access to the database (but not the audit
 key, which lives in the environment) cannot pass after a tamper:
 
-- chain: every event's keyed hash and its link to the one before (services/audit.py);
+- chain: every event's keyed hash and its link to the one before (screening/audit/chain.py);
 - seal: the review's signed running count and last hash match the chain's end, so deleting
   the last events, or rolling the count back, shows;
 - decisions: every decision in the log is covered by its audit event (verdict, reason, note,
@@ -29,7 +29,7 @@ from screening.models import AuditEvent, AuditHead, Decision, Review
 RECEIPT_KIND = "screening audit receipt"
 RECEIPT_VERSION = 1
 DECISION_OBJECT = Decision._meta.label_lower
-# The decision's fields its event records (services/screening.py `_decision_dict`). Events
+# The decision's fields its event records (decisions/services.py `_decision_dict`). Events
 # written before "at" and "kind" were added lack them; what an event holds is compared.
 COVERED = ("reference", "stage", "kind", "verdict", "reason", "note", "at")
 

@@ -1,5 +1,5 @@
-"""Audit pages: the review's log (filtered, downloadable), the exclusion audit with each
-reviewer's reasons, and verification samples of single-reviewer exclusions."""
+"""The audit log's pages: the review's log (filtered, downloadable as CSV, with decisions a
+member may not see yet left out) and a signed receipt of the log as it stands."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from forms.py)."""
+"""Forms of the screening pages: settings, exclusion reasons, resolving a conflict."""
 
 from django import forms
 

@@ -160,7 +160,7 @@ def _word_regex(word: str) -> str:
 
 
 # The characters besides its two cases that `re.IGNORECASE` matches with an ASCII letter
-# (tests/screening/test_highlight.py checks this against all of Unicode for the running
+# (tests/screening/decisions/test_highlight.py checks this against all of Unicode for the running
 # Python). The scan tests a term's first letter case-sensitively (see _scan_regex), so it must
 # know them: "\u212a" (Kelvin sign) matches "k".
 _ASCII_CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}

@@ -1,13 +1,10 @@
-"""Screening writes: decisions (votes, withdrawals, resolutions, reopenings), removals before
-screening, full-text retrieval, and keeping the cached states in step with them.
+"""The cache of screening states: ScreeningItem, Vote, StageCount and ReviewerCount, kept in
+step with the log.
 
 Every write adds to the log (Decision, Removal, FullText) and then calls `items_refresh` in the
 same transaction: it recomputes the references' states with the pure functions of
-screening/states.py and brings the cache (ScreeningItem, Vote, StageCount, ReviewerCount) in line.
-A decision locks its reference's row at that stage first, so two reviewers deciding at once
-both land, one after the other, and a decision sent twice (the same form token) is recorded
-once.
-"""
+decisions/states.py and brings the cache in line. `screening_state --check` recomputes it all
+and reports any difference (`cache_differences`); `--fix` rebuilds it (`cache_rebuild`)."""
 
 from __future__ import annotations
 

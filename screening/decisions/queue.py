@@ -1,7 +1,7 @@
 """Which reference a reviewer screens next.
 
 At title and abstract, when the review prioritises and the model has trained, the order is the
-model's (services/ranking.py keeps it in one row per review): the first waiting reference of
+model's (prioritisation/retrain.py keeps it in one row per review): the first waiting reference of
 that order the reviewer has not voted on. While a stopping-rule sample is open its records come
 first, in the order they were drawn. Finding one is a query for a chunk of the order (the chunk
 grows fourfold if every reference in it is taken), whatever the size of the review.

@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from services/screening.py)."""
+"""Removal before screening (PRISMA's "records removed for other reasons"): references no one
+has voted on yet, taken out in bulk with a reason, and restored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from services/screening.py)."""
+"""The owner's screening settings (reviewers per stage, blind screening, when a reason is
+required) and the review's exclusion reasons with their hotkeys."""
 
 from __future__ import annotations
 

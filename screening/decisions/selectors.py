@@ -1,4 +1,6 @@
-"""Page-sized reads that join several models."""
+"""Reads of screening: counts by stage and state, a reviewer's progress, the votes on an item,
+a reference's decision history and the conflicts (both through the blinding rule), and the
+pairs of judgements agreement is computed from."""
 
 from django.db.models import (
     Prefetch,

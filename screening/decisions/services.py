@@ -1,4 +1,8 @@
-"""TODO: docstring (carved from services/screening.py)."""
+"""Decisions: a reviewer's vote, its withdrawal, a resolver's settlement of a conflict, and an
+owner's reopening. Each locks the review, then the reference's row at the stage, writes the
+log, refreshes the cache (items.py) and appends its audit event, in one transaction; two
+reviewers deciding at once both land, one after the other, and a decision sent twice (the
+same form token) is recorded once."""
 
 from __future__ import annotations
 
@@ -177,7 +181,7 @@ def _why_closed(item: ScreeningItem) -> str:
 
 def _decision_dict(decision: Decision) -> dict:
     """What a decision's audit event records of it: its hash then covers the decision, and
-    `audit_verify` compares the two (services/audit_verify.py, COVERED)."""
+    `audit_verify` compares the two (screening/audit/verify.py, COVERED)."""
     return {
         "reference": decision.reference_id,
         "stage": decision.stage,

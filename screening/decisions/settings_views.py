@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from screening_views.py)."""
+"""The owner's screening settings page: the settings form and the exclusion reasons."""
 
 from __future__ import annotations
 

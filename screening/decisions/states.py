@@ -1,7 +1,7 @@
 """A reference's state at each stage, as a pure function of what was recorded about it.
 
-No ORM here: the callers (services/screening.py, `screening_state --check`) load the facts and
-store or compare the outcome. The rules (DESIGN.md):
+No ORM here: the callers (screening/decisions/services.py, `screening_state --check`) load the facts
+and store or compare the outcome. The rules (docs/design.md, Counting rules):
 
 - Decisions count from the latest reopening on. A reviewer's latest vote (or its withdrawal)
   is theirs; earlier ones are superseded.

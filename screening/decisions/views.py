@@ -1,5 +1,5 @@
 """The screening pages: one reference at a time with its decision form (keyboard-first, htmx,
-usable without JavaScript), conflicts, agreement, retrieval, and the owner's settings."""
+usable without JavaScript), undo, conflicts and their resolution, reopening, agreement."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def _screening_context(
         (mine is None and item.state in ItemState.pending())
         or (mine is not None and item.state in ItemState.open())
     )
-    # Blind screening (screening/blinding.py): others' votes show once this reviewer has voted
-    # or the reference is settled.
+    # Blind screening (screening/permissions/blinding.py): others' votes show once this reviewer has
+    # voted or the reference is settled.
     others_visible = item is not None and (
         mine is not None
         or not VoteView.while_screening(review, membership).hides(item.reference_id, stage)

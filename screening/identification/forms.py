@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from forms.py)."""
+"""Forms of identification: a file upload, a PubMed query or PMID list, a re-run schedule."""
 
 from django import forms
 

@@ -1,4 +1,6 @@
-"""TODO: docstring (carved from services/pubmed.py)."""
+"""Running one PubMed job, from its last committed phase: search, fetch into staging files,
+then import in one transaction. A runner holds the job by a lease and beats while it works;
+one that finds its lease taken (its worker was presumed dead) stops without writing."""
 
 from __future__ import annotations
 

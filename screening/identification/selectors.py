@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from selectors.py)."""
+"""Reads of identification: the review's references and records, its counts, its searches and
+the live duplicate candidates."""
 
 from django.db.models import (
     Count,

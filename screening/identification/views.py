@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from views.py)."""
+"""Identification pages: the upload and its preview, an import job's progress, resume and
+cancel, and the duplicate candidates with their merge, reject and undo."""
 
 from django.conf import settings
 from django.contrib import messages

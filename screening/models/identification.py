@@ -244,9 +244,9 @@ class ImportJob(models.Model):
     search = models.ForeignKey(
         Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Who is running it (services/import_jobs.py): only the lease holder can mark it done, so a
-    # worker taken for dead that wakes up again rolls its import back. A running job whose
-    # heartbeat is older than IMPORT_JOB_STALE_SECONDS lost its worker: the sweeper queues it
+    # Who is running it (screening/identification/import_jobs.py): only the lease holder can mark it
+    # done, so a worker taken for dead that wakes up again rolls its import back. A running job
+    # whose heartbeat is older than IMPORT_JOB_STALE_SECONDS lost its worker: the sweeper queues it
     # again.
     lease = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -24,8 +24,8 @@ def unpack_ids(blob: bytes | memoryview | None) -> np.ndarray:
 
 class Ranking(models.Model):
     """The latest ranking of a review's records at a stage, and the bookkeeping that decides
-    when to retrain. Written by the retrain (services/ranking.py) with one UPDATE; a decision
-    only bumps `decisions_since`, so neither waits for the other."""
+    when to retrain. Written by the retrain (screening/prioritisation/retrain.py) with one UPDATE; a
+    decision only bumps `decisions_since`, so neither waits for the other."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rankings")
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.TITLE_ABSTRACT)
@@ -68,7 +68,7 @@ class Ranking(models.Model):
 
 class StoppingSample(models.Model):
     """A simple random sample of the records still unscreened at title and abstract, drawn for
-    the stopping rule (screening/stopping.py). The queue serves its records first; once they
+    the stopping rule (screening/stopping/rule.py). The queue serves its records first; once they
     are screened the test says whether the team may stop, and applying it marks the records
     left unscreened as ineligible by automation tools."""
 

@@ -3,8 +3,8 @@ screening, and the cached state of each reference at each stage.
 
 The decision log (Decision, FullText, Removal) is the record: rows are only ever added. The rest
 (ScreeningItem, Vote, StageCount, ReviewerCount) is a cache computed from it by
-screening/states.py, updated in the same transaction as each change, so that queues and counts
-stay fast; `screening_state --check` recomputes it and reports any difference.
+screening/decisions/states.py, updated in the same transaction as each change, so that queues and
+counts stay fast; `screening_state --check` recomputes it and reports any difference.
 """
 
 from django.conf import settings
@@ -189,7 +189,7 @@ class ScreeningItem(models.Model):
     )
     resolved = models.BooleanField(default=False)
     votes = models.PositiveSmallIntegerField(default=0)  # live votes
-    # The queue's order: a fixed pseudo-random rank per reference (screening/queue.py).
+    # The queue's order: a fixed pseudo-random rank per reference (screening/decisions/queue.py).
     rank = models.PositiveIntegerField()
     # state in ItemState.pending(): the queue's index starts with it. A flag rather than a
     # partial index on the state, which SQLite cannot use for a query with bound parameters.

@@ -1,1 +1,3 @@
-"""TODO package docstring."""
+"""Who may see and do what: the review of a request and the member's role (access.py), and
+whose votes a member may see while screening is blind (blinding.py). Every page, export and
+read that shows votes goes through them."""

@@ -1,4 +1,6 @@
-"""TODO: docstring (carved from services/ranking.py)."""
+"""What a decision or an import does to the ranking: count the decision, ask for a retrain when
+one is due (once, whoever asks first), and read a reference's place in the order for the log.
+No scikit-learn here: the retrain itself is a task (retrain.py), asked for by name."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ trained on the review's decisions that scores the unscreened records.
 The features are fitted once over all of a review's records (their text is known before anyone
 screens), so a retrain only fits the classifier on the screened rows and scores the rest: a
 sparse matrix product, well under a second at 25,000 records (bench/prioritisation.py).
-The classifier and its settings were chosen by that benchmark; README "Prioritisation" has the
-figures.
+The classifier and its settings were chosen by that benchmark; docs/prioritisation.md and
+docs/performance.md have the figures.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ grouped by stage, state and column (PRISMA's two columns: databases and register
 other methods on the right). The boxes that count references are defined once, in BOXES: the
 same definition gives the box's number and the filtered reference list it links to.
 
-The counting rules and invariants of DESIGN.md are checked every time, pending terms included.
+The counting rules and invariants of docs/design.md are checked every time, pending terms included.
 A count that does not reconcile is an error naming the references involved, and the diagram
 is not drawn.
 
@@ -330,7 +330,7 @@ def prisma_report(review: Review) -> PrismaReport:
 
 
 def _check(review: Review, r: PrismaReport, dbr_references: int) -> list[Discrepancy]:
-    """DESIGN.md's invariants, per column, pending terms included."""
+    """The invariants of docs/design.md, per column, pending terms included."""
     title_abstract_items = r.records_screened + r.excluded_other + r.excluded_automatic
     rules = [
         (

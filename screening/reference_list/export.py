@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from selectors.py)."""
+"""The reference list's export rows: each reference with its state at each stage, the
+decisions a member may see (through the blinding rule) and its sources."""
 
 from django.db.models import (
     QuerySet,

@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from views.py)."""
+"""The reference list page and its exports, bulk removal and restore, and a reference's page."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator

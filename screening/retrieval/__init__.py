@@ -1,1 +1,2 @@
-"""TODO package docstring."""
+"""Retrieval, between title/abstract and full text: each report sought is recorded as
+retrieved (a PDF or a link) or not retrieved, with a reason."""

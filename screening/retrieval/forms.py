@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from forms.py)."""
+"""The retrieval form: a PDF, a link, or the reason it could not be retrieved."""
 
 from django import forms
 

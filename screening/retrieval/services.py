@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from services/screening.py)."""
+"""Recording a reference's retrieval; a PDF is checked (its magic bytes, its size) before it
+is stored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from screening_views.py)."""
+"""The retrieval list, recording a retrieval, and serving a stored full text to members."""
 
 from __future__ import annotations
 

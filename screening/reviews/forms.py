@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from forms.py)."""
+"""Forms of reviews and people: a new review, an invitation."""
 
 from django import forms
 from django.utils.text import slugify

@@ -1,4 +1,5 @@
-"""Views: authorise, bind a form or filter, call one service or selector, render or redirect."""
+"""Reviews and people pages: the review list, a new review, a review's home (counts, progress,
+the prioritisation panel), members and roles, invitations."""
 
 from django.conf import settings
 from django.contrib import messages

@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from stopping_views.py)."""
+"""The review home's prioritisation panel: the order in use, the inclusions curve and the
+stopping sample's state."""
 
 from __future__ import annotations
 

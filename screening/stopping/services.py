@@ -1,6 +1,6 @@
 """The stopping rule in the app: an owner draws a random sample of the records nobody has
 screened yet at title and abstract, reviewers screen it (the queue serves it first), the
-hypergeometric test (screening/stopping.py) says whether recall has reached the target with
+hypergeometric test (screening/stopping/rule.py) says whether recall has reached the target with
 the stated confidence, and if the owner applies it the records still unscreened are marked
 ineligible by automation tools: PRISMA's box of that name, and a sentence in the methods."""
 

@@ -18,7 +18,7 @@ WIDTH, HEIGHT = 640, 400
 LEFT, RIGHT, TOP, BOTTOM = 70, 24, 20, 52  # margins around the plot
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_POINTS = 400
-# The colours of screening/prisma_svg.py (not imported: that module pulls in Django).
+# The colours of screening/prisma/svg.py (not imported: that module pulls in Django).
 BLUE, GREY, INK, NOTE = "#9dc3e6", "#d9d9d9", "#000000", "#b35900"
 
 Point = tuple[int, int]

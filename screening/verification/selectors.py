@@ -1,4 +1,5 @@
-"""TODO: docstring (carved from selectors.py)."""
+"""Reads of the exclusion audit: every exclusion with its reasons, and each reviewer's share of
+each reason against the others'."""
 
 from collections import Counter, defaultdict
 

@@ -1,4 +1,4 @@
-"""TODO: docstring (carved from audit_views.py)."""
+"""The exclusion audit page, drawing a verification sample, and re-screening it blind."""
 
 from __future__ import annotations
 
