@@ -59,7 +59,7 @@ def _render_list(
     context = {
         "review": review,
         "membership": membership,
-        "can_edit": membership.role in EDITOR_ROLES,
+        "can_edit": membership.can_edit,
         "studies": studies,
         "unlinked": [(reference, *suggested_name(reference)) for reference in unlinked],
         "suggestions": suggestions(review),

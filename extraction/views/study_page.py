@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from screening.constants import EDITOR_ROLES
 from screening.models import Membership, Review
 
 from ..constants import COMMON_OUTCOMES, Measure, OutcomeKind, StudyKind
@@ -90,7 +89,7 @@ class StudyPage:
         bound: dict[str, forms.Form] | None = None,
     ) -> None:
         self.review, self.study, self.membership = review, study, membership
-        self.can_edit = membership.role in EDITOR_ROLES
+        self.can_edit = membership.can_edit
         self.bound = bound or {}
         data = study_data(study)
         self.links, self.reports, self.primary_id = data.links, data.reports, data.primary_id

@@ -17,7 +17,6 @@ from django.db.models import F
 from screening.constants import (
     ItemState,
     RemovalReason,
-    Role,
     SourceKind,
     Stage,
 )
@@ -39,7 +38,6 @@ from screening.prioritisation.bookkeeping import (
 )
 
 CHUNK = 2000
-SCREENERS = {Role.OWNER, Role.REVIEWER}
 
 
 # --- The cache --------------------------------------------------------------------------------

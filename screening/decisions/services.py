@@ -15,10 +15,10 @@ from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import (
     EDITOR_ROLES,
+    OWNER_ROLES,
     AuditAction,
     DecisionKind,
     ItemState,
-    Role,
     Stage,
     Verdict,
 )
@@ -31,6 +31,7 @@ from screening.models import (
     ScreeningItem,
     Vote,
 )
+from screening.permissions.refusals import Refused
 from screening.prioritisation.bookkeeping import (
     ranking_count_decision,
     ranking_for_decision,
@@ -38,8 +39,8 @@ from screening.prioritisation.bookkeeping import (
 )
 
 
-class ScreeningRefused(Exception):
-    """The action is not allowed now; `str(error)` is the sentence for the reviewer."""
+class ScreeningRefused(Refused):
+    """A screening action is not allowed now; `str(error)` is the sentence for the reviewer."""
 
 
 # --- Decisions --------------------------------------------------------------------------------
@@ -71,9 +72,8 @@ def _check_reason(review: Review, stage: str, verdict: str, reason: ExclusionRea
         if reason is not None:
             raise ScreeningRefused("A reason goes with an exclusion only.")
         return
-    required = stage == Stage.FULL_TEXT or review.reason_required_title_abstract
     if reason is None:
-        if required:
+        if review.reason_required(stage):
             raise ScreeningRefused("Choose the reason for excluding it.")
         return
     if reason.review_id != review.pk or not reason.usable_at(stage):
@@ -302,7 +302,7 @@ def stage_reopen(
     """Send a settled reference back to be screened again at a stage (owners only). Earlier
     decisions stay in the history; from now on they no longer count."""
     membership = screener_membership(review, owner)
-    if membership.role != Role.OWNER:
+    if membership.role not in OWNER_ROLES:
         raise ScreeningRefused("Only the review's owners reopen a settled reference.")
     review_lock(review)  # the review first, then its rows: one lock order everywhere
     item = locked_item(review, reference, stage)

@@ -7,16 +7,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from screening.constants import OWNER_ROLES
 from screening.decisions.forms import ReasonForm, ScreeningSettingsForm
 from screening.decisions.review_settings import reason_create, reason_update, review_settings_update
 from screening.models import ExclusionReason, Review
-from screening.permissions.access import CAN_MANAGE, review_for_user
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt, show_form_errors
 
 # --- Settings ---------------------------------------------------------------------------------
 
 
 def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=CAN_MANAGE)
+    review, membership = review_for_user(request, slug, roles=OWNER_ROLES)
     form = ScreeningSettingsForm(request.POST or None, instance=review, prefix="settings")
     new_reason = ReasonForm(prefix="new")
     if request.method == "POST":
@@ -47,13 +49,9 @@ def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
             reason = get_object_or_404(ExclusionReason, review=review, pk=request.POST.get("pk"))
             edit = ReasonForm(request.POST, prefix=f"r{reason.pk}")
             if edit.is_valid():
-                try:
-                    reason_update(reason=reason, user=request.user, **edit.cleaned_data)
-                    messages.success(request, f"Reason '{reason.label}' saved.")
-                except ValidationError as error:
-                    messages.error(request, " ".join(error.messages))
+                attempt(request, lambda: _reason_save(reason, request.user, edit.cleaned_data))
             else:
-                messages.error(request, " ".join(e for errs in edit.errors.values() for e in errs))
+                show_form_errors(request, edit)
             return redirect("screening:screening-settings", review.slug)
     reasons = [
         (reason, ReasonForm(instance=reason, prefix=f"r{reason.pk}"))
@@ -67,3 +65,8 @@ def screening_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "new_reason": new_reason,
     }
     return render(request, "screening/decisions/screening_settings.html", context)
+
+
+def _reason_save(reason: ExclusionReason, user, data: dict) -> str:
+    reason_update(reason=reason, user=user, **data)
+    return f"Reason '{reason.label}' saved."

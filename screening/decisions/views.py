@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import uuid
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from references.models import Reference
 from references.spreadsheet import spreadsheet_cell
-from screening.constants import ItemState, Stage
+from screening.constants import EDITOR_ROLES, OWNER_ROLES, ItemState, Stage
 from screening.decisions.agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
 from screening.decisions.forms import ResolveForm
 
@@ -39,7 +38,8 @@ from screening.decisions.services import (
     stage_reopen,
 )
 from screening.models import ExclusionReason, ScreeningItem
-from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt, show_form_errors
 from screening.permissions.blinding import VoteView
 
 STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
@@ -93,7 +93,7 @@ def _screening_context(
         "others": [v for v in votes if v.reviewer_id != request.user.pk] if others_visible else [],
         "can_vote": can_vote,
         "reasons": reasons_for(review, stage),
-        "reason_required": stage == Stage.FULL_TEXT or review.reason_required_title_abstract,
+        "reason_required": review.reason_required(stage),
         "progress": screening_progress(review, request.user, stage),
         "highlighter": highlighter_for(review),
         "full_text": latest_full_text(review, item.reference_id)
@@ -112,7 +112,7 @@ def _render_screen(request, context, status=200) -> HttpResponse:
 
 
 def screen(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     stage = _stage(stage_slug)
     reference_id = request.GET.get("reference")
     context = _screening_context(
@@ -127,7 +127,7 @@ def screen(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
 
 @require_POST
 def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     stage = _stage(stage_slug)
     reference = get_object_or_404(Reference, pk=request.POST.get("reference") or 0)
     reason = None
@@ -165,7 +165,7 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
 
 @require_POST
 def screen_undo(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     stage = _stage(stage_slug)
     try:
         reference = decision_undo_last(review=review, stage=stage, reviewer=request.user)
@@ -205,45 +205,48 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def conflict_resolve_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     item = get_object_or_404(
         ScreeningItem.objects.select_related("reference"), review=review, pk=pk
     )
     form = ResolveForm(request.POST, review=review, stage=item.stage)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+
+    def resolve() -> str:
+        conflict_resolve(
+            review=review,
+            reference=item.reference,
+            stage=item.stage,
+            resolver=request.user,
+            verdict=form.cleaned_data["verdict"],
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+        return f"Resolved: {item.reference.citation[:80]}"
+
+    if form.is_valid():
+        attempt(request, resolve)
     else:
-        try:
-            conflict_resolve(
-                review=review,
-                reference=item.reference,
-                stage=item.stage,
-                resolver=request.user,
-                verdict=form.cleaned_data["verdict"],
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, f"Resolved: {item.reference.citation[:80]}")
-        except ScreeningRefused as error:
-            messages.error(request, str(error))
+        show_form_errors(request, form)
     return redirect(f"{reverse('screening:conflict-list', args=[review.slug])}?stage={item.stage}")
 
 
 @require_POST
 def reference_reopen(request: HttpRequest, slug: str, pk: int, stage_slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
     reference = get_object_or_404(Reference, pk=pk)
-    try:
+    stage = _stage(stage_slug)
+
+    def reopen() -> str:
         stage_reopen(
             review=review,
             reference=reference,
-            stage=_stage(stage_slug),
+            stage=stage,
             owner=request.user,
             note=request.POST.get("note", ""),
         )
-        messages.success(request, "Reopened: it waits to be screened again at that stage.")
-    except ScreeningRefused as error:
-        messages.error(request, str(error))
+        return "Reopened: it waits to be screened again at that stage."
+
+    attempt(request, reopen)
     return redirect("screening:reference-detail", review.slug, reference.pk)
 
 

@@ -25,6 +25,7 @@ from screening.constants import AuditAction, SourceKind
 from screening.decisions.items import items_create_new, items_refresh
 from screening.identification.duplicates import duplicate_candidates_propose
 from screening.models import Record, Review, ScreeningItem, Search, Source
+from screening.permissions.refusals import Refused
 
 BATCH_SIZE = 1000
 # An import that makes this many references refreshes the planner's statistics (_analyze).
@@ -33,8 +34,9 @@ ANALYZE_AFTER = 5000
 LISTED_UNREADABLE = 50
 
 
-class ImportRefused(Exception):
-    """The import was refused as a whole; `str(error)` is the sentence for the user."""
+class ImportRefused(Refused):
+    """The import (or a search's run or schedule) was refused as a whole; `str(error)` is the
+    sentence for the user."""
 
 
 @dataclass

@@ -6,12 +6,12 @@ import uuid
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from references.pubmed import PubmedError
-from screening.constants import JobStatus
+from screening.constants import EDITOR_ROLES, OWNER_ROLES, JobStatus
 from screening.identification.forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
 from screening.identification.imports import ImportRefused
 from screening.identification.pubmed_jobs import (
@@ -25,14 +25,15 @@ from screening.identification.pubmed_jobs import (
     search_schedule_set,
 )
 from screening.models import Membership, PubmedJob, Review, Search, SearchRun
-from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt, run_action, show_form_errors
 
 SEARCHES_PER_PAGE = 50
 
 
 def pubmed_search(request: HttpRequest, slug: str) -> HttpResponse:
     """Type a query (or paste PMIDs), see what PubMed would bring, then run it."""
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     query_form = PubmedQueryForm(prefix="q")
     pmids_form = PubmedPmidsForm(prefix="p")
     preview = None
@@ -103,7 +104,7 @@ def pubmed_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "membership": membership,
         "job": job,
         "stale": job_is_stale(job),
-        "can_edit": membership.role in CAN_EDIT,
+        "can_edit": membership.can_edit,
     }
     template = "screening/identification/pubmed_job.html"
     if request.htmx:
@@ -113,21 +114,18 @@ def pubmed_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def pubmed_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
-    review, _, job = _job_for(request, slug, pk, roles=CAN_EDIT)
-    try:
-        if action == "cancel":
-            job = pubmed_job_cancel(job=job, user=request.user)
-            if job.status == JobStatus.CANCELLED:
-                messages.info(request, "Cancelled; nothing of this search reached the review.")
-            else:
-                messages.info(request, "The search stops at its next answer from PubMed.")
-        elif action == "resume":
-            pubmed_job_resume(job=job, user=request.user)
-            messages.info(request, "Resumed from its last completed step.")
-        else:
-            raise Http404("No such action.")
-    except ImportRefused as error:
-        messages.error(request, str(error))
+    review, _, job = _job_for(request, slug, pk, roles=EDITOR_ROLES)
+
+    def cancel() -> str:
+        if pubmed_job_cancel(job=job, user=request.user).status == JobStatus.CANCELLED:
+            return "Cancelled; nothing of this search reached the review."
+        return "The search stops at its next answer from PubMed."
+
+    def resume() -> str:
+        pubmed_job_resume(job=job, user=request.user)
+        return "Resumed from its last completed step."
+
+    run_action(request, action, {"cancel": cancel, "resume": resume}, level=messages.INFO)
     return redirect("screening:pubmed-job", review.slug, job.pk)
 
 
@@ -145,7 +143,7 @@ def search_list(request: HttpRequest, slug: str) -> HttpResponse:
         "review": review,
         "membership": membership,
         "page": page,
-        "can_edit": membership.role in CAN_EDIT,
+        "can_edit": membership.can_edit,
         "token": uuid.uuid4().hex,
     }
     return render(request, "screening/identification/search_list.html", context)
@@ -165,8 +163,8 @@ def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "search": search,
         "runs": search.runs.select_related("run_by").defer("pmids").order_by("-number"),
         "jobs": search.pubmed_jobs.exclude(status=JobStatus.DONE)[:5],
-        "can_edit": membership.role in CAN_EDIT,
-        "can_manage": membership.role in CAN_MANAGE,
+        "can_edit": membership.can_edit,
+        "can_manage": membership.can_manage,
         "schedule_form": ScheduleForm(initial={"every_days": search.rerun_every_days}),
         "token": uuid.uuid4().hex,
     }
@@ -175,7 +173,7 @@ def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def search_rerun(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, _, search = _search_for(request, slug, pk, roles=CAN_EDIT)
+    review, _, search = _search_for(request, slug, pk, roles=EDITOR_ROLES)
     try:
         job = pubmed_search_rerun(
             search=search, user=request.user, submission_token=request.POST.get("token")
@@ -188,18 +186,16 @@ def search_rerun(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def search_schedule(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, _, search = _search_for(request, slug, pk, roles=CAN_MANAGE)
+    review, _, search = _search_for(request, slug, pk, roles=OWNER_ROLES)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        show_form_errors(request, form)
         return redirect(search)
-    try:
-        search_schedule_set(
-            search=search, every_days=form.cleaned_data["every_days"], user=request.user
-        )
-    except ImportRefused as error:
-        messages.error(request, str(error))
-    else:
-        days = form.cleaned_data["every_days"]
-        messages.success(request, f"Re-run every {days} days." if days else "No scheduled re-runs.")
+    days = form.cleaned_data["every_days"]
+
+    def schedule() -> str:
+        search_schedule_set(search=search, every_days=days, user=request.user)
+        return f"Re-run every {days} days." if days else "No scheduled re-runs."
+
+    attempt(request, schedule)
     return redirect(search)

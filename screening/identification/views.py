@@ -3,9 +3,8 @@ cancel, and the duplicate candidates with their merge, reject and undo."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from references.models import Reference
 from references.parsers.base import ImportFileError
-from screening.constants import CandidateStatus, JobStatus
+from screening.constants import EDITOR_ROLES, CandidateStatus, JobStatus
 from screening.identification.duplicates import duplicate_merge, duplicate_reject, duplicate_undo
 from screening.identification.forms import UploadForm
 from screening.identification.import_jobs import (
@@ -24,13 +23,14 @@ from screening.identification.import_jobs import (
     import_job_is_stale,
     import_job_resume,
 )
-from screening.identification.imports import ImportRefused, same_file_search
+from screening.identification.imports import same_file_search
 from screening.identification.selectors import (
     live_candidates,
 )
 from screening.identification.upload_limit import UploadLimitHandler
 from screening.models import DuplicateCandidate, ImportJob, Review
-from screening.permissions.access import CAN_EDIT, next_url, review_for_user
+from screening.permissions.access import next_url, review_for_user
+from screening.permissions.actions import run_action
 
 # What an upload's form adds to its file (boundaries, the other fields): a body declared longer
 # than the limit plus this is refused unread.
@@ -43,7 +43,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """Refuse an upload over IMPORT_MAX_FILE_BYTES before its body is read: by its declared
     length at once, or, for a body that does not declare it, as soon as the bytes read pass
     the limit. Only then is the form (and the CSRF token in it) read."""
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     limit = settings.IMPORT_MAX_FILE_BYTES
     if request.method == "POST":
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -129,20 +129,20 @@ def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
-    review, job = _job_for(request, slug, pk, roles=CAN_EDIT)
-    if action == "confirm":
+    review, job = _job_for(request, slug, pk, roles=EDITOR_ROLES)
+
+    def confirm() -> None:
         import_job_confirm(job=job, user=request.user)
-    elif action == "cancel":
-        outcome = import_job_cancel(job=job, user=request.user)
-        messages.info(request, outcome.message)
-    elif action == "resume":
-        try:
-            import_job_resume(job=job, user=request.user)
-            messages.info(request, "The import is queued again.")
-        except ImportRefused as error:
-            messages.error(request, str(error))
-    else:
-        raise Http404("No such action.")
+
+    def cancel() -> str:
+        return import_job_cancel(job=job, user=request.user).message
+
+    def resume() -> str:
+        import_job_resume(job=job, user=request.user)
+        return "The import is queued again."
+
+    handlers = {"confirm": confirm, "cancel": cancel, "resume": resume}
+    run_action(request, action, handlers, level=messages.INFO)
     return redirect(job)
 
 
@@ -163,31 +163,31 @@ def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "status": status,
         "statuses": CandidateStatus.choices,
-        "can_edit": membership.role in CAN_EDIT,
+        "can_edit": membership.can_edit,
     }
     return render(request, "screening/identification/duplicate_list.html", context)
 
 
 @require_POST
 def duplicate_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    review, _ = review_for_user(request, slug, roles=EDITOR_ROLES)
     candidate = get_object_or_404(DuplicateCandidate, review=review, pk=pk)
-    try:
-        if action == "merge":
-            keep_id = request.POST.get("keep")
-            keep = None
-            if keep_id in (str(candidate.reference_a_id), str(candidate.reference_b_id)):
-                keep = Reference.objects.get(pk=keep_id)
-            duplicate_merge(candidate=candidate, user=request.user, keep=keep)
-            messages.success(request, "Merged: the records now share one reference.")
-        elif action == "reject":
-            duplicate_reject(candidate=candidate, user=request.user)
-            messages.success(request, "Marked as not duplicates.")
-        elif action == "undo":
-            duplicate_undo(candidate=candidate, user=request.user)
-            messages.success(request, "Undone.")
-        else:
-            raise Http404("No such action.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+
+    def merge() -> str:
+        keep_id = request.POST.get("keep")
+        keep = None
+        if keep_id in (str(candidate.reference_a_id), str(candidate.reference_b_id)):
+            keep = Reference.objects.get(pk=keep_id)
+        duplicate_merge(candidate=candidate, user=request.user, keep=keep)
+        return "Merged: the records now share one reference."
+
+    def reject() -> str:
+        duplicate_reject(candidate=candidate, user=request.user)
+        return "Marked as not duplicates."
+
+    def undo() -> str:
+        duplicate_undo(candidate=candidate, user=request.user)
+        return "Undone."
+
+    run_action(request, action, {"merge": merge, "reject": reject, "undo": undo})
     return redirect(next_url(request, reverse("screening:duplicate-list", args=[slug])))

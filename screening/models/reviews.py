@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from screening.constants import Role
+from screening.constants import EDITOR_ROLES, OWNER_ROLES, Role, Stage
 from screening.models.scoped import InReviewManager
 
 REVIEWERS = [(1, "One reviewer"), (2, "Two independent reviewers")]
@@ -80,6 +80,12 @@ class Review(models.Model):
     def reviewers_required(self, stage: str) -> int:
         return self.reviewers_full_text if stage == "full_text" else self.reviewers_title_abstract
 
+    def reason_required(self, stage: str) -> bool:
+        """Whether excluding at `stage` needs a reason: always at full text; at title and
+        abstract if the owner asks for it. The one place of the rule (the service refuses
+        without one; the screening page marks the reason as required)."""
+        return stage == Stage.FULL_TEXT or self.reason_required_title_abstract
+
 
 class Membership(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="memberships")
@@ -103,8 +109,18 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.review}"
 
     @property
+    def can_edit(self) -> bool:
+        """An editor (owner or reviewer): imports, screens, judges duplicates, extracts."""
+        return self.role in EDITOR_ROLES
+
+    @property
+    def can_manage(self) -> bool:
+        """An owner: also manages the review, its members and its settings."""
+        return self.role in OWNER_ROLES
+
+    @property
     def resolves(self) -> bool:
-        return self.role == Role.OWNER or self.can_resolve
+        return self.can_manage or self.can_resolve
 
 
 class Invitation(models.Model):

@@ -1,21 +1,18 @@
-"""The one place that decides who may see and change a review."""
+"""The one place that decides who may see and change a review. The role sets are
+screening.constants' EDITOR_ROLES and OWNER_ROLES."""
+
+from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from screening.constants import Role
 from screening.models import Membership, Review
-
-# Who may do what, by role. Viewers read; reviewers also import and judge duplicates;
-# owners also manage members.
-CAN_EDIT = {Role.OWNER, Role.REVIEWER}
-CAN_MANAGE = {Role.OWNER}
 
 
 def review_for_user(
-    request: HttpRequest, slug: str, *, roles: set[str] | None = None
+    request: HttpRequest, slug: str, *, roles: Collection[str] | None = None
 ) -> tuple[Review, Membership]:
     """The review and the user's membership of it.
 

@@ -1,6 +1,5 @@
 """The reference list page and its exports, bulk removal and restore, and a reference's page."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -11,10 +10,9 @@ from django.views.decorators.http import require_POST
 
 from references import export
 from references.models import Reference
-from screening.constants import ItemState, RemovalReason
+from screening.constants import EDITOR_ROLES, ItemState, RemovalReason
 from screening.decisions.removal import references_remove, references_restore
 from screening.decisions.selectors import decision_history
-from screening.decisions.services import ScreeningRefused
 from screening.identification.selectors import (
     live_candidates,
     records_of_reference,
@@ -22,7 +20,8 @@ from screening.identification.selectors import (
     references_in_review,
 )
 from screening.models import Review
-from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
 from screening.reference_list.export import EXPORT_COLUMNS, export_rows
 from screening.reference_list.filters import ReferenceFilter
@@ -50,7 +49,7 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "can_edit": membership.role in CAN_EDIT,
+        "can_edit": membership.can_edit,
         "removal_reasons": RemovalReason.by_hand(),
     }
     return render(request, "screening/reference_list/reference_list.html", context)
@@ -74,7 +73,7 @@ def _export(review: Review, references, kind: str, view: VoteView) -> StreamingH
 @require_POST
 def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
     """Remove before screening (or restore) every reference of the filtered list."""
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     query = request.GET.copy()
     filterset = ReferenceFilter(
         query or None,
@@ -83,30 +82,25 @@ def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
         view=VoteView.of(review, membership),
     )
     ids = list(filterset.qs.values_list("id", flat=True))
-    try:
-        if request.POST.get("action") == "restore":
-            n = references_restore(review=review, reference_ids=ids, user=request.user)
-            messages.success(request, f"{n} reference(s) restored to screening.")
-        else:
-            n = references_remove(
-                review=review,
-                reference_ids=ids,
-                reason=request.POST.get("reason", ""),
-                detail=request.POST.get("detail", ""),
-                user=request.user,
-            )
-            skipped = len(ids) - n
-            messages.success(
-                request,
-                f"{n} reference(s) removed before screening"
-                + (
-                    f"; {skipped} were left, being screened already or elsewhere."
-                    if skipped
-                    else "."
-                ),
-            )
-    except ScreeningRefused as error:
-        messages.error(request, str(error))
+
+    def restore() -> str:
+        n = references_restore(review=review, reference_ids=ids, user=request.user)
+        return f"{n} reference(s) restored to screening."
+
+    def remove() -> str:
+        n = references_remove(
+            review=review,
+            reference_ids=ids,
+            reason=request.POST.get("reason", ""),
+            detail=request.POST.get("detail", ""),
+            user=request.user,
+        )
+        skipped = len(ids) - n
+        return f"{n} reference(s) removed before screening" + (
+            f"; {skipped} were left, being screened already or elsewhere." if skipped else "."
+        )
+
+    attempt(request, restore if request.POST.get("action") == "restore" else remove)
     url = reverse("screening:reference-list", args=[review.slug])
     return redirect(f"{url}?{query.urlencode()}" if query else url)
 
@@ -130,8 +124,8 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "history": history,
         "hidden_votes": not view.sees_all
         and view.decisions_hidden().filter(reference_id=reference.pk).exists(),
-        "can_edit": membership.role in CAN_EDIT,
-        "can_manage": membership.role in CAN_MANAGE,
+        "can_edit": membership.can_edit,
+        "can_manage": membership.can_manage,
         "open_states": ItemState.open(),
         "settled_states": [ItemState.INCLUDED, ItemState.EXCLUDED],
     }

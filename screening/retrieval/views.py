@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from csp.decorators import csp_exempt
 from django.conf import settings
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,15 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from references.models import Reference
-from screening.constants import ItemState, Stage
+from screening.constants import EDITOR_ROLES, ItemState, Stage
 from screening.decisions.selectors import (
     stage_counts,
 )
-from screening.decisions.services import (
-    ScreeningRefused,
-)
 from screening.models import FullText, ScreeningItem
-from screening.permissions.access import CAN_EDIT, next_url, review_for_user
+from screening.permissions.access import next_url, review_for_user
+from screening.permissions.actions import attempt, show_form_errors
 from screening.retrieval.forms import FullTextForm
 from screening.retrieval.services import full_text_record
 
@@ -58,7 +55,7 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": [(item, latest.get(item.reference_id)) for item in page],
         "state": state,
         "states": [(s, ItemState(s).label, counts.get(s, 0)) for s in states],
-        "can_edit": membership.role in CAN_EDIT,
+        "can_edit": membership.can_edit,
         "form": FullTextForm(),
         "query": f"state={state}",
     }
@@ -67,27 +64,28 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_EDIT)
+    review, _ = review_for_user(request, slug, roles=EDITOR_ROLES)
     reference = get_object_or_404(Reference, pk=pk)
     form = FullTextForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    else:
+
+    def record() -> str:
         data = form.cleaned_data
-        try:
-            full_text_record(
-                review=review,
-                reference=reference,
-                user=request.user,
-                status=data["status"],
-                upload=data["file"],
-                url=data["url"],
-                reason=data["reason"],
-                max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
-            )
-            messages.success(request, f"Recorded for: {reference.citation[:80]}")
-        except ScreeningRefused as error:
-            messages.error(request, str(error))
+        full_text_record(
+            review=review,
+            reference=reference,
+            user=request.user,
+            status=data["status"],
+            upload=data["file"],
+            url=data["url"],
+            reason=data["reason"],
+            max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
+        )
+        return f"Recorded for: {reference.citation[:80]}"
+
+    if form.is_valid():
+        attempt(request, record)
+    else:
+        show_form_errors(request, form)
     return redirect(next_url(request, reverse("screening:retrieval-list", args=[review.slug])))
 
 

@@ -157,6 +157,8 @@ def membership_remove(*, membership: Membership, removed_by: AbstractBaseUser) -
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str, changed_by: AbstractBaseUser) -> None:
     review = membership.review
+    if role not in Role.values:
+        raise ValidationError(f"'{role}' is not a role: choose owner, reviewer or viewer.")
     if membership.role == role:
         return
     owners = review.memberships.select_for_update().filter(role=Role.OWNER)

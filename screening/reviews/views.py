@@ -13,14 +13,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from screening.constants import JobStatus
+from screening.constants import OWNER_ROLES, JobStatus
 from screening.decisions.selectors import stage_summary
 from screening.identification.selectors import (
     review_counts,
     searches_with_sources,
 )
 from screening.models import Invitation, Membership
-from screening.permissions.access import CAN_MANAGE, review_for_user
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import run_action
 from screening.permissions.blinding import VoteView
 from screening.prioritisation.config import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
 from screening.reviews.forms import InvitationForm, ReviewCreateForm
@@ -89,7 +90,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
-        review, membership = review_for_user(request, slug, roles=CAN_MANAGE)
+        review, membership = review_for_user(request, slug, roles=OWNER_ROLES)
         if form.is_valid():
             try:
                 invitation = invitation_create(
@@ -120,34 +121,35 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         "members": review.memberships.select_related("user"),
         "invitations": review.invitations.filter(accepted_at=None, revoked_at=None),
         "form": form,
-        "can_manage": membership.role in CAN_MANAGE,
+        "can_manage": membership.can_manage,
     }
     return render(request, "screening/reviews/member_list.html", context)
 
 
 @require_POST
 def member_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
     target = get_object_or_404(Membership, review=review, pk=pk)
-    try:
-        if request.POST.get("action") == "remove":
-            membership_remove(membership=target, removed_by=request.user)
-            messages.success(request, f"{target.user.get_username()} was removed from the review.")
-        elif request.POST.get("action") == "resolver":
-            resolves = request.POST.get("resolves") == "1"
-            membership_set_resolver(membership=target, resolves=resolves, changed_by=request.user)
-            messages.success(
-                request,
-                f"{target.user.get_username()} "
-                + ("now resolves conflicts." if resolves else "no longer resolves conflicts."),
-            )
-        else:
-            membership_set_role(
-                membership=target, role=request.POST["role"], changed_by=request.user
-            )
-            messages.success(request, f"{target.user.get_username()} is now {target.role}.")
-    except (ValidationError, KeyError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    name = target.user.get_username()
+
+    def remove() -> str:
+        membership_remove(membership=target, removed_by=request.user)
+        return f"{name} was removed from the review."
+
+    def resolver() -> str:
+        resolves = request.POST.get("resolves") == "1"
+        membership_set_resolver(membership=target, resolves=resolves, changed_by=request.user)
+        return f"{name} " + (
+            "now resolves conflicts." if resolves else "no longer resolves conflicts."
+        )
+
+    def role() -> str:
+        wanted = request.POST.get("role", "")
+        membership_set_role(membership=target, role=wanted, changed_by=request.user)
+        return f"{name} is now {target.role}."
+
+    handlers = {"remove": remove, "resolver": resolver, "role": role}
+    run_action(request, request.POST.get("action") or "role", handlers)
     return redirect("screening:member-list", review.slug)
 
 

@@ -15,7 +15,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from screening.audit.chain import audit_record, review_lock
-from screening.constants import AuditAction, ItemState, RemovalReason, Role, Stage, Verdict
+from screening.constants import (
+    OWNER_ROLES,
+    AuditAction,
+    ItemState,
+    RemovalReason,
+    Stage,
+    Verdict,
+)
 from screening.decisions.items import items_refresh
 from screening.decisions.services import ScreeningRefused
 from screening.models import Membership, Removal, Review, ScreeningItem, StoppingSample
@@ -30,7 +37,7 @@ DONE_STATES = [ItemState.INCLUDED, ItemState.EXCLUDED, ItemState.CONFLICT]
 
 
 def _owner(review: Review, user: AbstractBaseUser, what: str) -> None:
-    if not Membership.objects.in_review(review).filter(user=user, role=Role.OWNER).exists():
+    if not Membership.objects.in_review(review).filter(user=user, role__in=OWNER_ROLES).exists():
         raise ScreeningRefused(f"Only the review's owners {what}.")
 
 

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from screening.constants import Stage
-from screening.decisions.services import ScreeningRefused
-from screening.permissions.access import CAN_MANAGE, review_for_user
+from screening.constants import OWNER_ROLES, Stage
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt
 from screening.stopping.services import (
     stopping_apply,
     stopping_sample_draw,
@@ -29,12 +29,13 @@ def _percent(value: str | None, default: float) -> float:
 
 @require_POST
 def stopping_draw_view(request: HttpRequest, slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
     size = request.POST.get("size", "").strip()
     if not size.isdigit():
         messages.error(request, "Give the sample size as a whole number.")
         return redirect("screening:review-home", review.slug)
-    try:
+
+    def draw() -> str:
         sample = stopping_sample_draw(
             review=review,
             user=request.user,
@@ -42,37 +43,37 @@ def stopping_draw_view(request: HttpRequest, slug: str) -> HttpResponse:
             target=_percent(request.POST.get("target"), 0.95),
             confidence=_percent(request.POST.get("confidence"), 0.95),
         )
-        messages.success(
-            request,
+        return (
             f"Drew {sample.size:,} of the {sample.pool_size:,} unscreened records at random: "
-            "reviewers are served them first.",
+            "reviewers are served them first."
         )
-    except ScreeningRefused as error:
-        messages.error(request, str(error))
+
+    attempt(request, draw)
     return redirect("screening:review-home", review.slug)
 
 
 @require_POST
 def stopping_apply_view(request: HttpRequest, slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
-    try:
+    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
+
+    def apply() -> str:
         sample = stopping_apply(review=review, user=request.user)
-        messages.success(
-            request,
+        return (
             f"Screening stopped: {sample.marked:,} unscreened records were marked ineligible "
-            "by automation tools (PRISMA shows them in that box).",
+            "by automation tools (PRISMA shows them in that box)."
         )
-    except ScreeningRefused as error:
-        messages.error(request, str(error))
+
+    attempt(request, apply)
     return redirect("screening:review-home", review.slug)
 
 
 @require_POST
 def stopping_withdraw_view(request: HttpRequest, slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
-    try:
+    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
+
+    def withdraw() -> str:
         stopping_withdraw(review=review, user=request.user)
-        messages.success(request, "The stopping sample was withdrawn; screening goes on.")
-    except ScreeningRefused as error:
-        messages.error(request, str(error))
+        return "The stopping sample was withdrawn; screening goes on."
+
+    attempt(request, withdraw)
     return redirect("screening:review-home", review.slug)

@@ -14,7 +14,14 @@ from django.db.models import QuerySet
 
 from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
-from screening.constants import AuditAction, ItemState, Role, Stage, Verdict
+from screening.constants import (
+    EDITOR_ROLES,
+    OWNER_ROLES,
+    AuditAction,
+    ItemState,
+    Stage,
+    Verdict,
+)
 from screening.decisions.agreement import wilson_interval
 from screening.decisions.services import ScreeningRefused
 from screening.models import (
@@ -46,11 +53,11 @@ def verification_draw(
 ) -> VerificationSample:
     """Draw `percent`% (at least one) of the single-reviewer exclusions at `stage` that
     `reviewer` did not make, in an order the seed repeats."""
-    if not Membership.objects.in_review(review).filter(user=user, role=Role.OWNER).exists():
+    if not Membership.objects.in_review(review).filter(user=user, role__in=OWNER_ROLES).exists():
         raise ScreeningRefused("Only the review's owners draw verification samples.")
     if (
         not Membership.objects.in_review(review)
-        .filter(user=reviewer, role__in=[Role.OWNER, Role.REVIEWER])
+        .filter(user=reviewer, role__in=EDITOR_ROLES)
         .exists()
     ):
         raise ScreeningRefused("The re-screening reviewer must be an owner or reviewer here.")

@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from references.models import Reference
-from screening.constants import Role, Stage
+from screening.constants import EDITOR_ROLES, OWNER_ROLES, Stage
 from screening.decisions.highlight import highlighter_for
-from screening.decisions.services import ScreeningRefused
 from screening.models import VerificationSample
-from screening.permissions.access import CAN_EDIT, CAN_MANAGE, review_for_user
+from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
 from screening.verification.selectors import exclusions, reason_distribution
 from screening.verification.services import (
@@ -51,11 +51,9 @@ def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
             for stage in Stage.screened()
         },
         "samples": samples,
-        "can_manage": membership.role in CAN_MANAGE,
+        "can_manage": membership.can_manage,
         "screeners": get_user_model()
-        .objects.filter(
-            memberships__review=review, memberships__role__in=[Role.OWNER, Role.REVIEWER]
-        )
+        .objects.filter(memberships__review=review, memberships__role__in=EDITOR_ROLES)
         .order_by("username"),
         "stages": [(s, Stage(s).label) for s in Stage.screened()],
     }
@@ -64,43 +62,50 @@ def exclusion_audit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def verification_draw_view(request: HttpRequest, slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=CAN_MANAGE)
+    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
     reviewer = get_user_model().objects.filter(pk=request.POST.get("reviewer") or 0).first()
     try:
+        percent = int(request.POST.get("percent") or 0)
+        seed = int(request.POST.get("seed") or 0)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("screening:exclusion-audit", review.slug)
+
+    def draw() -> str:
         sample = verification_draw(
             review=review,
             stage=request.POST.get("stage", ""),
-            percent=int(request.POST.get("percent") or 0),
-            seed=int(request.POST.get("seed") or 0),
+            percent=percent,
+            seed=seed,
             reviewer=reviewer,
             user=request.user,
         )
-        messages.success(
-            request,
+        return (
             f"Drew {len(sample.references)} of {sample.population} single-reviewer exclusions "
-            f"for {reviewer.get_username()} to re-screen.",
+            f"for {reviewer.get_username()} to re-screen."
         )
-    except (ScreeningRefused, ValueError, AttributeError) as error:
-        messages.error(request, str(error) or "Choose a reviewer, a stage and a percentage.")
+
+    attempt(request, draw)
     return redirect("screening:exclusion-audit", review.slug)
 
 
 def verification_screen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The assigned reviewer re-screens the sample one reference at a time, blind: the earlier
     decision is not shown."""
-    review, membership = review_for_user(request, slug, roles=CAN_EDIT)
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     sample = get_object_or_404(VerificationSample, review=review, pk=pk)
     if request.method == "POST":
         reference = get_object_or_404(Reference, pk=request.POST.get("reference") or 0)
-        try:
+
+        def check() -> None:
             verification_check(
                 sample=sample,
                 reference=reference,
                 verdict=request.POST.get("verdict", ""),
                 reviewer=request.user,
             )
-        except ScreeningRefused as error:
-            messages.error(request, str(error))
+
+        attempt(request, check)
         return redirect("screening:verification-screen", review.slug, sample.pk)
     context = {
         "review": review,

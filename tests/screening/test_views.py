@@ -264,3 +264,16 @@ def test_removing_a_member_takes_their_access(client_owner, client_reviewer, rev
     assert (
         client_reviewer.get(reverse("screening:review-home", args=[review.slug])).status_code == 404
     )
+
+
+def test_a_forged_role_is_refused_and_the_member_keeps_theirs(client_owner, review, reviewer):
+    membership = Membership.objects.get(review=review, user=reviewer)
+    change = reverse("screening:member-change", args=[review.slug, membership.pk])
+    response = client_owner.post(change, {"role": "superuser"}, follow=True)
+    membership.refresh_from_db()
+    assert membership.role == "reviewer"
+    assert "superuser&#x27; is not a role: choose owner" in response.content.decode()
+    response = client_owner.post(change, {"role": "viewer"}, follow=True)
+    membership.refresh_from_db()
+    assert membership.role == "viewer"
+    assert f"{reviewer.get_username()} is now viewer." in response.content.decode()
