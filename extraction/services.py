@@ -18,6 +18,7 @@ from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import EDITOR_ROLES, AuditAction
 from screening.models import Membership, Review
+from screening.permissions.refusals import Refused
 
 from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
 from .selectors import included_report_ids
@@ -28,7 +29,7 @@ STUDY_FIELDS = [
 ]  # fmt: skip
 
 
-class ExtractionRefused(Exception):
+class ExtractionRefused(Refused):
     """The action is not allowed now; `str(error)` is the sentence for the person."""
 
 

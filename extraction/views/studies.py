@@ -15,6 +15,7 @@ from references.models import Reference
 from screening.constants import EDITOR_ROLES
 from screening.models import Membership, Review
 from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt
 
 from ..forms import StudyCreateForm, put_errors
 from ..models import Study
@@ -160,9 +161,10 @@ def report_link_view(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, "Choose the study to add the report to.")
         return redirect(back)
     study.review = review
-    try:
+
+    def link() -> str:
         report_link(study=study, reference=reference, user=request.user)
-        messages.success(request, f"Added to {study}: {reference.citation[:80]}")
-    except ExtractionRefused as error:
-        messages.error(request, str(error))
+        return f"Added to {study}: {reference.citation[:80]}"
+
+    attempt(request, link)
     return redirect(back)

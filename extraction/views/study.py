@@ -7,13 +7,14 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from screening.constants import EDITOR_ROLES
 from screening.permissions.access import review_for_user
+from screening.permissions.actions import run_action
 
 from ..forms import StudyForm, put_errors
 from ..selectors import report_links
@@ -70,19 +71,17 @@ def report_action(request: HttpRequest, slug: str, pk: int, link: int, action: s
     study = study_of_review(review, pk)
     found = get_object_or_404(report_links(), study=study, pk=link)
     found.study = study
-    try:
-        if action == "unlink":
-            report_unlink(link=found, user=request.user)
-            messages.success(
-                request,
-                f"Unlinked: {found.reference.citation[:80]}. PRISMA counts it as a study of its "
-                "own until it joins a study.",
-            )
-        elif action == "primary":
-            report_set_primary(link=found, user=request.user)
-            messages.success(request, f"Primary report: {found.reference.citation[:80]}")
-        else:
-            raise Http404("No such action.")
-    except ExtractionRefused as error:
-        messages.error(request, str(error))
+    citation = found.reference.citation[:80]
+
+    def unlink() -> str:
+        report_unlink(link=found, user=request.user)
+        return (
+            f"Unlinked: {citation}. PRISMA counts it as a study of its own until it joins a study."
+        )
+
+    def primary() -> str:
+        report_set_primary(link=found, user=request.user)
+        return f"Primary report: {citation}"
+
+    run_action(request, action, {"unlink": unlink, "primary": primary})
     return back(request, reverse("extraction:study-detail", args=[review.slug, pk]) + "#reports")
