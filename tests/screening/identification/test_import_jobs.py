@@ -27,15 +27,6 @@ from tests.screening.identification.test_imports import RIS_TWO
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def job(review, owner):
-    upload = SimpleUploadedFile("two.ris", RIS_TWO.encode())
-    return import_job_create(
-        review=review, upload=upload, source_name="Embase", source_kind=SourceKind.DATABASE,
-        user=owner,
-    )  # fmt: skip
-
-
 def _as(job, **fields) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     return ImportJob.objects.get(pk=job.pk)

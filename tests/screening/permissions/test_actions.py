@@ -9,19 +9,16 @@ from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.test import RequestFactory
 from django.urls import reverse
 
-from screening.constants import JobStatus, SourceKind
+from screening.constants import JobStatus
 from screening.decisions.services import ScreeningRefused
-from screening.identification.import_jobs import import_job_create
 from screening.identification.imports import ImportRefused
 from screening.models import ImportJob
 from screening.permissions.actions import attempt, run_action
 from screening.permissions.refusals import Refused
-from tests.screening.identification.test_imports import RIS_TWO
 
 
 @pytest.fixture
@@ -103,15 +100,6 @@ def test_the_named_action_runs_and_only_it(request_):
 
 
 # --- through a view: an import job's actions ---------------------------------------------------
-
-
-@pytest.fixture
-def job(review, owner):
-    upload = SimpleUploadedFile("two.ris", RIS_TWO.encode())
-    return import_job_create(
-        review=review, upload=upload, source_name="Embase", source_kind=SourceKind.DATABASE,
-        user=owner,
-    )  # fmt: skip
 
 
 def _post(client, job, action):
