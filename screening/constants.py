@@ -183,6 +183,8 @@ class AuditAction(models.TextChoices):
     PUBMED_RUN = "pubmed.run", "PubMed search run"
     PUBMED_CANCEL = "pubmed.cancel", "PubMed search cancelled"
     SEARCH_SCHEDULE = "search.schedule", "Search re-run schedule changed"
+    SEARCH_DOCUMENT = "search.document", "Search documentation edited"
+    DECISIONS_IMPORT = "decisions.import", "Decisions imported from another tool"
     SETTINGS = "review.settings", "Screening settings changed"
     REASON_CREATE = "reason.create", "Exclusion reason added"
     REASON_EDIT = "reason.edit", "Exclusion reason edited"

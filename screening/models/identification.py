@@ -76,6 +76,18 @@ class Search(models.Model):
     # [{"position": 7, "reason": "...", "excerpt": "..."}]: skipped entries, kept for the record.
     unreadable_entries = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # How the search was run, as PRISMA 2020 items 6-7 and PRISMA-S ask (a PubMed search fills
+    # them itself): the interface it was run on, when and by whom in the database, the strategy
+    # exactly as run, its limits and filters, and anything else worth reporting.
+    platform = models.CharField(
+        "Platform or interface", max_length=200, blank=True,
+        help_text="e.g. Ovid MEDLINE, Embase.com, Web of Science Core Collection",
+    )  # fmt: skip
+    searched_on = models.DateField("Date searched", null=True, blank=True)
+    searched_by = models.CharField("Searched by", max_length=200, blank=True)
+    strategy = models.TextField("Search strategy, exactly as run", blank=True)
+    limits = models.TextField("Limits and filters", blank=True)
+    notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InReviewManager()
@@ -240,6 +252,11 @@ class ImportJob(models.Model):
     allow_same_file = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PREVIEWED)
     preview = models.JSONField(default=dict, blank=True)
+    # What the person gave with the upload, applied when the import lands: the search's
+    # documentation (Search's platform, searched_on, ...) and, for an export of another tool,
+    # which member each of its reviewers' decisions belongs to.
+    search_details = models.JSONField(default=dict, blank=True)
+    decision_mapping = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     search = models.ForeignKey(
         Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

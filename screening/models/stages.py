@@ -83,6 +83,11 @@ class Decision(models.Model):
     # place in that ranking (1 = most likely relevant), or neither for random order.
     ranking_version = models.PositiveIntegerField(null=True, blank=True)
     ranking_position = models.PositiveIntegerField(null=True, blank=True)
+    # A decision moved in from another tool (Rayyan, Covidence, ASReview): the file import that
+    # brought it. Its reviewer is the member the importer mapped the file's reviewer to.
+    imported_from = models.ForeignKey(
+        "Search", null=True, blank=True, on_delete=models.PROTECT, related_name="imported_decisions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InReviewManager()
