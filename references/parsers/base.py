@@ -43,6 +43,11 @@ class ParsedReference:
     keywords: list[str] = field(default_factory=list)
     language: str = ""
     urls: list[str] = field(default_factory=list)
+    # What the file says beside the bibliographic fields, for the screening app to read (a
+    # tool's labels and decisions, e.g. Rayyan's notes, ASReview's `included` column): the
+    # entry's notes (RIS N1, a CSV "notes" column) and the CSV columns no field took, by header.
+    notes: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
     raw: str = ""  # the entry as it stood in the file
     position: int = 0  # 1-based entry number in the file
     warnings: list[str] = field(default_factory=list)  # e.g. "no title", "possible mojibake"
