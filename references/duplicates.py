@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from references.normalise import author_surname
+
 RULE_PMID = "pmid"
 RULE_DOI = "doi"
 RULE_TITLE_YEAR_AUTHOR = "title_year_author"
@@ -30,12 +32,11 @@ def title_key(title: str) -> str:
 
 
 def first_author_key(authors: list[str]) -> str:
-    """The first author's surname, normalised: 'Frentzas, Sophia' and 'FRENTZAS S' -> 'frentzas'."""
+    """The first author's surname, normalised, however the name is written: 'Frentzas, Sophia',
+    'FRENTZAS S', 'S Frentzas' and 'Sophia Frentzas' -> 'frentzas' (normalise.author_surname)."""
     if not authors:
         return ""
-    name = authors[0]
-    surname = name.split(",")[0] if "," in name else name.split(" ")[0]
-    return title_key(surname).replace(" ", "")[:100]
+    return title_key(author_surname(authors[0])).replace(" ", "")[:100]
 
 
 @dataclass(frozen=True)

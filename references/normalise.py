@@ -179,7 +179,36 @@ def registry_id_from_databank(bank: str, accession: str) -> str:
 
 # --- Names ------------------------------------------------------------------------------------
 
-_INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.?-?){1,4}$")
+# Initials as MEDLINE and Scopus write them after a surname: "JA", "E.", "A.-B.", "Ch.". A
+# capital and a small letter are initials only with a full stop: "Wang Li" is two names.
+_INITIALS = re.compile(r"^(?:[A-Z](?:[a-z]?\.)?-?){1,4}$")
+# Initials before a surname ("P Nazzaro", "J.-P. Sartre"): capitals only, so that a short
+# given name ("Li Wang") is not taken for initials.
+_GIVEN_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+# A word of a person's name: letters, joined by an apostrophe or a hyphen ("Nazzaro", "O'Brien",
+# "McDonald", "Jean-Paul", "Müller"); callers check its capitals.
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*$")
+# A parenthesised e-mail address after a name, as Web of Science and BIOSIS write them:
+# "Stillman, Andrew N. (andrew.stillman@uconn.edu)"; also "<a@b.org>".
+_EMAIL_NOTE = re.compile(r"\s*(?:\([^()]*@[^()]*\)|<[^<>]*@[^<>]*>)")
+# Small words that belong to the surname that follows them: "Ludwig van Beethoven" ->
+# "van Beethoven, Ludwig", "Juan de la Cruz" -> "de la Cruz, Juan".
+_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "des", "la", "le"}
+    | {"dos", "das", "do", "ter", "ten", "zu", "af", "av"}
+)
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
+# Words that make a name a collective one (a group, a body, a trial): it is kept as written.
+_COLLECTIVE = frozenset(
+    {"group", "groups", "organization", "organisation", "society", "association"}
+    | {"collaboration", "collaborative", "collaborators", "consortium", "committee"}
+    | {"investigators", "team", "network", "council", "institute", "university"}
+    | {"department", "center", "centre", "trial", "trials", "study", "foundation", "agency"}
+    | {"panel", "board", "ministry", "office", "service", "services", "commission"}
+    | {"federation", "alliance", "academy", "college", "hospital", "program", "programme"}
+    | {"project", "initiative", "unit", "registry", "force", "coalition", "partnership"}
+    | {"authors", "members", "writing", "working", "and", "for", "of", "the", "on", "in", "&"}
+)
 
 
 def format_person(surname: str, given: str = "", suffix: str = "") -> str:
@@ -195,9 +224,14 @@ def format_author(name: str) -> str:
     """One author name written as "Surname, Given", whatever the file wrote.
 
     "Shannon,Claude E." -> "Shannon, Claude E."; "Casbon JA" (MEDLINE short form) ->
-    "Casbon, JA"; "Fanning E." -> "Fanning, E.". A name that is neither (a collective name
-    such as "Canadian Respiratory Research Network") is kept as written.
+    "Casbon, JA"; "Fanning E." -> "Fanning, E."; given name first: "P Nazzaro" ->
+    "Nazzaro, P", "Paolo Nazzaro" -> "Nazzaro, Paolo", "Ludwig van Beethoven" ->
+    "van Beethoven, Ludwig". An e-mail address in brackets after the name is dropped. A name
+    that is none of these (a collective name such as "Canadian Respiratory Research Network",
+    or one in capitals only) is kept as written.
     """
+    if name and "@" in name:
+        name = _EMAIL_NOTE.sub("", name)
     name = " ".join(name.split()).strip(" ;") if name else ""
     if not name:
         return ""
@@ -208,23 +242,71 @@ def format_author(name: str) -> str:
             return given
         return f"{surname}, {given}" if given else surname
     parts = name.split(" ")
+    suffix = ""
+    if len(parts) >= 2 and parts[-1].lower() in _SUFFIXES:
+        suffix, parts = parts[-1], parts[:-1]
+        if len(parts) == 1:
+            return format_person(parts[0], "", suffix)  # "Smith Jr"
     if len(parts) >= 2 and _INITIALS.match(parts[-1]) and not _INITIALS.match(parts[0]):
-        return f"{' '.join(parts[:-1])}, {parts[-1]}"
-    return name
+        return format_person(" ".join(parts[:-1]), parts[-1], suffix)
+    person = _given_name_first(parts)
+    return format_person(*person, suffix) if person else name
+
+
+def _given_name_first(parts: list[str]) -> tuple[str, str] | None:
+    """(surname, given names) of a person's name written given name first, or None when the
+    words do not read as one (a collective name, a name in capitals, one word)."""
+    if not 2 <= len(parts) <= 5 or any(part.lower() in _COLLECTIVE for part in parts):
+        return None
+    last = parts[-1]
+    if not _NAME_WORD.match(last) or not last[0].isupper():
+        return None
+    if last.isupper() and (len(last) < 3 or not all(_GIVEN_INITIALS.match(p) for p in parts[:-1])):
+        return None  # "PAOLO NAZZARO": which word is the surname cannot be told
+    start = len(parts) - 1
+    while start > 1 and parts[start - 1].lower() in _PARTICLES:
+        start -= 1
+    given = parts[:start]
+    for part in given:
+        if not (_GIVEN_INITIALS.match(part) or (_NAME_WORD.match(part) and part[0].isupper())):
+            return None
+        if part.isupper() and not _GIVEN_INITIALS.match(part):
+            return None
+    return " ".join(parts[start:]), " ".join(given)
+
+
+def author_surname(name: str) -> str:
+    """The surname of an author however the name is written ("Nazzaro, P.", "Nazzaro P",
+    "P Nazzaro", "Paolo Nazzaro" -> "Nazzaro"); the first word of a collective name."""
+    formatted = format_author(name)
+    surname, comma, _ = formatted.partition(",")
+    if comma:
+        return surname.strip()
+    return formatted.split(" ")[0]
 
 
 _SHORT_NAME = re.compile(r"^[^\W\d_][\w'’ -]*\s(?:[A-Z]\.?-?){1,4}$")
+# "Nazzaro, P and Smith, J" (Rayyan, BibTeX-like) and "Jones, J//Shoe, S" (EndNote tables).
+_AND_SEPARATOR = re.compile(r"\s+and\s+|\s*//\s*")
 
 
 def split_author_list(value: str) -> list[str]:
-    """Authors from one cell of a table: "A; B" or PubMed's "Smith J, Doe A." or one name."""
+    """Authors from one cell of a table: "A; B", "A and B", "A//B", PubMed's "Smith J, Doe A.",
+    a Python list as ASReview writes it ("['Marx, Karl', 'Lindgren, Astrid']") or one name."""
     text = clean_text(value)
     if not text:
         return []
-    if ";" in text:
+    listed = list_literal_items(text)
+    if listed is not None:
+        parts = listed
+    elif ";" in text:
         parts = text.split(";")
     elif "|" in text:
         parts = text.split("|")
+    elif "//" in text or " and " in text:
+        parts = _AND_SEPARATOR.split(text)
+        if not all("," in part for part in parts):
+            parts = [text]  # "Society for Nutrition and Dietetics" is one name
     else:
         candidates = [part.strip() for part in text.split(",")]
         # PubMed ends the list with a full stop: "Cock PJ, Antao T." (not part of a name
@@ -237,6 +319,23 @@ def split_author_list(value: str) -> list[str]:
         else:
             parts = [text]
     return unique(format_author(part) for part in parts)
+
+
+_LIST_ITEM = re.compile(r"""\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*(?:,|$)""")
+
+
+def list_literal_items(text: str) -> list[str] | None:
+    """The strings of a Python list literal ("['a', 'b']"), or None when `text` is not one."""
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    inner, items, pos = text[1:-1].strip(), [], 0
+    while pos < len(inner):
+        match = _LIST_ITEM.match(inner, pos)
+        if not match:
+            return None
+        items.append((match.group(1) or match.group(2) or "").replace("\\'", "'"))
+        pos = match.end()
+    return items
 
 
 # --- Years, pages -----------------------------------------------------------------------------
@@ -263,6 +362,8 @@ def join_pages(start: object, end: object = "") -> str:
     """ "123-130" from a start and an end page; the start alone when there is no end."""
     start, end = clean_text(start), clean_text(end)
     start = start.replace("–", "-").replace("—", "-").replace("--", "-")
+    if " -" in start or "- " in start:  # Scopus writes "101 - 115"
+        start = re.sub(r"\s*-\s*", "-", start)
     if start and end and "-" not in start:
         return f"{start}-{end}"
     return start or end

@@ -1,13 +1,15 @@
-"""Read literature files (PubMed XML, MEDLINE, RIS, Web of Science, BibTeX, CSV) into plain data.
+"""Read literature files (PubMed XML, MEDLINE, RIS, EndNote XML, Web of Science, BibTeX, CSL-JSON,
+CSV) into plain data.
 
     parsed = read_file(path)              # format and encoding recognised from the content
     for entry in parsed.entries():        # streamed, in file order, positions from 1
         if isinstance(entry, UnreadableEntry): ...
 
 `read_file` refuses a file that is empty, not a literature export, an E-utilities answer that is
-not a set of articles, a web page, or unsafe XML, by raising ImportFileError with a sentence for
-the person who uploaded it. Iterating `entries()` can raise ImportFileError too (a truncated XML
-file, or a file in which no record at all could be found).
+not a set of articles, JSON that is not CSL-JSON, a web page, or unsafe XML, by raising
+ImportFileError with a sentence for the person who uploaded it. Iterating `entries()` can raise
+ImportFileError too (a truncated XML or JSON file, or a file in which no record at all could be
+found).
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from references import normalise as n
-from references.parsers import bibtex, csv_table, medline, pubmed_xml, ris, wos
+from references.parsers import (
+    bibtex,
+    csl_json,
+    csv_table,
+    endnote_xml,
+    medline,
+    pubmed_xml,
+    ris,
+    wos,
+)
 from references.parsers.base import (
     AbstractSection,
     Entry,
@@ -45,8 +56,10 @@ _PARSERS: dict[str, Callable[[Path, Detection], Iterator[Entry]]] = {
     "pubmed-xml": pubmed_xml.iter_entries,
     "medline": medline.iter_entries,
     "ris": ris.iter_entries,
+    "endnote-xml": endnote_xml.iter_entries,
     "wos": wos.iter_entries,
     "bibtex": bibtex.iter_entries,
+    "csl-json": csl_json.iter_entries,
     "csv": csv_table.iter_entries,
 }
 

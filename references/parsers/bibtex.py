@@ -2,11 +2,16 @@
 
 bibtexparser 2 reads the whole file (BibTeX files are small, and `@string` macros defined
 anywhere must be known). Field names are lower-cased, `@string` macros and `#` concatenations
-resolved and LaTeX decoded ({\\'e} -> é). Entries bibtexparser cannot read are not dropped:
+resolved and LaTeX decoded ({\\'e} -> é) without losing text that only looks like LaTeX: an
+unescaped `%` (`85.58%`, which LaTeX reads as a comment to the end of the line), `&` or a
+lone `$`, as Scopus and Web of Science write them, is kept as written. Entries bibtexparser
+cannot read are not dropped:
 - an entry without a citation key (as EndNote writes them) is given one and read, with a warning;
 - an entry whose key repeats an earlier one is read too, with a warning (deduplication is not
   the parser's business);
-- an entry with a repeated field, or broken syntax, becomes an UnreadableEntry;
+- an entry that repeats a field (Scopus writes `funding_details` once per funder) is read: the
+  first value counts, the others stay in the entry's raw text, and the entry carries a warning;
+- an entry with broken syntax becomes an UnreadableEntry;
 - an entry left open at the end of the file becomes an UnreadableEntry (the file may be cut).
 """
 
@@ -82,15 +87,77 @@ def _concatenate(value: str, strings: dict[str, str]) -> str | None:
     return "".join(pieces)
 
 
+REPEATED_FIELDS = "repeated_fields"
+
+
+class _KeepFirstOfRepeatedFields(mw.BlockMiddleware):
+    """An entry that repeats a field is read with the field's first value (bibtexparser would
+    refuse it as a DuplicateFieldKeyBlock, or keep the last of `Title` and `title`); the
+    repeated keys are noted on the entry, the later values stay in its raw text."""
+
+    def __init__(self):
+        super().__init__(allow_inplace_modification=True, allow_parallel_execution=True)
+
+    def transform_failed_block(self, failed_block, library: Library):
+        entry = failed_block.ignore_error_block
+        if isinstance(failed_block, bib.DuplicateFieldKeyBlock) and isinstance(entry, bib.Entry):
+            return self.transform_entry(entry, library)
+        return failed_block
+
+    def transform_entry(self, entry: bib.Entry, library: Library) -> bib.Entry:
+        first: dict[str, bib.Field] = {}
+        repeated: dict[str, int] = {}
+        for field in entry.fields:
+            key = field.key.lower()
+            if key in first:
+                repeated[key] = repeated.get(key, 1) + 1
+            else:
+                first[key] = field
+        if repeated:
+            entry.fields = list(first.values())
+            entry.set_parser_metadata(REPEATED_FIELDS, repeated)
+        return entry
+
+
+# What LaTeX would swallow in text that was never LaTeX: a comment sign, an alignment sign.
+_LITERAL_SIGNS = re.compile(r"(?<!\\)([%&])")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _protect(text: str) -> str:
+    """`text` with the signs LaTeX decoding would drop escaped: `%` and `&` always (a percentage,
+    "R&D", a URL's "%2F"), `$` unless it opens math that holds LaTeX (`$\\alpha$`, `$x^2$`)."""
+    if "%" in text or "&" in text:
+        text = _LITERAL_SIGNS.sub(r"\\\1", text)
+    if "$" not in text:
+        return text
+    pieces = _DOLLAR.split(text)
+    if len(pieces) % 2 == 0:  # an odd number of $: none of them opens math ("US$ 5")
+        return "\\$".join(pieces)
+    kept = [pieces[0]]
+    for inner, after in zip(pieces[1::2], pieces[2::2], strict=True):
+        sign = "$" if any(mark in inner for mark in "\\^_{") else "\\$"
+        kept.append(f"{sign}{inner}{sign}{after}")
+    return "".join(kept)
+
+
+class _LatexDecoding(mw.LatexDecodingMiddleware):
+    """bibtexparser's LaTeX decoding, on text whose literal signs were protected first."""
+
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        return super()._transform_python_value_string(_protect(python_string))
+
+
 def _parse_stack() -> list:
     return [
+        _KeepFirstOfRepeatedFields(),
         mw.ResolveStringReferencesMiddleware(allow_inplace_modification=True),
         mw.RemoveEnclosingMiddleware(allow_inplace_modification=True),
         mw.NormalizeFieldKeys(allow_inplace_modification=True),
         _ResolveConcatenation(),
         # Names are split before LaTeX decoding so that {Protected Collective Names} survive.
         mw.SeparateCoAuthors(allow_inplace_modification=True, name_fields=("author", "editor")),
-        mw.LatexDecodingMiddleware(allow_inplace_modification=True, decoder=_DECODER),
+        _LatexDecoding(allow_inplace_modification=True, decoder=_DECODER),
     ]
 
 
@@ -131,15 +198,6 @@ def iter_entries(path: Path, detection: Detection) -> Iterator[Entry]:
             )
         elif isinstance(block, (bib.MiddlewareErrorBlock, bib.DuplicateBlockKeyBlock)):
             continue  # about an @string: not an entry
-        elif isinstance(block, bib.DuplicateFieldKeyBlock):
-            number += 1
-            fields = ", ".join(f"'{key}'" for key in sorted(block.duplicate_keys))
-            yield UnreadableEntry(
-                position=number,
-                reason=f"entry {number} has the field {fields} more than once; "
-                "which value is right cannot be told",
-                excerpt=_excerpt(block.raw, keyless),
-            )
         elif isinstance(block, bib.ParsingFailedBlock):
             number += 1
             reason = getattr(block.error, "abort_reason", "") or str(block.error)
@@ -236,7 +294,7 @@ def _value(entry: bib.Entry, *keys: str) -> str:
 
 def _decode(text: str) -> str:
     try:
-        return n.clean_text(_DECODER.latex_to_text(text))
+        return n.clean_text(_DECODER.latex_to_text(_protect(text)))
     except Exception:  # noqa: BLE001 - pylatexenc raises many kinds; keep the text as written
         return n.clean_text(text.replace("{", "").replace("}", ""))
 
@@ -282,7 +340,8 @@ def _reference(entry: bib.Entry, entries_by_key: dict, keyless: set[str]) -> Par
         reference.year = n.parse_year(_value(parent, "year", "date"))
     reference.volume = _value(entry, "volume")
     reference.issue = _value(entry, "number", "issue")
-    reference.pages = n.join_pages(_value(entry, "pages"))
+    # Scopus gives an article number as "art_number", biblatex as "eid".
+    reference.pages = n.join_pages(_value(entry, "pages")) or _value(entry, "art_number", "eid")
 
     reference.doi = n.normalise_doi(_value(entry, "doi"))
     url = _value(entry, "url")
@@ -300,6 +359,11 @@ def _reference(entry: bib.Entry, entries_by_key: dict, keyless: set[str]) -> Par
     reference.language = _value(entry, "language", "langid")
     reference.urls = [url] if url.lower().startswith(("http", "www.")) else []
 
+    for key, times in (entry.parser_metadata.get(REPEATED_FIELDS) or {}).items():
+        reference.warnings.append(
+            f"the field '{key}' appears {times} times: the first value was kept, "
+            "the others are in the entry's text"
+        )
     if entry.key.startswith(KEYLESS_PREFIX):
         reference.warnings.append("the entry has no citation key")
     if DUPLICATE_SUFFIX in entry.key:

@@ -3,8 +3,8 @@
 Reads the first `HEAD_BYTES` of the file to recognise the format, and for text that carries no
 byte-order mark validates the whole file as UTF-8 (see `text_encoding`) before falling back to a
 legacy encoding with a warning. What each step looks for lives in its own module:
-`text_encoding` (encodings), `text_formats` (tagged formats and tables), `xml_detect` (PubMed
-XML and other XML), `refusals` (the sentences for files that are refused).
+`text_encoding` (encodings), `text_formats` (tagged formats, tables and CSL-JSON), `xml_detect`
+(PubMed XML, EndNote XML and other XML), `refusals` (the sentences for files that are refused).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from references.parsers.refusals import (
     SUPPORTED,
     forced_mismatch,
     html_error,
+    json_refusal,
     not_literature,
-    refuse_json,
     refuse_known_binary,
+    starts_like_ovid,
 )
 from references.parsers.text_encoding import (
     HEAD_BYTES,
@@ -30,8 +31,8 @@ from references.parsers.text_encoding import (
     legacy_encoding,
     utf16_without_bom,
 )
-from references.parsers.text_formats import text_format
-from references.parsers.xml_detect import pubmed_xml_encoding
+from references.parsers.text_formats import json_shape, text_format
+from references.parsers.xml_detect import xml_format
 
 __all__ = ["HEAD_BYTES", "Detection", "detect"]
 
@@ -66,10 +67,16 @@ def detect(path: Path, forced: str = "auto") -> Detection:
         raise ImportFileError("The file is empty.")
     if re.match(r"<!doctype\s+html|<html[\s>]|<head[\s>]", stripped[:1024], re.IGNORECASE):
         raise html_error()
-    if stripped.startswith("<"):
-        xml_encoding = pubmed_xml_encoding(path, body, encoding or "utf-8", forced)
-        return Detection(format="pubmed-xml", encoding=xml_encoding)
-    refuse_json(stripped)
+    if stripped.startswith("<") and not starts_like_ovid(stripped):
+        xml, xml_encoding = xml_format(path, body, encoding or "utf-8", forced)
+        return Detection(format=xml, encoding=xml_encoding)
+    is_json = stripped.startswith(("{", "["))
+    if is_json:
+        shape = json_shape(stripped)
+        if shape != "csl-json":
+            raise json_refusal(shape, forced)
+        if forced not in ("auto", "csl-json"):
+            raise forced_mismatch(forced, "csl-json")
 
     warnings: list[str] = []
     if encoding is None:
@@ -78,6 +85,8 @@ def detect(path: Path, forced: str = "auto") -> Detection:
         else:
             encoding, warnings = legacy_encoding(path, head)
             text = decode_head(head, encoding)
+    if is_json:
+        return Detection(format="csl-json", encoding=encoding, warnings=warnings)
     return _detect_text(head, text, encoding, warnings, forced)
 
 

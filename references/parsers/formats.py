@@ -16,8 +16,10 @@ FORMAT_LABELS: Mapping[str, str] = MappingProxyType(
         "pubmed-xml": "PubMed XML",
         "medline": "MEDLINE / .nbib",
         "ris": "RIS",
+        "endnote-xml": "EndNote XML",
         "wos": "Web of Science tagged",
         "bibtex": "BibTeX",
+        "csl-json": "CSL-JSON (Zotero, Mendeley)",
         "csv": "CSV",
     }
 )
@@ -31,8 +33,10 @@ FORMAT_NAMES: Mapping[str, str] = MappingProxyType(
         "pubmed-xml": "PubMed XML",
         "medline": "MEDLINE (PubMed .nbib) text",
         "ris": "RIS",
+        "endnote-xml": "EndNote XML",
         "wos": "Web of Science tagged text",
         "bibtex": "BibTeX",
+        "csl-json": "CSL-JSON",
         "csv": "a table (CSV)",
     }
 )

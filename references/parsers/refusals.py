@@ -7,6 +7,7 @@ import instead, so that the person can act on it without help.
 from __future__ import annotations
 
 import csv
+import re
 
 from references.normalise import clean_text
 from references.parsers.base import ImportFileError
@@ -14,9 +15,18 @@ from references.parsers.formats import FORMAT_NAMES
 from references.parsers.text_formats import DELIMITERS
 
 SUPPORTED = (
-    "The formats that can be imported are PubMed XML, MEDLINE (.nbib), RIS, "
-    "Web of Science tagged text, BibTeX and CSV tables with a title or abstract column."
+    "The formats that can be imported are PubMed XML, MEDLINE (.nbib), RIS, EndNote XML, "
+    "Web of Science tagged text, BibTeX, CSL-JSON and CSV tables with a title or abstract "
+    "column."
 )
+# Formats recognised by their structure, not by a line: a text file is never one of them.
+STRUCTURED = ("pubmed-xml", "endnote-xml", "csl-json")
+# Why a JSON file is not CSL-JSON, for each shape `text_formats.json_shape` finds.
+_JSON_SHAPES = {
+    "object": "it holds one object, not a list of items",
+    "empty list": "its list is empty",
+    "list": "its list does not hold CSL items (objects with a “type” and a title, authors or DOI)",
+}
 
 _MAGIC = (
     (b"%PDF", "This is a PDF document, not a literature export."),
@@ -35,16 +45,44 @@ _MAGIC = (
 )
 
 
+# Ovid's own text exports number their records "<1. >" (the tagged format of its "EndNote",
+# "Citavi" and "Reference Manager" exports, whose lines read "VN  - Ovid Technologies") or
+# "<1>" (the labelled display, "Title" then the title indented on the next line).
+OVID_RECORD = re.compile(r"<\d+\.?\s*>\s*$")
+_OVID_TAG = re.compile(r"[A-Z][A-Z0-9]  - ")
+
+
+def starts_like_ovid(text: str) -> bool:
+    """Whether a file's text starts with an Ovid record number ("<1. >"), not an XML tag."""
+    return bool(OVID_RECORD.match(text.split("\n", 1)[0].strip()))
+
+
+def _ovid_export(lines: list[str]) -> str:
+    """ "tagged" or "labelled" for Ovid's own text exports, "" for anything else."""
+    head = [line.strip() for line in lines[:50] if line.strip()]
+    if any(line.startswith("VN  - Ovid") for line in head[:5]):
+        return "tagged"
+    if not head or not OVID_RECORD.match(head[0]):
+        return ""
+    return "tagged" if any(_OVID_TAG.match(line) for line in head[1:4]) else "labelled"
+
+
 def refuse_known_binary(head: bytes) -> None:
     for magic, message in _MAGIC:
         if head.startswith(magic):
             raise ImportFileError(message)
 
 
-def refuse_json(text: str) -> None:
-    stripped = text.lstrip()
-    if stripped[:1] in ("{", "["):
-        raise ImportFileError("This is a JSON file, which cannot be imported. " + SUPPORTED)
+def json_refusal(shape: str, forced: str) -> ImportFileError:
+    """A JSON file that is not CSL-JSON (`shape`: what `text_formats.json_shape` found)."""
+    if forced == "csl-json":
+        start = f"You chose {FORMAT_NAMES[forced]}, but this JSON file is not CSL-JSON"
+    else:
+        start = "This is a JSON file, but not CSL-JSON"
+    return ImportFileError(
+        f"{start}: {_JSON_SHAPES.get(shape, shape)}. From JSON, only CSL-JSON (Zotero's and "
+        "Mendeley's “CSL JSON” export) can be imported. " + SUPPORTED
+    )
 
 
 def html_error() -> ImportFileError:
@@ -56,8 +94,8 @@ def html_error() -> ImportFileError:
 
 def unsafe_xml() -> ImportFileError:
     return ImportFileError(
-        "The XML file declares entities in its DOCTYPE. That is never found in a PubMed "
-        "export and can be used to attack the server (entity expansion or reading local "
+        "The XML file declares entities in its DOCTYPE. That is never found in a PubMed or "
+        "EndNote export and can be used to attack the server (entity expansion or reading local "
         "files), so the file was refused."
     )
 
@@ -75,7 +113,14 @@ def forced_mismatch(forced: str, found: str | None) -> ImportFileError:
 
 def not_literature(lines: list[str], forced: str) -> ImportFileError:
     """Text in none of the formats: a table without a title or abstract column, or anything."""
-    if forced == "pubmed-xml":
+    ovid = _ovid_export(lines)
+    if ovid:
+        return ImportFileError(
+            f"This is an export in Ovid's own {ovid} text format, which cannot be imported. "
+            "In Ovid, export the records again choosing the RIS format (Export, then "
+            "Format: RIS) and import that file."
+        )
+    if forced in STRUCTURED:
         return forced_mismatch(forced, None)
     first = next((line for line in lines if line.strip()), "")
     for delimiter in DELIMITERS:
@@ -91,7 +136,7 @@ def not_literature(lines: list[str], forced: str) -> ImportFileError:
                 else "This table "
             )
             return ImportFileError(
-                f"{prefix}has no title or abstract column (its columns are: {columns}), "
+                f"{prefix}has no title, abstract, PMID or DOI column (its columns are: {columns}), "
                 "so it does not look like a list of references."
             )
     if forced != "auto":

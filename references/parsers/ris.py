@@ -60,6 +60,13 @@ def _values(record: dict, *keys: str) -> list[str]:
     return values
 
 
+def _raw_values(record: dict, key: str) -> list[str]:
+    """The values of a rispy field as written, only stripped (notes are kept verbatim)."""
+    value = record.get(key)
+    values = [value] if isinstance(value, str) else (value or [])
+    return [item.strip() for item in values if isinstance(item, str)]
+
+
 def _first(record: dict, *keys: str) -> str:
     values = _values(record, *keys)
     return values[0] if values else ""
@@ -103,6 +110,8 @@ def _reference(record: dict) -> ParsedReference:
         value.lstrip("*").strip() for value in _values(record, "keywords")
     )
     reference.language = _first(record, "language")
+    # N1 as written (Rayyan puts its decisions there: "RAYYAN-INCLUSION: {...} | ...").
+    reference.notes = "\n".join(note for note in _raw_values(record, "notes") if note)
     reference.urls = n.unique(
         url for url in _values(record, "urls", "LK") if url.lower().startswith(("http", "www."))
     )
@@ -133,6 +142,9 @@ def _pubmed_ids(record: dict) -> tuple[str, str]:
             pmid = n.clean_pmid(value)
             if pmid:
                 break
+    if not pmid and "embase" in database:
+        # Embase.com writes the MEDLINE PMID of a record it shares with MEDLINE in C5.
+        pmid = next((p for v in _values(record, "custom5", "C5") if (p := n.clean_pmid(v))), "")
     pmcid = ""
     for value in _values(record, "custom2", "PMC", "PMCID"):
         if value.upper().startswith("PMC"):

@@ -1,36 +1,53 @@
 """Which text format a file is in, from the first line that only one format writes.
 
 Each tagged format has a signature line (RIS "TY  -", MEDLINE "PMID-", ...); a table is
-recognised by a header row that names a title or abstract column.
+recognised by a header row that names a title or abstract column. JSON is CSL-JSON when it is a
+list whose first item is an object with a CSL `type` and a bibliographic field.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 
 from references.normalise import clean_text
 
 # --- Column names of tables -------------------------------------------------------------------
 
+_NOT_A_LETTER = re.compile(r"[\W_]+")
+
+
+def normalise_column(name: str) -> str:
+    """A header cell as a key: lower case, letters and digits only, so that the spellings tools
+    use for one column meet ("PubMed ID", "pubmedID", "pubmed_id", "Pubmed Id" -> "pubmedid";
+    "Author(s)" -> "authors"; "Art. No." -> "artno")."""
+    return _NOT_A_LETTER.sub("", clean_text(name.replace("\ufeff", "")).lower())
+
+
+def column_keys(*names: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalise_column(name) for name in names))
+
+
 TITLE_COLUMNS = frozenset(
-    {
+    column_keys(
         "title",
         "titles",
         "article title",
         "document title",
         "primary title",
+        "primary_title",
         "title of article",
         "ti",
         "t1",
-        "article_title",
-    }
+    )
 )
-ABSTRACT_COLUMNS = frozenset({"abstract", "ab", "abstract note", "abstracts", "n2"})
-
-
-def normalise_column(name: str) -> str:
-    return clean_text(name.replace("\ufeff", "")).strip("\"' ").lower()
+ABSTRACT_COLUMNS = frozenset(
+    column_keys("abstract", "ab", "abstract note", "abstracts", "notes_abstract", "n2")
+)
+# A table of identifiers alone is a list of works too (a row with a PMID alone is a record):
+# only the unmistakable names, so that an unrelated table is not taken for one.
+IDENTIFIER_COLUMNS = frozenset(column_keys("pmid", "pubmed id", "doi"))
 
 
 # --- Signatures -------------------------------------------------------------------------------
@@ -55,7 +72,9 @@ def _table_header(line: str) -> str | None:
         except (csv.Error, StopIteration):
             continue
         names = {normalise_column(cell) for cell in cells}
-        is_header = len(cells) >= 2 and names & (TITLE_COLUMNS | ABSTRACT_COLUMNS)
+        is_header = len(cells) >= 2 and names & (
+            TITLE_COLUMNS | ABSTRACT_COLUMNS | IDENTIFIER_COLUMNS
+        )
         if is_header and (best is None or len(cells) > best[0]):
             best = (len(cells), delimiter)
     return best[1] if best else None
@@ -100,3 +119,31 @@ def text_format(lines: list[str], forced: str) -> tuple[str, int, str] | None:
         if forced in ("auto", fmt):
             return fmt, index, delimiter
     return first
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+CSL_FIELDS = frozenset({"title", "author", "editor", "container-title", "issued", "DOI", "PMID"})
+_CSL_TYPE = re.compile(r'"type"\s*:\s*"[A-Za-z_-]+"')
+_CSL_FIELD = re.compile(r'"(?:title|author|editor|container-title|issued|DOI|PMID)"\s*:')
+
+
+def json_shape(text: str) -> str:
+    """What the JSON text `text` (a file's first bytes) holds: "csl-json", "object", "empty
+    list" or "list" (of something else). An item cut by the end of `text` is judged by its keys."""
+    text = text.lstrip("\ufeff \t\r\n")
+    if not text.startswith("["):
+        return "object"
+    body = text[1:].lstrip()
+    if body.startswith("]"):
+        return "empty list"
+    if not body.startswith("{"):
+        return "list"
+    try:
+        first, _ = json.JSONDecoder(strict=False).raw_decode(body)
+    except json.JSONDecodeError:
+        found = _CSL_TYPE.search(body) and _CSL_FIELD.search(body)
+        return "csl-json" if found else "list"
+    if isinstance(first.get("type"), str) and CSL_FIELDS & first.keys():
+        return "csl-json"
+    return "list"

@@ -1,8 +1,10 @@
-"""Whether an XML file is a PubMed article set, and in which encoding; otherwise why not.
+"""Whether an XML file is a PubMed article set or an EndNote XML library, and in which encoding;
+otherwise why not.
 
 Only the prolog and the root element are read (never the whole file): a DOCTYPE that declares
 entities is refused, E-utilities answers that are not articles (esearch, esummary, <ERROR>
-documents...) are named, and other XML is refused with what it seems to be.
+documents...) are named, and other XML is refused with what it seems to be. An EndNote library
+is `<xml><records>`: the root `<xml>` alone is too common a name to go by.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ EUTILS_ROOTS = {
     "eFetchResult": "an E-utilities efetch answer without records",
 }
 
+_ENDNOTE_START = re.compile(r"<xml(?:\s[^<>]*)?>(?:\s|<!--.*?-->)*<records[\s>/]", re.DOTALL)
 _XML_DECL_ENCODING = re.compile(r"^<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
 
@@ -119,9 +122,9 @@ def _eutils_errors(path: Path) -> list[str]:
     return errors
 
 
-def pubmed_xml_encoding(path: Path, head: bytes, encoding: str, forced: str) -> str:
-    """The encoding of a PubMed XML file whose first bytes are `head` (read as `encoding`), or
-    ImportFileError saying what the XML file is instead."""
+def xml_format(path: Path, head: bytes, encoding: str, forced: str) -> tuple[str, str]:
+    """(format, encoding) of an XML file whose first bytes are `head` (read as `encoding`): PubMed
+    XML or EndNote XML, or ImportFileError saying what the XML file is instead."""
     text = decode_head(head, encoding)
     pos, _ = _skip_prolog(text)
     if pos < 0 and len(head) >= HEAD_BYTES:
@@ -131,32 +134,32 @@ def pubmed_xml_encoding(path: Path, head: bytes, encoding: str, forced: str) -> 
         pos, _ = _skip_prolog(text)
         if pos < 0:
             raise ImportFileError(
-                "The XML file starts with a declaration too long to be a PubMed export."
+                "The XML file starts with a declaration too long to be a PubMed or EndNote export."
             )
     root = _root_name(text, pos) if pos >= 0 else ""
     if root.lower() == "html":
         raise html_error()
     if root in PUBMED_ROOTS:
-        if forced not in ("auto", "pubmed-xml"):
-            raise forced_mismatch(forced, "pubmed-xml")
-        declared = _XML_DECL_ENCODING.match(text.lstrip("\ufeff"))
-        xml_encoding = encoding if encoding != "utf-8" or not declared else declared.group(1)
-        return xml_encoding.lower()
-    if root in EUTILS_ROOTS or (root.startswith("e") and root.endswith("Result")):
+        file_format = "pubmed-xml"
+    elif root == "xml" and _ENDNOTE_START.match(text, pos):
+        file_format = "endnote-xml"
+    elif root in EUTILS_ROOTS or (root.startswith("e") and root.endswith("Result")):
         raise _eutils_refusal(path, root)
-    if not root:
+    elif not root:
         raise ImportFileError(
-            "The file starts like XML but no root element was found: it is not a PubMed "
-            "export, or it is cut short."
+            "The file starts like XML but no root element was found: it is not a PubMed or "
+            "EndNote export, or it is cut short."
         )
-    if root == "xml" and b"<records>" in head:
-        hint = " It looks like an EndNote XML export: export the library as RIS instead."
     else:
-        hint = ""
-    raise ImportFileError(
-        f"This XML file is not a PubMed article set: its root element is <{root}>.{hint} "
-        + SUPPORTED
-    )
+        raise ImportFileError(
+            f"This XML file is neither a PubMed article set nor an EndNote XML library: its "
+            f"root element is <{root}>. " + SUPPORTED
+        )
+    if forced not in ("auto", file_format):
+        raise forced_mismatch(forced, file_format)
+    declared = _XML_DECL_ENCODING.match(text.lstrip("\ufeff"))
+    xml_encoding = encoding if encoding != "utf-8" or not declared else declared.group(1)
+    return file_format, xml_encoding.lower()
 
 
 def _eutils_refusal(path: Path, root: str) -> ImportFileError:

@@ -58,9 +58,11 @@ def test_an_xml_file_of_another_kind_is_refused_naming_its_root_element(tmp_path
     assert "its root element is <catalog>" in refusal(path)
 
 
-def test_an_endnote_xml_export_is_refused_with_a_hint_to_export_ris(tmp_path):
+def test_an_endnote_xml_library_is_recognised_by_its_records_not_its_root_alone(tmp_path):
     path = write(tmp_path, b"<?xml version='1.0'?><xml><records><record/></records></xml>")
-    assert "export the library as RIS" in refusal(path)
+    assert detect(path).format == "endnote-xml"
+    other = write(tmp_path, b"<?xml version='1.0'?><xml><settings/></xml>", name="other.xml")
+    assert "its root element is <xml>" in refusal(other)
 
 
 def test_an_empty_eutilities_error_element_is_not_mistaken_for_an_error():
@@ -98,6 +100,12 @@ def test_a_parameter_entity_is_refused(tmp_path):
         (b"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI A title\nER\nEF\n", "wos"),
         (b"PT J\nAU Doe, J\nTI A title\nER\n", "wos"),
         (b"% exported\n@Article{doe2020,\n title = {A title}\n}\n", "bibtex"),
+        (b"<?xml version='1.0'?>\n<xml>\n  <records><record/></records>\n</xml>\n", "endnote-xml"),
+        (b'[{"type": "article-journal", "title": "A title"}]', "csl-json"),
+        (
+            b'\xef\xbb\xbf[\n\t{\n\t\t"id": "x",\n\t\t"type": "book",\n\t\t"author": []}]',
+            "csl-json",
+        ),
         (b"Title,Abstract\nA title,An abstract\n", "csv"),
         (b"title\tauthors\nA title\tDoe J\n", "csv"),
     ],

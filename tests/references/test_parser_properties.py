@@ -23,6 +23,8 @@ SAMPLES = [
     DATA / "ris/rispy/example_wos.ris",
     DATA / "bibtex/python-bibtexparser/multiple_entries_and_comments.bib",
     DATA / "prisma/PRISMA2020_citation.ris",
+    DATA / "endnote/reconstructed/endnote20_pubmed_ovid_embase.xml",
+    DATA / "csl-json/reconstructed/zotero_csl_json.json",
 ]
 CSV_SAMPLE = (
     b'"Title","Authors","Year","DOI","Abstract"\r\n'

@@ -98,6 +98,42 @@ CORPUS = [
     ("bibtex/zotero-better-bibtex/wrong_ring_above_1115.bib", "bibtex", 1, 0),  # 1
     # The labelled review simulate_screening is tested on imports as a plain CSV too.
     ("labelled/two_topics.csv", "csv", 20, 0),
+    # Reconstructed in the layout of real exports (CC0; see MANIFEST.tsv): Web of Science
+    # tagged files with tags outside rispy's list (rispy.load raises KeyError: 'UK' on each),
+    # Scopus BibTeX, and one table per tool's header row (csv.reader: rows after the header).
+    ("wos/reconstructed/savedrecs_current_tags.txt", "wos", 2, 0),  # PT..ER records: 2
+    ("wos/reconstructed/zoological_record.ciw", "wos", 2, 0),  # PT..ER records: 2
+    ("wos/reconstructed/biosis_unindented.txt", "wos", 1, 0),  # PT..ER records: 1
+    ("bibtex/reconstructed/scopus_export.bib", "bibtex", 2, 0),  # entries + failed blocks: 2
+    ("csv/pubmed/csv-pubmed-set.csv", "csv", 2, 0),
+    ("csv/pubmed/pubmedID_table.csv", "csv", 2, 0),
+    ("csv/wos/savedrecs_full_names.txt", "csv", 2, 0),
+    ("csv/scopus/scopus.csv", "csv", 2, 0),
+    ("csv/rayyan/articles.csv", "csv", 2, 0),
+    ("csv/covidence/review_export.csv", "csv", 2, 0),
+    ("csv/endnote/endnote_table.txt", "csv", 2, 0),
+    ("csv/zotero/zotero_export.csv", "csv", 2, 0),
+    ("csv/asreview/asreview_export.csv", "csv", 3, 0),
+    # EndNote XML from JabRef's importer tests (the first written by Bookends): as many entries
+    # as the file has <record> elements (lxml: len(tree.findall("records/record"))).
+    ("endnote/jabref/EndnoteXmlImporterTestArticle.xml", "endnote-xml", 1, 0),
+    ("endnote/jabref/EndnoteXmlImporterTestArticle2.xml", "endnote-xml", 2, 0),
+    ("endnote/jabref/EndnoteXmlImporterTestLabelAndMultiTitle.xml", "endnote-xml", 3, 0),
+    ("endnote/jabref/EndnoteXmlImporterTestReport.xml", "endnote-xml", 1, 0),
+    # CSL-JSON from Better BibTeX's export tests: as many entries as json.load's list has items.
+    ("csl-json/zotero-better-bibtex/pandoc_citation.csl.json", "csl-json", 4, 0),
+    ("csl-json/zotero-better-bibtex/range_sign_3327.csl.json", "csl-json", 1, 0),
+    ("csl-json/zotero-better-bibtex/creator_fields_365_825.csl.json", "csl-json", 7, 0),
+    # Reconstructed in the layout of real exports (invented records, CC0; see MANIFEST.tsv).
+    ("endnote/reconstructed/endnote20_pubmed_ovid_embase.xml", "endnote-xml", 4, 0),
+    ("csl-json/reconstructed/zotero_csl_json.json", "csl-json", 4, 0),
+    ("embase/reconstructed/embase_com.ris", "ris", 2, 0),  # rispy.load: 2
+    ("transfer/rayyan/articles.csv", "csv", 6, 0),
+    ("transfer/rayyan/articles.ris", "ris", 3, 0),
+    ("transfer/asreview/asreview_result_nsclc.csv", "csv", 5, 0),
+    ("transfer/asreview/asreview_relevant+not_seen+irrelevant_nsclc.csv", "csv", 3, 0),
+    ("transfer/covidence/review_123456_excluded_csv_20250301101500.csv", "csv", 3, 0),
+    ("transfer/covidence/review_123456_irrelevant_csv_20250301101500.csv", "csv", 2, 0),
 ]
 
 
@@ -142,13 +178,17 @@ REFUSED = [
     ("biopython/Entrez/esummary1.xml", "esummary"),
     ("biopython/Entrez/esummary8.xml", "“Neither query_key nor id specified”"),
     ("biopython/Entrez/pubmed3.html", "web page (HTML)"),
-    ("prisma/PRISMA.csv", "no title or abstract column"),
+    ("prisma/PRISMA.csv", "no title, abstract, PMID or DOI column"),
     ("biopython/LICENSE.rst", "does not look like a literature export"),
     ("ris/rispy/LICENSE", "does not look like a literature export"),
     ("prisma/LICENSE-PRISMA2020.md", "does not look like a literature export"),
     ("bibtex/python-bibtexparser/COPYING-v1", "does not look like a literature export"),
     ("bibtex/python-bibtexparser/LICENSE-main", "does not look like a literature export"),
     ("bibtex/zotero-better-bibtex/LICENSE", "does not look like a literature export"),
+    ("endnote/jabref/LICENSE", "does not look like a literature export"),
+    ("csl-json/zotero-better-bibtex/LICENSE", "does not look like a literature export"),
+    ("ovid/reconstructed/ovid_embase_direct_export.cgi", "Ovid's own tagged text format"),
+    ("ovid/reconstructed/ovid_labelled_display.txt", "Ovid's own labelled text format"),
 ]
 
 
@@ -242,8 +282,17 @@ def test_an_unknown_format_name_is_a_programming_error():
         read_file(DATA / "ris/rispy/example_basic.ris", format="endnote")
 
 
-def test_formats_are_the_six_the_project_supports():
-    assert FORMATS == ("pubmed-xml", "medline", "ris", "wos", "bibtex", "csv")
+def test_formats_are_the_eight_the_project_supports():
+    assert FORMATS == (
+        "pubmed-xml",
+        "medline",
+        "ris",
+        "endnote-xml",
+        "wos",
+        "bibtex",
+        "csl-json",
+        "csv",
+    )
 
 
 def test_format_labels_are_the_stored_choices():
@@ -252,8 +301,10 @@ def test_format_labels_are_the_stored_choices():
         "pubmed-xml": "PubMed XML",
         "medline": "MEDLINE / .nbib",
         "ris": "RIS",
+        "endnote-xml": "EndNote XML",
         "wos": "Web of Science tagged",
         "bibtex": "BibTeX",
+        "csl-json": "CSL-JSON (Zotero, Mendeley)",
         "csv": "CSV",
     }
     assert tuple(FORMAT_LABELS) == FORMATS
@@ -772,18 +823,21 @@ def test_mojibake_in_bibtex_is_flagged_on_the_entry():
     assert reference.doi == "10.1016/j.tsf.2009.05.016"
 
 
-def test_a_bibtex_entry_with_a_repeated_field_is_unreadable_with_position_and_reason(tmp_path):
+def test_a_bibtex_entry_with_a_repeated_field_keeps_the_first_value_with_a_warning(tmp_path):
     path = tmp_path / "dup.bib"
     path.write_text(
         "@article{a, title={First}, author={Doe, J}}\n"
         "@article{b, title={Second}, title={Again}, year=2001}\n"
         "@article{c, title={Third}}\n"
     )
-    first, second, third = entries_of(path)
-    assert (first.title, third.title) == ("First", "Third")
-    assert isinstance(second, UnreadableEntry) and second.position == 2
-    assert "'title' more than once" in second.reason
-    assert second.excerpt.startswith("@article{b,")
+    first, second, third = references_of(path)
+    assert (first.title, second.title, third.title) == ("First", "Second", "Third")
+    assert (second.position, second.year) == (2, 2001)
+    assert second.warnings == [
+        "the field 'title' appears 2 times: the first value was kept, the others are in the "
+        "entry's text"
+    ]
+    assert "title={Again}" in second.raw
 
 
 @pytest.mark.parametrize(
