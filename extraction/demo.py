@@ -136,12 +136,15 @@ def _reasons(review: Review, owner) -> dict[str, ExclusionReason]:
 
 
 def _import(review: Review, owner) -> dict[tuple[str, int], Reference]:
-    """Import the three files; the references by (file, position)."""
+    """Import the three files, each with how its search was run as far as the article says
+    (searches.json); the references by (file, position)."""
+    documentation = json.loads((DATA / "searches.json").read_text(encoding="utf-8"))["searches"]
     for source_name, kind, file_name in FILES:
         source = source_get_or_create(review=review, name=source_name, kind=kind, user=owner)
         references_import(
-            review=review, source=source, path=DATA / file_name, file_name=file_name, user=owner
-        )
+            review=review, source=source, path=DATA / file_name, file_name=file_name, user=owner,
+            search_details=documentation[file_name],
+        )  # fmt: skip
     records = Record.objects.in_review(review).select_related("search", "reference")
     return {(record.search.file_name, record.position): record.reference for record in records}
 

@@ -8,6 +8,7 @@ from screening.prisma import urls as prisma
 from screening.reference_list import urls as reference_list
 from screening.retrieval import urls as retrieval
 from screening.reviews import urls as reviews
+from screening.searches import urls as searches
 from screening.stopping import urls as stopping
 from screening.verification import urls as verification
 
@@ -15,6 +16,7 @@ app_name = "screening"
 urlpatterns = [
     *reviews.urlpatterns,
     *identification.urlpatterns,
+    *searches.urlpatterns,
     *reference_list.urlpatterns,
     *decisions.urlpatterns,
     *retrieval.urlpatterns,

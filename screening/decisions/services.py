@@ -18,6 +18,7 @@ from screening.constants import (
     OWNER_ROLES,
     AuditAction,
     DecisionKind,
+    FullTextStatus,
     ItemState,
     Stage,
     Verdict,
@@ -26,9 +27,11 @@ from screening.decisions.items import items_refresh
 from screening.models import (
     Decision,
     ExclusionReason,
+    FullText,
     Membership,
     Review,
     ScreeningItem,
+    Search,
     Vote,
 )
 from screening.permissions.refusals import Refused
@@ -87,16 +90,24 @@ def _existing_submission(reviewer, token: str | None) -> Decision | None:
 
 
 def _log(
-    *, review: Review, reference: Reference, stage: str, kind: str, reviewer, **fields
+    *,
+    review: Review,
+    reference: Reference,
+    stage: str,
+    kind: str,
+    reviewer,
+    reviewers_required: int | None = None,
+    **fields,
 ) -> Decision:
-    """Add a decision to the log with the rules it is made under (the review's settings now)."""
+    """Add a decision to the log with the rules it is made under (the review's settings now,
+    or an imported decision's own)."""
     return Decision.objects.create(
         review=review,
         reference=reference,
         stage=stage,
         kind=kind,
         reviewer=reviewer,
-        reviewers_required=review.reviewers_required(stage),
+        reviewers_required=reviewers_required or review.reviewers_required(stage),
         reasons_conflict=review.full_text_reasons_conflict,
         **fields,
     )
@@ -114,29 +125,33 @@ def decision_record(
     note: str = "",
     token: str | None = None,
     membership: Membership | None = None,
+    imported_from: Search | None = None,
+    reviewers_required: int | None = None,
 ) -> Decision:
     """A reviewer's vote on a reference at a stage (include, exclude with its reason, maybe).
     Voting again while the reference waits or is in conflict is a change of mind: the new vote
     supersedes the old. The same token twice records one decision. `membership`: the
-    reviewer's, if the caller has it already."""
+    reviewer's, if the caller has it already.
+
+    `imported_from`: the file import whose other tool's export this decision was made in
+    (identification/transfer_land.py). It records what happened there, so it lands whatever
+    the reference's state here, a full-text one recording the full text as retrieved first;
+    `reviewers_required`: the rules it was made under there (1: it settled the reference)."""
     if stage not in Stage.screened():
         raise ScreeningRefused("Reviewers vote at the title and abstract and full-text stages.")
     if verdict not in Verdict.values:
         raise ScreeningRefused(f"'{verdict}' is not a decision: include, exclude or maybe.")
     screener_membership(review, reviewer, membership)
     review_lock(review)  # the review first, then its rows: one lock order everywhere
+    if imported_from is not None and stage == Stage.FULL_TEXT:
+        _imported_full_text(review, reference, reviewer, imported_from)
     item = locked_item(review, reference, stage)
     earlier = _existing_submission(reviewer, token)
     if earlier is not None:
         return earlier
     mine = Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
-    if mine is None and item.state not in ItemState.pending():
-        raise ScreeningRefused(_why_closed(item))
-    if mine is not None and item.state not in ItemState.open():
-        raise ScreeningRefused(
-            "This reference has moved on since your decision; only the review's owner can "
-            "reopen it."
-        )
+    if imported_from is None:
+        _check_open(item, mine)
     _check_reason(review, stage, verdict, reason)
     ranking = ranking_for_decision(review, stage)
     ranking_version, ranking_position = ranking_place(ranking, reference.pk)
@@ -154,9 +169,14 @@ def decision_record(
         token=token or None,
         ranking_version=ranking_version,
         ranking_position=ranking_position,
+        imported_from=imported_from,
+        reviewers_required=reviewers_required if imported_from is not None else None,
     )
     items_refresh(review=review, reference_ids=[reference.pk])
     ranking_count_decision(review, stage, ranking)
+    after = _decision_dict(decision)
+    if imported_from is not None:
+        after["imported_from"] = imported_from.file_name
     audit_record(
         review=review,
         review_locked=True,
@@ -166,9 +186,52 @@ def decision_record(
         before={"verdict": mine.decision.verdict, "reason": mine.decision.reason_label}
         if mine
         else None,
-        after=_decision_dict(decision),
+        after=after,
     )
     return decision
+
+
+def _check_open(item: ScreeningItem, mine: Vote | None) -> None:
+    if mine is None and item.state not in ItemState.pending():
+        raise ScreeningRefused(_why_closed(item))
+    if mine is not None and item.state not in ItemState.open():
+        raise ScreeningRefused(
+            "This reference has moved on since your decision; only the review's owner can "
+            "reopen it."
+        )
+
+
+def _imported_full_text(
+    review: Review, reference: Reference, reviewer: AbstractBaseUser, imported_from: Search
+) -> None:
+    """A full-text decision made in another tool says its full text was read there: record it
+    as retrieved, if the reference awaits retrieval here (or was not retrieved)."""
+    at = set(
+        ScreeningItem.objects.in_review(review)
+        .filter(reference=reference)
+        .values_list("stage", flat=True)
+    )
+    if Stage.FULL_TEXT in at or Stage.RETRIEVAL not in at:
+        return  # at full text already, or not there yet (locked_item says so)
+    full_text = FullText.objects.create(
+        review=review, reference=reference, status=FullTextStatus.RETRIEVED, created_by=reviewer
+    )
+    items_refresh(review=review, reference_ids=[reference.pk])
+    audit_record(
+        review=review,
+        review_locked=True,
+        actor=reviewer,
+        action=AuditAction.FULL_TEXT,
+        obj=full_text,
+        after={
+            "reference": reference.pk,
+            "status": full_text.status,
+            "file": "",
+            "url": "",
+            "reason": "",
+            "imported_from": imported_from.file_name,
+        },
+    )
 
 
 def _why_closed(item: ScreeningItem) -> str:

@@ -4,6 +4,7 @@ extraction app, which adds the ivonescimab review) calls these."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -40,6 +41,25 @@ IMPORT_DEMO_FILES = [
         "example_full_without_whitespace.ris",
     ),
 ]
+
+
+# The platform a demo file's format shows for sure; the rest of its documentation is where the
+# file came from (data/MANIFEST.tsv), marked as demo data.
+IMPORT_DEMO_PLATFORMS = {"PubMed": "PubMed", "Web of Science": "Web of Science"}
+
+
+def import_demo_documentation(source_name: str, file_name: str) -> dict[str, str]:
+    """How a demo file's search was run, as far as the demo knows: it is a test file of another
+    project, not the export of a search run for this review, and says so."""
+    with open(DEMO_DATA / "MANIFEST.tsv", encoding="utf-8", newline="") as handle:
+        rows = {Path(row["local_path"]).name: row for row in csv.DictReader(handle, delimiter="\t")}
+    row = rows[file_name]
+    return {
+        "platform": IMPORT_DEMO_PLATFORMS.get(source_name, ""),
+        "notes": f"Demo data: {row['source_repo']}'s test file {row['source_path']} "
+        f"({row['licence']}), not the export of a search run for this review, so no strategy, "
+        "date or limits are recorded for it.",
+    }
 
 
 def demo_users() -> dict[str, AbstractBaseUser]:
@@ -92,5 +112,8 @@ def import_demo_load(owner: AbstractBaseUser, reviewer: AbstractBaseUser) -> Rev
         if same_file_search(review=review, source_name=source_name, sha256=file_sha256(path)):
             continue
         source = source_get_or_create(review=review, name=source_name, kind=kind, user=owner)
-        references_import(review=review, source=source, path=path, file_name=file_name, user=owner)
+        references_import(
+            review=review, source=source, path=path, file_name=file_name, user=owner,
+            search_details=import_demo_documentation(source_name, file_name),
+        )  # fmt: skip
     return review

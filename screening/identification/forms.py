@@ -3,6 +3,8 @@
 from django import forms
 
 from screening.constants import FileFormat, SourceKind
+from screening.identification.search_documentation import DOCUMENTATION_FIELDS, documentation_json
+from screening.models import Search
 
 
 class UploadForm(forms.Form):
@@ -86,3 +88,91 @@ class ScheduleForm(forms.Form):
         label="Re-run every (days)",
         help_text="Empty: never. Runs only where scheduled re-runs are turned on.",
     )
+
+
+# --- A search's documentation (PRISMA 2020 items 6-7, PRISMA-S) ----------------------------------
+
+
+class SearchDocumentForm(forms.ModelForm):
+    """How a search was run, as PRISMA-S asks: on the upload page (every field optional, kept
+    on the import job until the import lands) and on a search's page (where an editor edits it)."""
+
+    class Meta:
+        model = Search
+        fields = DOCUMENTATION_FIELDS
+        widgets = {
+            "searched_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "strategy": forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+            "limits": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "platform": "The interface it was searched on, e.g. PubMed, Ovid MEDLINE, "
+            "Embase.com, Web of Science Core Collection.",
+            "searched_on": "When the search was run in the database (the last run, if several).",
+            "searched_by": "Who ran it.",
+            "strategy": "Copied and pasted exactly as run, every line.",
+            "limits": "Dates, languages, study designs, search filters; or 'None'.",
+            "notes": "Anything else worth reporting: databases searched together on one "
+            "platform, search peer review (PRESS), a strategy adapted from another review...",
+        }
+
+    def details(self) -> dict[str, str]:
+        """The cleaned documentation as an import job keeps it (blanks left out)."""
+        return documentation_json(self.cleaned_data)
+
+
+# --- Another tool's decisions: whose they are (transfer_land.py) -------------------------------
+
+
+class DecisionMappingForm(forms.Form):
+    """For each reviewer of the file, the member whose decisions theirs become (several may go
+    to one "imported" member); or the records only, without the decisions. Covidence's list,
+    if the file's name does not say it."""
+
+    records_only = forms.BooleanField(
+        required=False,
+        label="Import the records only, without the file's decisions",
+    )
+
+    def __init__(self, *args, transfer: dict, members: list[tuple[int, str]], **kwargs):
+        initial = kwargs.pop("initial", None) or {}
+        super().__init__(*args, **kwargs)
+        self.reviewer_names = [r["name"] for r in transfer.get("reviewers", [])]
+        mapped = initial.get("reviewers") or {}
+        choices = [("", "— choose a member —"), *members]
+        for number, name in enumerate(self.reviewer_names):
+            self.fields[f"reviewer_{number}"] = forms.TypedChoiceField(
+                choices=choices,
+                coerce=int,
+                required=False,
+                empty_value=None,
+                label=name,
+                initial=mapped.get(name),
+            )
+        self.fields["records_only"].initial = initial.get("records_only", False)
+        if transfer.get("kinds"):
+            self.fields["kind"] = forms.ChoiceField(
+                choices=[("", "— choose the list —"), *transfer["kinds"]],
+                required=False,
+                label=f"Which {transfer['tool_label']} list the file is an export of",
+                initial=initial.get("kind", transfer.get("kind", "")),
+            )
+
+    def reviewer_fields(self):
+        return [self[f"reviewer_{n}"] for n in range(len(self.reviewer_names))]
+
+    def mapping(self) -> dict:
+        """What the job keeps (ImportJob.decision_mapping)."""
+        data = self.cleaned_data
+        mapping = {
+            "records_only": bool(data.get("records_only")),
+            "reviewers": {
+                name: data[f"reviewer_{n}"]
+                for n, name in enumerate(self.reviewer_names)
+                if data.get(f"reviewer_{n}")
+            },
+        }
+        if "kind" in self.fields:
+            mapping["kind"] = data.get("kind", "")
+        return mapping

@@ -25,6 +25,9 @@ from screening.identification.imports import (
     references_import,
     source_get_or_create,
 )
+from screening.identification.search_documentation import documentation_json
+from screening.identification.transfer import Collector, transfer_summary
+from screening.identification.transfer_land import transfer_land, transfer_ready
 from screening.models import ImportJob, Review
 
 logger = logging.getLogger(__name__)
@@ -40,8 +43,10 @@ def import_job_create(
     file_format: str = "auto",
     skip_unreadable: bool = False,
     allow_same_file: bool = False,
+    search_details: dict | None = None,
 ) -> ImportJob:
-    """Store an upload and preview it. Raises ImportFileError for a file that cannot be read."""
+    """Store an upload and preview it. Raises ImportFileError for a file that cannot be read.
+    `search_details`: the search's documentation, kept on the job until the import lands."""
     if upload.size > settings.IMPORT_MAX_FILE_BYTES:
         raise ImportFileError(
             f"The file is {filesizeformat(upload.size)}, over the limit of "
@@ -62,17 +67,21 @@ def import_job_create(
         file_size=upload.size,
         skip_unreadable=skip_unreadable,
         allow_same_file=allow_same_file,
+        search_details=documentation_json(search_details),
         created_by=user,
     )
     upload.seek(0)
     job.file.save(upload.name, upload, save=False)
     try:
-        preview = import_preview(path=job.file.path, file_format=file_format, review=review)
+        decisions = Collector(file_name=job.file_name)  # another tool's, if the file has some
+        preview = import_preview(
+            path=job.file.path, file_format=file_format, review=review, on_entry=decisions.add
+        )
     except ImportFileError:
         job.file.delete(save=False)
         raise
     job.format = preview.format
-    job.preview = preview.as_dict()
+    job.preview = {**preview.as_dict(), "transfer": transfer_summary(decisions.finish())}
     job.save()
     return job
 
@@ -84,6 +93,7 @@ def import_job_confirm(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     current = ImportJob.objects.get(pk=job.pk)
     if current.status != JobStatus.PREVIEWED:
         return current
+    transfer_ready(current)  # a file with decisions: mapped to members, or records only
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != JobStatus.PREVIEWED:
@@ -290,7 +300,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 skip_unreadable=job.skip_unreadable,
                 allow_same_file=job.allow_same_file,
                 sha256=job.file_sha256,
+                search_details=job.search_details,
             )
+            transfer_land(job=job, search=search)  # another tool's decisions, if mapped
             done = ImportJob.objects.filter(
                 pk=job_id, lease=runner, status=JobStatus.RUNNING, cancel_requested=False
             ).update(status=JobStatus.DONE, search=search, finished_at=timezone.now(), lease="")

@@ -24,6 +24,7 @@ from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, SourceKind
 from screening.decisions.items import items_create_new, items_refresh
 from screening.identification.duplicates import duplicate_candidates_propose
+from screening.identification.search_documentation import documentation_fields, documentation_json
 from screening.models import Record, Review, ScreeningItem, Search, Source
 from screening.permissions.refusals import Refused
 
@@ -112,8 +113,10 @@ def import_preview(
     file_format: str = "auto",
     review: Review | None = None,
     sample_size: int = 10,
+    on_entry: Callable[[ParsedReference], None] | None = None,
 ) -> ImportPreview:
-    """Read the whole file without writing anything: counts, unreadable entries and a sample."""
+    """Read the whole file without writing anything: counts, unreadable entries and a sample.
+    `on_entry` sees each readable entry too (another tool's decisions are read so)."""
     parsed_file = _open(path, file_format)
     preview = ImportPreview(
         format=parsed_file.format,
@@ -130,6 +133,8 @@ def import_preview(
                 preview.unreadable_entries.append(_unreadable_dict(entry))
             continue
         preview.records += 1
+        if on_entry is not None:
+            on_entry(entry)
         if not entry.title:
             preview.without_title += 1
         keys = _keys(entry)
@@ -377,6 +382,19 @@ def search_add_tally(search: Search, tally: Tally) -> None:
     )
 
 
+def _refuse_same_file(review: Review, source: Source, sha256: str) -> None:
+    """Refuse a file whose same bytes were imported into the source already."""
+    earlier = same_file_search(review=review, source_name=source.name, sha256=sha256)
+    if earlier:
+        who = f" by {earlier.run_by.get_username()}" if earlier.run_by else ""
+        raise ImportRefused(
+            f"This file was imported into {source.name} already, on {earlier.run_at:%d %b %Y}{who} "
+            f"({earlier.records_count} records, as '{earlier.file_name}'). Importing it again "
+            "would count its records twice; if that is what you mean, ask for it "
+            "(--allow-same-file, or the tick box on upload)."
+        )
+
+
 @transaction.atomic
 def references_import(
     *,
@@ -390,23 +408,18 @@ def references_import(
     allow_same_file: bool = False,
     sha256: str | None = None,
     progress: Callable[[int], None] | None = None,
+    search_details: dict | None = None,
 ) -> Search:
     """Import one file as a search of `source`. All of it lands, or none of it.
+    `search_details`: the search's documentation (search_documentation.DOCUMENTATION_FIELDS).
 
     Raises ImportFileError (the file cannot be read) or ImportRefused (it was read, but
     importing it is refused: unreadable entries without `skip_unreadable`, the same file again
     without `allow_same_file`, no records).
     """
     sha256 = sha256 or file_sha256(path)
-    earlier = same_file_search(review=review, source_name=source.name, sha256=sha256)
-    if earlier and not allow_same_file:
-        who = f" by {earlier.run_by.get_username()}" if earlier.run_by else ""
-        raise ImportRefused(
-            f"This file was imported into {source.name} already, on {earlier.run_at:%d %b %Y}{who} "
-            f"({earlier.records_count} records, as '{earlier.file_name}'). Importing it again "
-            "would count its records twice; if that is what you mean, ask for it "
-            "(--allow-same-file, or the tick box on upload)."
-        )
+    if not allow_same_file:
+        _refuse_same_file(review, source, sha256)
     parsed_file = _open(path, file_format)
     search = Search.objects.create(
         review=review,
@@ -418,6 +431,7 @@ def references_import(
         file_size=Path(path).stat().st_size,
         file_format=parsed_file.format,
         warnings=list(parsed_file.warnings),
+        **documentation_fields(search_details),
     )
     tally = records_insert(
         review=review,
@@ -453,6 +467,7 @@ def references_import(
             "duplicates": tally.duplicates,
             "unreadable": len(tally.unreadable),
             "near_duplicates_proposed": proposed,
+            **({"documentation": documentation_json(search_details)} if search_details else {}),
         },
     )
     return search

@@ -35,6 +35,10 @@ from screening.identification.imports import (
     source_get_or_create,
 )
 from screening.identification.pubmed_client import pubmed_client
+from screening.identification.search_documentation import (
+    pubmed_documentation,
+    search_documentation,
+)
 from screening.models import PubmedJob, Record, Search, SearchRun
 
 logger = logging.getLogger(__name__)
@@ -302,6 +306,9 @@ def _search_and_run(job: PubmedJob, source) -> tuple[Search, SearchRun]:
     now = timezone.now()
     if job.search_id:
         search = Search.objects.select_for_update().get(pk=job.search_id)
+        # PRISMA-S item 13 asks for the date of the last search.
+        search.searched_on = timezone.localdate(now)
+        search.save(update_fields=["searched_on"])
     else:
         search = Search.objects.create(
             review=job.review,
@@ -311,6 +318,13 @@ def _search_and_run(job: PubmedJob, source) -> tuple[Search, SearchRun]:
             run_at=now,
             run_by=job.created_by,
             file_format="pubmed-xml",
+            **pubmed_documentation(
+                method=job.method,
+                query=job.query,
+                pmids=len(job.requested_pmids),
+                user=job.created_by,
+                searched_on=timezone.localdate(now),
+            ),
         )
     number = (search.runs.aggregate(n=Max("number"))["n"] or 0) + 1
     run = SearchRun.objects.create(
@@ -364,6 +378,7 @@ def _audit_run(job, source, search, run, tally, proposed: int) -> None:
             "returned_again": len(run.returned_again),
             "unknown": len(job.unknown),
             "near_duplicates_proposed": proposed,
+            "documentation": search_documentation(search),
         },
     )
 

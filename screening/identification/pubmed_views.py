@@ -12,7 +12,12 @@ from django.views.decorators.http import require_POST
 
 from references.pubmed import PubmedError
 from screening.constants import EDITOR_ROLES, OWNER_ROLES, JobStatus
-from screening.identification.forms import PubmedPmidsForm, PubmedQueryForm, ScheduleForm
+from screening.identification.forms import (
+    PubmedPmidsForm,
+    PubmedQueryForm,
+    ScheduleForm,
+    SearchDocumentForm,
+)
 from screening.identification.imports import ImportRefused
 from screening.identification.pubmed_jobs import (
     job_is_stale,
@@ -24,6 +29,7 @@ from screening.identification.pubmed_jobs import (
     pubmed_search_rerun,
     search_schedule_set,
 )
+from screening.identification.search_documentation import search_document_update
 from screening.models import Membership, PubmedJob, Review, Search, SearchRun
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt, run_action, show_form_errors
@@ -166,9 +172,27 @@ def search_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "can_edit": membership.can_edit,
         "can_manage": membership.can_manage,
         "schedule_form": ScheduleForm(initial={"every_days": search.rerun_every_days}),
+        "document_form": SearchDocumentForm(instance=search, prefix="search"),
         "token": uuid.uuid4().hex,
     }
     return render(request, "screening/identification/search_detail.html", context)
+
+
+@require_POST
+def search_document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An editor sets how the search was run (PRISMA-S); the change is audited."""
+    review, _, search = _search_for(request, slug, pk, roles=EDITOR_ROLES)
+    form = SearchDocumentForm(request.POST, instance=Search(), prefix="search")
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return redirect(search)
+
+    def document() -> str:
+        changed = search_document_update(search=search, user=request.user, **form.cleaned_data)
+        return "The search's documentation is saved." if changed else "Nothing changed."
+
+    attempt(request, document)
+    return redirect(search)
 
 
 @require_POST

@@ -16,6 +16,11 @@ urlpatterns = [
     path("r/<slug:slug>/searches/<int:pk>/", pubmed_views.search_detail, name="search-detail"),
     path("r/<slug:slug>/searches/<int:pk>/rerun/", pubmed_views.search_rerun, name="search-rerun"),
     path(
+        "r/<slug:slug>/searches/<int:pk>/document/",
+        pubmed_views.search_document,
+        name="search-document",
+    ),
+    path(
         "r/<slug:slug>/searches/<int:pk>/schedule/",
         pubmed_views.search_schedule,
         name="search-schedule",

@@ -15,7 +15,7 @@ from references.models import Reference
 from references.parsers.base import ImportFileError
 from screening.constants import EDITOR_ROLES, CandidateStatus, JobStatus
 from screening.identification.duplicates import duplicate_merge, duplicate_reject, duplicate_undo
-from screening.identification.forms import UploadForm
+from screening.identification.forms import DecisionMappingForm, SearchDocumentForm, UploadForm
 from screening.identification.import_jobs import (
     import_job_cancel,
     import_job_confirm,
@@ -23,9 +23,17 @@ from screening.identification.import_jobs import (
     import_job_is_stale,
     import_job_resume,
 )
-from screening.identification.imports import same_file_search
+from screening.identification.imports import ImportRefused, same_file_search
 from screening.identification.selectors import (
     live_candidates,
+)
+from screening.identification.transfer_land import (
+    decision_mapping_save,
+    editor_choices,
+    imported_count,
+    reasons_plan,
+    shared_members,
+    transfer_of,
 )
 from screening.identification.upload_limit import UploadLimitHandler
 from screening.models import DuplicateCandidate, ImportJob, Review
@@ -63,6 +71,7 @@ def _upload_refused(request, review, membership, size: int, limit: int) -> HttpR
         "review": review,
         "membership": membership,
         "form": UploadForm(),
+        "details_form": SearchDocumentForm(prefix="search"),
         "refused": f"The file is {filesizeformat(size)}, over the limit of "
         f"{filesizeformat(limit)} for an import, so it was not uploaded. Split the export into "
         "smaller files (most databases export in batches), and import each one.",
@@ -74,7 +83,9 @@ def _upload_refused(request, review, membership, size: int, limit: int) -> HttpR
 @csrf_protect
 def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    # How the search was run (PRISMA-S), kept on the job and given to the search it makes.
+    details = SearchDocumentForm(request.POST or None, prefix="search")
+    if request.method == "POST" and all([form.is_valid(), details.is_valid()]):
         try:
             job = import_job_create(
                 review=review,
@@ -84,6 +95,7 @@ def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResp
                 file_format=form.cleaned_data["file_format"],
                 skip_unreadable=form.cleaned_data["skip_unreadable"],
                 allow_same_file=form.cleaned_data["allow_same_file"],
+                search_details=details.details(),
                 user=request.user,
             )
         except ImportFileError as error:
@@ -94,6 +106,7 @@ def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResp
         "review": review,
         "membership": membership,
         "form": form,
+        "details_form": details,
         "source_names": review.sources.values_list("name", flat=True),
     }
     return render(request, "screening/identification/import_upload.html", context)
@@ -120,6 +133,7 @@ def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "same_file": same_file,
         "stale": import_job_is_stale(job),
         "stale_seconds": settings.IMPORT_JOB_STALE_SECONDS,
+        **_transfer_context(review, job),
     }
     template = "screening/identification/import_job.html"
     if request.htmx:
@@ -132,7 +146,13 @@ def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
     review, job = _job_for(request, slug, pk, roles=EDITOR_ROLES)
 
     def confirm() -> None:
+        if transfer_of(job) and job.status == JobStatus.PREVIEWED:
+            _mapping_save(request, review, job)
         import_job_confirm(job=job, user=request.user)
+
+    def map_decisions() -> str:
+        _mapping_save(request, review, job)
+        return "Saved: the counts below follow what you chose."
 
     def cancel() -> str:
         return import_job_cancel(job=job, user=request.user).message
@@ -141,9 +161,37 @@ def import_job_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
         import_job_resume(job=job, user=request.user)
         return "The import is queued again."
 
-    handlers = {"confirm": confirm, "cancel": cancel, "resume": resume}
+    handlers = {"confirm": confirm, "cancel": cancel, "resume": resume, "map": map_decisions}
     run_action(request, action, handlers, level=messages.INFO)
     return redirect(job)
+
+
+def _transfer_context(review: Review, job: ImportJob) -> dict:
+    """Another tool's decisions in the file: the preview's counts, the reasons confirming
+    creates, and the form mapping the file's reviewers to members; after the import, how many
+    landed."""
+    transfer = transfer_of(job)
+    if not transfer:
+        return {}
+    context = {"transfer": transfer, "decision_mapping": job.decision_mapping or {}}
+    if job.status == JobStatus.PREVIEWED:
+        context["mapping_form"] = DecisionMappingForm(
+            transfer=transfer, members=editor_choices(review), initial=job.decision_mapping
+        )
+        context["reasons_plan"] = reasons_plan(review, transfer)
+        context["shared_members"] = shared_members(job.decision_mapping)
+    elif job.status == JobStatus.DONE:
+        context["decisions_imported"] = imported_count(job.search)
+    return context
+
+
+def _mapping_save(request: HttpRequest, review: Review, job: ImportJob) -> None:
+    form = DecisionMappingForm(
+        request.POST, transfer=transfer_of(job), members=editor_choices(review)
+    )
+    if not form.is_valid():
+        raise ImportRefused(" ".join(e for errors in form.errors.values() for e in errors))
+    decision_mapping_save(job=job, mapping=form.mapping())
 
 
 def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:

@@ -8,6 +8,11 @@ from references.parsers import read_file
 from references.parsers.base import ImportFileError
 from screening.constants import FileFormat, Role, SourceKind
 from screening.identification.imports import ImportRefused, references_import, source_get_or_create
+from screening.identification.search_documentation import (
+    DocumentationRefused,
+    documentation_fields,
+)
+from screening.identification.transfer import transfer_read
 from screening.management.commands._review_arg import review_from_arg, user_from_arg
 
 # The source a file is credited to when --source is not given: what its format says for sure.
@@ -44,6 +49,37 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help="who ran the search (default: the review's owner)")
         parser.add_argument("--json", action="store_true", help="print one JSON line per file")
+        self._add_documentation_arguments(parser)
+
+    def _add_documentation_arguments(self, parser):
+        """How the search was run, as PRISMA-S asks (given to every file's search)."""
+        group = parser.add_argument_group("how the search was run (PRISMA-S)")
+        group.add_argument("--platform", help="e.g. Ovid MEDLINE, Embase.com")
+        group.add_argument("--searched-on", metavar="YYYY-MM-DD", help="the date searched")
+        group.add_argument("--searched-by", help="who ran the search")
+        strategy = group.add_mutually_exclusive_group()
+        strategy.add_argument("--strategy", help="the search strategy, exactly as run")
+        strategy.add_argument(
+            "--strategy-file", type=Path, metavar="FILE", help="a text file of the strategy"
+        )
+        group.add_argument("--limits", help="limits and filters applied, or 'None'")
+        group.add_argument("--notes", help="anything else worth reporting about the search")
+
+    def _documentation(self, options) -> dict:
+        """The documentation the options give, checked before anything is imported."""
+        details = {
+            name: options.get(name)
+            for name in ("platform", "searched_on", "searched_by", "strategy", "limits", "notes")
+        }
+        if options.get("strategy_file"):
+            try:
+                details["strategy"] = options["strategy_file"].read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                raise CommandError(f"--strategy-file: {error}") from error
+        try:
+            return documentation_fields(details)
+        except DocumentationRefused as error:
+            raise CommandError(f"--searched-on: {error}") from error
 
     def handle(
         self,
@@ -67,6 +103,7 @@ class Command(BaseCommand):
         for path in files:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file.")
+        details = self._documentation(options)
         results = []
         current = None
         try:
@@ -86,12 +123,14 @@ class Command(BaseCommand):
                         file_format=file_format,
                         skip_unreadable=skip_unreadable,
                         allow_same_file=allow_same_file,
+                        search_details=details,
                     )
                     results.append((path, search))
         except (ImportFileError, ImportRefused) as error:
             imported = "" if len(files) == 1 else " Nothing was imported from any of the files."
             raise CommandError(f"{current}: {error}{imported}") from error
         for path, search in results:
+            self._decisions_left_behind(path, file_format)
             if options["json"]:
                 self.stdout.write(self._json_line(path, search))
             else:
@@ -101,6 +140,19 @@ class Command(BaseCommand):
                     f"{search.references_created} new references, {search.duplicates} duplicates, "
                     f"{search.unreadable} unreadable (search {search.pk})"
                 )
+
+    def _decisions_left_behind(self, path: Path, file_format: str) -> None:
+        """An export of another tool carries its decisions; this command imports the records
+        only (mapping the tool's reviewers to members is a person's choice, made on the upload
+        page), and says so rather than drop them silently."""
+        reading = transfer_read(path=path, file_format=file_format, file_name=path.name)
+        if reading.votes:
+            self.stderr.write(
+                f"{path.name}: the file carries {len(reading.votes)} decisions from "
+                f"{reading.tool}; this command imports its records only. To bring the decisions "
+                "in, upload the file on the review's import page, which maps the file's "
+                "reviewers to members."
+            )
 
     def _default_source(self, path: Path, file_format: str) -> str:
         detected = read_file(path, format=file_format).format

@@ -86,6 +86,9 @@ URLS: dict[str, dict[str, Any]] = {
     "screening:search-detail": {"pk": _pk("search")},
     "screening:search-rerun": {"pk": _pk("search")},
     "screening:search-schedule": {"pk": _pk("search")},
+    "screening:search-document": {"pk": _pk("search")},
+    "screening:search-appendix": {"queries": lambda w: [{"format": "md"}, {"format": "docx"}]},
+    "screening:prisma-s": {"queries": lambda w: [{"format": "md"}]},
     "screening:pubmed-search": {},
     "screening:pubmed-job": {"pk": _pk("pubmed_job")},
     "screening:pubmed-job-action": {
