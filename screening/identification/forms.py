@@ -10,7 +10,8 @@ from screening.models import Search
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="File",
-        help_text="PubMed XML, MEDLINE/.nbib, RIS, Web of Science, BibTeX or CSV. "
+        help_text="PubMed XML, MEDLINE/.nbib, RIS, Web of Science, BibTeX, EndNote XML, "
+        "CSL-JSON or a CSV table, or an export of Rayyan, Covidence or ASReview. "
         "The format is read from the content, not the file name.",
     )
     source_name = forms.CharField(

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from screening.constants import Role, Stage
@@ -246,6 +246,18 @@ def test_blind_dual_screening_learns_only_from_records_both_have_voted_on(
 # --- Retraining in the background ------------------------------------------------------------
 
 
+def _ranking_beside_a_writer(review) -> Ranking | None:
+    """The ranking row, or None while the retrain thread holds SQLite's table lock (the test
+    database is one in-memory database shared by both threads' connections, and SQLite answers
+    "table is locked" at once rather than wait, as PostgreSQL would)."""
+    try:
+        return Ranking.objects.get(review=review)
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_without_a_broker_decisions_retrain_the_model_in_a_background_thread(
     settings, owner, tmp_path
@@ -267,7 +279,7 @@ def test_without_a_broker_decisions_retrain_the_model_in_a_background_thread(
         review=review, reference=item.reference, stage=TA, reviewer=owner, verdict="exclude"
     )  # fmt: skip  (commits: this test is transactional)
     deadline = time.monotonic() + 30
-    while (ranking := Ranking.objects.get(review=review)).version == before:
+    while (ranking := _ranking_beside_a_writer(review)) is None or ranking.version == before:
         assert time.monotonic() < deadline, "no retrain within 30 s"
         time.sleep(0.05)
     assert ranking.requested_at is None and ranking.error == ""
