@@ -17,70 +17,21 @@ from references import normalise as n
 from references.parsers.base import (
     AbstractSection,
     Entry,
-    ImportFileError,
     ParsedReference,
     UnreadableEntry,
 )
 from references.parsers.detect import Detection
-from references.parsers.xml_safety import xml_parser_options
+from references.parsers.xml_stream import stream_records
 
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 # Plain-text lists, read with compiled XPath: several times faster than iterating elements.
 _MESH = etree.XPath("MeshHeading/DescriptorName/text()", smart_strings=False)
 _PUBLICATION_TYPES = etree.XPath("PublicationType/text()", smart_strings=False)
-# libxml2's XML_ERR_TAG_NAME_MISMATCH: a wrong end tag is damage, not a cut-off file.
-_TAG_MISMATCH = 76
-
-
-class _CountingReader:
-    """A binary file wrapper that knows whether the parser has read up to the end."""
-
-    def __init__(self, handle):
-        self._handle = handle
-        self.at_end = False
-        self.lines = 1
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        if data:
-            self.lines += data.count(b"\n")
-        else:
-            self.at_end = True
-        return data
 
 
 def iter_entries(path: Path, detection: Detection) -> Iterator[Entry]:
-    with path.open("rb") as handle:
-        reader = _CountingReader(handle)
-        context = etree.iterparse(
-            reader, events=("end",), tag=RECORD_TAGS, remove_comments=True, **xml_parser_options()
-        )
-        try:
-            for _, element in context:
-                yield _entry(element)
-                # Free what has been read: the element, and everything before it.
-                element.clear(keep_tail=False)
-                parent = element.getparent()
-                if parent is not None:
-                    while element.getprevious() is not None:
-                        del parent[0]
-        except etree.XMLSyntaxError as error:
-            raise _syntax_error(error, reader) from None
-
-
-def _syntax_error(error: etree.XMLSyntaxError, reader: _CountingReader) -> ImportFileError:
-    line = error.lineno or 0
-    if reader.at_end and line >= reader.lines - 1 and error.code != _TAG_MISMATCH:
-        return ImportFileError(
-            "The file ends in the middle of a record: it looks truncated (cut off during "
-            "download or copying). Download or export it again; the records before the cut "
-            "were not imported."
-        )
-    return ImportFileError(
-        f"The XML is damaged at line {line}: {error.msg}. Export the file again; if the "
-        "error remains, the records up to that line can be imported by cutting the file there."
-    )
+    return stream_records(path, RECORD_TAGS, _entry)
 
 
 def _entry(element: etree._Element) -> Entry:
