@@ -26,6 +26,11 @@ def included_report_ids(review: Review) -> QuerySet:
     )
 
 
+def report_in_study(review_id: int, reference_id: int) -> bool:
+    """Whether the report is linked to a study (the REPORT_IN_STUDY setting names this)."""
+    return StudyReport.objects.filter(review_id=review_id, reference_id=reference_id).exists()
+
+
 def included_studies_count(review: Review) -> int:
     """PRISMA's "studies included": the studies with an included report, plus each included
     report not yet linked to a study (a study of its own until someone says otherwise)."""

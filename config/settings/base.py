@@ -150,6 +150,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 # PRISMA counts studies, which the extraction app (a layer above screening) groups reports
 # into: the wiring that tells screening how to count them lives here, not in an import.
 PRISMA_STUDIES_COUNTER = "extraction.selectors.included_studies_count"
+# Likewise, whether a report is in a study (then its full-text decision may no longer be revised
+# by its one reviewer): screening asks through this function.
+REPORT_IN_STUDY = "extraction.selectors.report_in_study"
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

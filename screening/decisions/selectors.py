@@ -1,13 +1,16 @@
 """Reads of screening: counts by stage and state, a reviewer's progress, the votes on an item,
-a reference's decision history and the conflicts (both through the blinding rule), and the
-pairs of judgements agreement is computed from."""
+whether a reviewer may still revise their vote, a reference's decision history and the
+conflicts (both through the blinding rule), and the pairs of judgements agreement is computed
+from."""
 
+from django.conf import settings
 from django.db.models import (
     Prefetch,
 )
+from django.utils.module_loading import import_string
 
 from screening.constants import ItemState, Stage
-from screening.decisions.states import DecisionFact, live_votes
+from screening.decisions.states import DecisionFact, live_votes, revisable
 from screening.models import (
     Decision,
     ExclusionReason,
@@ -75,6 +78,46 @@ def votes_on(item: ScreeningItem) -> list[Vote]:
     return list(
         item.live_votes.select_related("reviewer", "decision__reason").order_by("decision_id")
     )
+
+
+def revision_check(item: ScreeningItem, reviewer_id: int) -> tuple[bool, str]:
+    """Whether the reviewer may revise (change or withdraw) their own vote on this item now,
+    and if not why: the facts `states.revisable` decides on, read from the log."""
+    decisions = [
+        DecisionFact(*row)
+        for row in Decision.objects.filter(
+            review_id=item.review_id, reference_id=item.reference_id, stage=item.stage
+        )
+        .order_by("id")
+        .values_list(
+            "id", "kind", "reviewer_id", "verdict", "reason_id", "reviewers_required",
+            "reasons_conflict",
+        )
+    ]  # fmt: skip
+    return revisable(
+        decisions,
+        item.stage,
+        item.state,
+        reviewer_id,
+        used_later=item.state not in ItemState.open() and _used_later(item),
+    )
+
+
+def _used_later(item: ScreeningItem) -> bool:
+    """Whether the next step has used the reference: after title and abstract, a full text
+    recorded at retrieval or any decision at full text; after full text, a study it is in (the
+    extraction app, a layer above, links reports to studies: asked through the REPORT_IN_STUDY
+    setting, never imported)."""
+    ours = {"review_id": item.review_id, "reference_id": item.reference_id}
+    if item.stage == Stage.TITLE_ABSTRACT:
+        return (
+            FullText.objects.filter(**ours).exists()
+            or Decision.objects.filter(**ours, stage=Stage.FULL_TEXT).exists()
+        )
+    in_study = getattr(settings, "REPORT_IN_STUDY", "")
+    if item.stage == Stage.FULL_TEXT and in_study:
+        return import_string(in_study)(item.review_id, item.reference_id)
+    return False
 
 
 def decision_history(review: Review, reference_id: int, view: VoteView) -> list[Decision]:

@@ -24,6 +24,7 @@ from screening.constants import (
     Verdict,
 )
 from screening.decisions.items import items_refresh
+from screening.decisions.selectors import revision_check
 from screening.models import (
     Decision,
     ExclusionReason,
@@ -129,9 +130,10 @@ def decision_record(
     reviewers_required: int | None = None,
 ) -> Decision:
     """A reviewer's vote on a reference at a stage (include, exclude with its reason, maybe).
-    Voting again while the reference waits or is in conflict is a change of mind: the new vote
-    supersedes the old. The same token twice records one decision. `membership`: the
-    reviewer's, if the caller has it already.
+    Voting again is a change of mind, while the reviewer may revise their vote
+    (selectors.revision_check: while it waits or is in conflict; with one reviewer, until the
+    stage has moved it on): the new vote supersedes the old. The same token twice records one
+    decision. `membership`: the reviewer's, if the caller has it already.
 
     `imported_from`: the file import whose other tool's export this decision was made in
     (identification/transfer_land.py). It records what happened there, so it lands whatever
@@ -192,13 +194,19 @@ def decision_record(
 
 
 def _check_open(item: ScreeningItem, mine: Vote | None) -> None:
-    if mine is None and item.state not in ItemState.pending():
-        raise ScreeningRefused(_why_closed(item))
-    if mine is not None and item.state not in ItemState.open():
-        raise ScreeningRefused(
-            "This reference has moved on since your decision; only the review's owner can "
-            "reopen it."
-        )
+    """A first vote needs a reference that waits for one; a new vote over one's own is a
+    revision (selectors.revision_check: the one rule, also the page's)."""
+    if mine is None:
+        if item.state not in ItemState.pending():
+            raise ScreeningRefused(_why_closed(item))
+        return
+    _check_revisable(item, mine)
+
+
+def _check_revisable(item: ScreeningItem, mine: Vote) -> None:
+    allowed, why = revision_check(item, mine.reviewer_id)
+    if not allowed:
+        raise ScreeningRefused(why)
 
 
 def _imported_full_text(
@@ -261,18 +269,14 @@ def decision_retract(
     *, review: Review, reference: Reference, stage: str, reviewer: AbstractBaseUser
 ) -> Decision:
     """Withdraw the reviewer's vote (undo): it no longer counts, and the reference waits for
-    them again. Only while the reference has not moved on."""
+    them again. Only while they may revise it (selectors.revision_check)."""
     screener_membership(review, reviewer)
     review_lock(review)  # the review first, then its rows: one lock order everywhere
     item = locked_item(review, reference, stage)
     mine = Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
     if mine is None:
         raise ScreeningRefused("You have no decision on this reference to undo.")
-    if item.state not in ItemState.open():
-        raise ScreeningRefused(
-            "This reference has moved on since your decision; only the review's owner can "
-            "reopen it."
-        )
+    _check_revisable(item, mine)
     decision = _log(
         review=review,
         reference=reference,

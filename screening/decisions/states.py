@@ -149,3 +149,54 @@ def reference_outcomes(facts: ReferenceFacts) -> dict[str, Outcome]:
         facts.decisions.get(Stage.FULL_TEXT, ()), Stage.FULL_TEXT
     )
     return outcomes
+
+
+# --- Revising one's own vote ---------------------------------------------------------------------
+
+MOVED_ON = "This reference has moved on since your decision; only the review's owner can reopen it."
+DECIDED_BY_OTHERS = (
+    "Someone else has decided this reference at this stage; only the review's owner can reopen it."
+)
+USED_LATER = {
+    Stage.TITLE_ABSTRACT: "This reference has been screened at full text (or its full text "
+    "recorded) since your decision; only the review's owner can reopen it.",
+    Stage.FULL_TEXT: "This report is in a study now; only the review's owner can reopen it.",
+}
+
+
+def revisable(
+    decisions: Iterable[DecisionFact],
+    stage: str,
+    state: str,
+    reviewer: int,
+    *,
+    used_later: bool = False,
+) -> tuple[bool, str]:
+    """Whether a reviewer may still revise (change or withdraw) their own vote at a stage, and
+    if not, the sentence that says why: the one rule, for the services and the page.
+
+    While the reference waits or is in conflict, always. Once settled, only if their vote was
+    cast under one reviewer and the stage has not moved it on to work that depends on it: no one
+    else decided it here (another reviewer's vote, a resolution) and it was not used later
+    (`used_later`: at title and abstract, any decision at full text or a full text recorded at
+    retrieval; at full text, the report is in a study). With two reviewers a settled reference
+    stays settled: only the review's owner reopens it."""
+    current = _since_reopening(decisions)
+    votes = live_votes(current)
+    mine = votes.get(reviewer)
+    if mine is None:
+        return False, "You have no decision on this reference to undo."
+    if state in ItemState.open():
+        return True, ""
+    if state in (ItemState.REMOVED, ItemState.AUTOMATED):
+        return False, "This reference was removed before screening."
+    if mine.reviewers_required > 1:
+        return False, MOVED_ON
+    others = any(r != reviewer for r in votes) or any(
+        d.kind == DecisionKind.RESOLUTION for d in current
+    )
+    if others:
+        return False, DECIDED_BY_OTHERS
+    if used_later:
+        return False, USED_LATER.get(stage, MOVED_ON)
+    return True, ""

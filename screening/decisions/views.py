@@ -27,6 +27,7 @@ from screening.decisions.selectors import (
     item_for_screening,
     latest_full_text,
     reasons_for,
+    revision_check,
     screening_progress,
     votes_on,
 )
@@ -70,10 +71,10 @@ def _screening_context(
         item = next_item(review, request.user, stage, after_rank=after_rank)
     votes = votes_on(item) if item else []
     mine = next((v for v in votes if v.reviewer_id == request.user.pk), None)
-    can_vote = item is not None and (
-        (mine is None and item.state in ItemState.pending())
-        or (mine is not None and item.state in ItemState.open())
-    )
+    # A first vote while it waits; a revision of one's own by the one rule (revision_check).
+    can_vote, why_not = item is not None and item.state in ItemState.pending(), ""
+    if mine is not None:
+        can_vote, why_not = revision_check(item, request.user.pk)
     # Blind screening (screening/permissions/blinding.py): others' votes show once this reviewer has
     # voted or the reference is settled.
     others_visible = item is not None and (
@@ -92,6 +93,7 @@ def _screening_context(
         "mine": mine,
         "others": [v for v in votes if v.reviewer_id != request.user.pk] if others_visible else [],
         "can_vote": can_vote,
+        "why_not_revisable": why_not,
         "reasons": reasons_for(review, stage),
         "reason_required": review.reason_required(stage),
         "progress": screening_progress(review, request.user, stage),
