@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -430,6 +431,7 @@ def one_line(value: str) -> str:
 @given(rows=st.lists(rows_strategy, max_size=5))
 @example(rows=[ExportRow(title="=1+1", extra={"reason": "\r\n"})])
 @example(rows=[ExportRow(title="a\x00b\rc\u2028d")])
+@example(rows=[ExportRow(title="-0"), ExportRow(title="-0a")])
 def test_any_rows_write_and_the_csv_reads_back_the_same_titles(rows):
     assert write_ris(rows, io.StringIO()) == len(rows)
     _, table = csv_table(rows, EXTRA_COLUMNS)
@@ -438,9 +440,11 @@ def test_any_rows_write_and_the_csv_reads_back_the_same_titles(rows):
     assert len(body) == len(rows)
     for row, cells in zip(rows, body, strict=True):
         assert len(cells) == len(header)
-        expected = (
-            "'" + row.title if row.title.startswith(("=", "+", "-", "@", "\t", "\r")) else row.title
-        )
+        # A plain number ("-0", "-1.5") stays bare so that it stays a number; any other text
+        # that begins like a formula is kept as text.
+        number = re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", row.title)
+        formula = row.title.startswith(("=", "+", "-", "@", "\t", "\r")) and not number
+        expected = "'" + row.title if formula else row.title
         assert cells[1] == expected
 
 

@@ -3,6 +3,7 @@ queue (never a reference twice, dual screening, flat query count), the decision 
 of the order, the switch, and the background retrain."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
+from screening import dispatch
 from screening.constants import Role, Stage
 from screening.decisions.queue import next_item
 from screening.decisions.review_settings import review_settings_update
@@ -282,6 +284,11 @@ def test_without_a_broker_decisions_retrain_the_model_in_a_background_thread(
     while (ranking := _ranking_beside_a_writer(review)) is None or ranking.version == before:
         assert time.monotonic() < deadline, "no retrain within 30 s"
         time.sleep(0.05)
+    # The retrain thread may still be closing its connection: let it end before the test's
+    # database is flushed (SQLite's shared in-memory database is locked while it writes).
+    for thread in threading.enumerate():
+        if thread.name.startswith(dispatch.RANKING_RETRAIN):
+            thread.join(timeout=30)
     assert ranking.requested_at is None and ranking.error == ""
     assert ranking.excludes == 2  # it learnt from the new decision
     assert item.reference_id not in ranking.ids.tolist()
