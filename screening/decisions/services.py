@@ -224,22 +224,7 @@ def _imported_full_text(
     full_text = FullText.objects.create(
         review=review, reference=reference, status=FullTextStatus.RETRIEVED, created_by=reviewer
     )
-    items_refresh(review=review, reference_ids=[reference.pk])
-    audit_record(
-        review=review,
-        review_locked=True,
-        actor=reviewer,
-        action=AuditAction.FULL_TEXT,
-        obj=full_text,
-        after={
-            "reference": reference.pk,
-            "status": full_text.status,
-            "file": "",
-            "url": "",
-            "reason": "",
-            "imported_from": imported_from.file_name,
-        },
-    )
+    full_text_logged(full_text, actor=reviewer, imported_from=imported_from.file_name)
 
 
 def _why_closed(item: ScreeningItem) -> str:
@@ -394,3 +379,25 @@ def stage_reopen(
         after=_decision_dict(decision),
     )
     return decision
+
+
+def full_text_logged(full_text: FullText, *, actor: AbstractBaseUser, **more) -> None:
+    """After a full text's retrieval record is saved: the reference's states follow, and its
+    audit event says what was recorded (`more`: what the caller adds, e.g. the file it was
+    imported from). The review's row is locked already."""
+    items_refresh(review=full_text.review, reference_ids=[full_text.reference_id])
+    audit_record(
+        review=full_text.review,
+        review_locked=True,
+        actor=actor,
+        action=AuditAction.FULL_TEXT,
+        obj=full_text,
+        after={
+            "reference": full_text.reference_id,
+            "status": full_text.status,
+            "file": full_text.file_name,
+            "url": full_text.url,
+            "reason": full_text.reason,
+            **more,
+        },
+    )

@@ -8,16 +8,19 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from references.models import Reference
-from screening.audit.chain import audit_record, review_lock
+from screening.audit.chain import review_lock
 from screening.constants import (
-    AuditAction,
     FullTextStatus,
     Stage,
 )
 
 # --- Retrieval ----------------------------------------------------------------------------------
-from screening.decisions.items import items_refresh
-from screening.decisions.services import ScreeningRefused, locked_item, screener_membership
+from screening.decisions.services import (
+    ScreeningRefused,
+    full_text_logged,
+    locked_item,
+    screener_membership,
+)
 from screening.models import (
     FullText,
     Review,
@@ -63,21 +66,7 @@ def full_text_record(
         full_text.file.save(upload.name, upload, save=False)
     try:
         full_text.save()
-        items_refresh(review=review, reference_ids=[reference.pk])
-        audit_record(
-            review=review,
-            review_locked=True,
-            actor=user,
-            action=AuditAction.FULL_TEXT,
-            obj=full_text,
-            after={
-                "reference": reference.pk,
-                "status": status,
-                "file": full_text.file_name,
-                "url": full_text.url,
-                "reason": full_text.reason,
-            },
-        )
+        full_text_logged(full_text, actor=user)
     except BaseException:
         if full_text.file:
             full_text.file.delete(save=False)  # no row will point at it

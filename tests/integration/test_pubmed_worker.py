@@ -5,13 +5,14 @@ two workers by the limiter they share in Redis, and `import_pubmed` following a 
 
 from __future__ import annotations
 
-import time
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from screening.constants import JobStatus, PubmedPhase
 from screening.identification.pubmed_jobs import pubmed_job_create, pubmed_jobs_sweep
@@ -113,7 +114,10 @@ def test_a_worker_killed_halfway_leaves_a_job_the_next_worker_finishes_without_d
     # The sweeper (Celery beat's job) sees a job whose worker has gone quiet and queues it;
     # the next worker carries it on from its last committed batch.
     settings.PUBMED_JOB_STALE_SECONDS = 1
-    time.sleep(1.5)
+    # The killed worker beats no more: its last heartbeat (and the job) older than the stale
+    # time, as they would be a second later.
+    gone = timezone.now() - timedelta(seconds=5)
+    PubmedJob.objects.filter(pk=job.pk).update(heartbeat_at=gone, created_at=gone)
     assert pubmed_jobs_sweep() == [job.pk]
     second = celery_workers.start(environment=worker_env, visibility_timeout=2)
     job = wait_for_job(job, timeout=90)
