@@ -1,6 +1,6 @@
 """Tables of references: the CSV (or tab-separated) exports of PubMed, Scopus, Web of Science,
 Embase, Zotero, EndNote, Rayyan, Covidence and ASReview, Excel's semicolon-separated CSV; any
-table with a title or abstract column.
+table with a title, abstract, PMID or DOI column.
 
 detect.py has found the header row (after any preamble lines, such as Embase writes) and the
 delimiter. A header is matched by its letters and digits only, case aside (`normalise_column`:

@@ -16,8 +16,8 @@ from references.parsers.text_formats import DELIMITERS
 
 SUPPORTED = (
     "The formats that can be imported are PubMed XML, MEDLINE (.nbib), RIS, EndNote XML, "
-    "Web of Science tagged text, BibTeX, CSL-JSON and CSV tables with a title or abstract "
-    "column."
+    "Web of Science tagged text, BibTeX, CSL-JSON and CSV tables with a title, abstract, PMID "
+    "or DOI column."
 )
 # Formats recognised by their structure, not by a line: a text file is never one of them.
 STRUCTURED = ("pubmed-xml", "endnote-xml", "csl-json")
@@ -112,7 +112,8 @@ def forced_mismatch(forced: str, found: str | None) -> ImportFileError:
 
 
 def not_literature(lines: list[str], forced: str) -> ImportFileError:
-    """Text in none of the formats: a table without a title or abstract column, or anything."""
+    """Text in none of the formats: a table without a title, abstract, PMID or DOI column, or
+    anything else."""
     ovid = _ovid_export(lines)
     if ovid:
         return ImportFileError(
