@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.decisions import settings_views, views
+from screening.decisions import agreement_views, conflict_views, settings_views, views
 
 urlpatterns = [
     path("r/<slug:slug>/screen/<str:stage_slug>/", views.screen, name="screen"),
@@ -16,17 +16,17 @@ urlpatterns = [
         views.screen_undo,
         name="screen-undo",
     ),
-    path("r/<slug:slug>/conflicts/", views.conflict_list, name="conflict-list"),
+    path("r/<slug:slug>/conflicts/", conflict_views.conflict_list, name="conflict-list"),
     path(
         "r/<slug:slug>/conflicts/<int:pk>/resolve/",
-        views.conflict_resolve_view,
+        conflict_views.conflict_resolve_view,
         name="conflict-resolve",
     ),
     path(
         "r/<slug:slug>/references/<int:pk>/reopen/<str:stage_slug>/",
-        views.reference_reopen,
+        conflict_views.reference_reopen,
         name="reference-reopen",
     ),
-    path("r/<slug:slug>/agreement/", views.agreement, name="agreement"),
+    path("r/<slug:slug>/agreement/", agreement_views.agreement, name="agreement"),
     path("r/<slug:slug>/settings/", settings_views.screening_settings, name="screening-settings"),
 ]

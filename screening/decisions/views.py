@@ -1,29 +1,21 @@
-"""The screening pages: one reference at a time with its decision form (keyboard-first, htmx,
-usable without JavaScript), undo, conflicts and their resolution, reopening, agreement."""
+"""The screening page: one reference at a time with its decision form (keyboard-first, htmx,
+usable without JavaScript), and undo. Conflicts are in conflict_views, agreement in
+agreement_views."""
 
 from __future__ import annotations
 
-import csv
 import uuid
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from references.models import Reference
-from references.spreadsheet import spreadsheet_cell
-from screening.constants import EDITOR_ROLES, OWNER_ROLES, ItemState, Stage
-from screening.decisions.agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
-from screening.decisions.forms import ResolveForm
-
-# Stages in URLs, and back.
+from screening.constants import EDITOR_ROLES, ItemState, Stage
 from screening.decisions.highlight import highlighter_for
 from screening.decisions.queue import next_item, rank_for
 from screening.decisions.selectors import (
-    agreement_judgements,
-    conflicts,
     item_for_screening,
     latest_full_text,
     reasons_for,
@@ -33,27 +25,13 @@ from screening.decisions.selectors import (
 )
 from screening.decisions.services import (
     ScreeningRefused,
-    conflict_resolve,
     decision_record,
     decision_undo_last,
-    stage_reopen,
 )
-from screening.models import ExclusionReason, ScreeningItem
+from screening.decisions.stages import SLUG_OF, stage_from_slug
+from screening.models import ExclusionReason
 from screening.permissions.access import review_for_user
-from screening.permissions.actions import attempt, show_form_errors
 from screening.permissions.blinding import VoteView
-
-STAGE_SLUGS = {"title-abstract": Stage.TITLE_ABSTRACT, "full-text": Stage.FULL_TEXT}
-SLUG_OF = {stage: slug for slug, stage in STAGE_SLUGS.items()}
-CONFLICTS_PER_PAGE = 25
-
-
-def _stage(stage_slug: str) -> str:
-    try:
-        return STAGE_SLUGS[stage_slug]
-    except KeyError:
-        raise Http404("No such stage.") from None
-
 
 # --- The screening page -------------------------------------------------------------------
 
@@ -115,7 +93,7 @@ def _render_screen(request, context, status=200) -> HttpResponse:
 
 def screen(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
-    stage = _stage(stage_slug)
+    stage = stage_from_slug(stage_slug)
     reference_id = request.GET.get("reference")
     context = _screening_context(
         request,
@@ -130,7 +108,7 @@ def screen(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
 @require_POST
 def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
-    stage = _stage(stage_slug)
+    stage = stage_from_slug(stage_slug)
     reference = get_object_or_404(Reference, pk=request.POST.get("reference") or 0)
     reason = None
     if request.POST.get("reason"):
@@ -168,7 +146,7 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
 @require_POST
 def screen_undo(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
-    stage = _stage(stage_slug)
+    stage = stage_from_slug(stage_slug)
     try:
         reference = decision_undo_last(review=review, stage=stage, reviewer=request.user)
     except ScreeningRefused as error:
@@ -180,96 +158,3 @@ def screen_undo(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespons
         return _render_screen(request, context)
     url = reverse("screening:screen", args=[review.slug, SLUG_OF[stage]])
     return redirect(f"{url}?reference={reference.pk}")
-
-
-# --- Conflicts -----------------------------------------------------------------------------------
-
-
-def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug)
-    stage = request.GET.get("stage") or None
-    if stage not in (None, *Stage.screened()):
-        stage = None
-    view = VoteView.of(review, membership)
-    page = Paginator(conflicts(review, view, stage).order_by("rank"), CONFLICTS_PER_PAGE)
-    context = {
-        "review": review,
-        "membership": membership,
-        "page": page.get_page(request.GET.get("page")),
-        "stage": stage,
-        "stages": [(s, Stage(s).label) for s in Stage.screened()],
-        "can_resolve": membership.resolves,
-        "reasons": {s: reasons_for(review, s) for s in Stage.screened()},
-        "highlighter": highlighter_for(review),
-    }
-    return render(request, "screening/decisions/conflict_list.html", context)
-
-
-@require_POST
-def conflict_resolve_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
-    item = get_object_or_404(
-        ScreeningItem.objects.select_related("reference"), review=review, pk=pk
-    )
-    form = ResolveForm(request.POST, review=review, stage=item.stage)
-
-    def resolve() -> str:
-        conflict_resolve(
-            review=review,
-            reference=item.reference,
-            stage=item.stage,
-            resolver=request.user,
-            verdict=form.cleaned_data["verdict"],
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-        )
-        return f"Resolved: {item.reference.citation[:80]}"
-
-    if form.is_valid():
-        attempt(request, resolve)
-    else:
-        show_form_errors(request, form)
-    return redirect(f"{reverse('screening:conflict-list', args=[review.slug])}?stage={item.stage}")
-
-
-@require_POST
-def reference_reopen(request: HttpRequest, slug: str, pk: int, stage_slug: str) -> HttpResponse:
-    review, _ = review_for_user(request, slug, roles=OWNER_ROLES)
-    reference = get_object_or_404(Reference, pk=pk)
-    stage = _stage(stage_slug)
-
-    def reopen() -> str:
-        stage_reopen(
-            review=review,
-            reference=reference,
-            stage=stage,
-            owner=request.user,
-            note=request.POST.get("note", ""),
-        )
-        return "Reopened: it waits to be screened again at that stage."
-
-    attempt(request, reopen)
-    return redirect("screening:reference-detail", review.slug, reference.pk)
-
-
-# --- Agreement -----------------------------------------------------------------------------------
-
-
-def agreement(request: HttpRequest, slug: str) -> HttpResponse:
-    review, membership = review_for_user(request, slug)
-    view = VoteView.of(review, membership)
-    by_stage = []
-    for stage in Stage.screened():
-        pairs = agreement_by_pair(agreement_judgements(review, stage, view))
-        by_stage.append((stage, Stage(stage).label, pairs, overall(pairs) if pairs else None))
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{review.slug}-agreement.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["stage", *CSV_HEADER])
-        for stage, _, pairs, pooled in by_stage:
-            for pair in [*pairs, *([pooled] if pooled else [])]:
-                writer.writerow([stage, *(spreadsheet_cell(c) for c in csv_row(pair))])
-        return response
-    context = {"review": review, "membership": membership, "by_stage": by_stage}
-    return render(request, "screening/decisions/agreement.html", context)
