@@ -19,7 +19,9 @@ of the review.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -56,30 +58,82 @@ def _waiting_for(review: Review, reviewer, stage: str):
     )
 
 
-def served_orders(review: Review, stage: str) -> list:
-    """The explicit orders that come before the random one, first first: an open stopping
-    sample, then the model's ranking. One query."""
+@dataclass(frozen=True)
+class ServedOrder:
+    """An explicit order the queue serves before the random one: "sample" (an open
+    stopping-rule sample) or "model" (the ranking of model `version`)."""
+
+    kind: str
+    ids: np.ndarray
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Why the reviewer sees this reference now, said beside it on the page: its place in the
+    order that served it ("sample", "model"), or "random" with the reason the model's order is
+    not used (`why`: "off", "full_text", "warm_up", "unranked")."""
+
+    kind: str
+    position: int | None = None
+    total: int | None = None
+    version: int = 0
+    why: str = ""
+
+
+def served_orders(review: Review, stage: str) -> tuple[list[ServedOrder], int]:
+    """The explicit orders that come before the random one, first first (an open stopping
+    sample, then the model's ranking), and the model's version (0: not trained yet). One
+    query."""
     if stage != Stage.TITLE_ABSTRACT:
-        return []
+        return [], 0
     sample = (
         StoppingSample.objects.in_review(OuterRef("pk"))
         .filter(stage=stage, withdrawn_at=None, applied_at=None)
         .order_by("-id")
     )
-    ranking = Ranking.objects.in_review(OuterRef("pk")).filter(stage=stage, version__gt=0)
+    ranking = Ranking.objects.in_review(OuterRef("pk")).filter(stage=stage)
     blobs = (
         Review.objects.filter(pk=review.pk)
         .annotate(
             sample=Subquery(sample.values("reference_ids")[:1]),
-            ranking=Subquery(ranking.values("order")[:1]),
+            ranking=Subquery(ranking.filter(version__gt=0).values("order")[:1]),
+            version=Subquery(ranking.values("version")[:1]),
         )
-        .values_list("sample", "ranking")
+        .values_list("sample", "ranking", "version")
         .first()
-    ) or (None, None)
+    ) or (None, None, 0)
+    version = blobs[2] or 0
     # A sample is served even with prioritisation off: it is the stopping rule's, not the
     # model's.
-    orders = [unpack_ids(blobs[0]), unpack_ids(blobs[1]) if review.prioritise else []]
-    return [order for order in orders if len(order)]
+    orders = [ServedOrder("sample", unpack_ids(blobs[0]))]
+    if review.prioritise:
+        orders.append(ServedOrder("model", unpack_ids(blobs[1]), version))
+    return [order for order in orders if len(order.ids)], version
+
+
+def _random_place(review: Review, stage: str, version: int) -> QueuePlace:
+    if stage != Stage.TITLE_ABSTRACT:
+        why = "full_text"
+    elif not review.prioritise:
+        why = "off"
+    elif not version:
+        why = "warm_up"
+    else:
+        why = "unranked"
+    return QueuePlace("random", version=version, why=why)
+
+
+def place_in_queue(review: Review, stage: str, reference_id: int) -> QueuePlace:
+    """The place of a reference opened by the reviewer (not served by the queue): in the
+    model's order if it ranks it, else random. One query."""
+    orders, version = served_orders(review, stage)
+    for order in orders:
+        if order.kind == "model":
+            found = np.flatnonzero(order.ids == reference_id)
+            if len(found):
+                return QueuePlace("model", int(found[0]) + 1, len(order.ids), order.version)
+    return _random_place(review, stage, version)
 
 
 def _first_in_order(waiting, order) -> int | None:
@@ -97,19 +151,24 @@ def _first_in_order(waiting, order) -> int | None:
 def next_item(
     review: Review, reviewer, stage: str, after_rank: int | None = None
 ) -> ScreeningItem | None:
-    """The next waiting reference at `stage` that `reviewer` has not voted on, or None.
-    `after_rank`: the random-order rank of the reference just decided, when the caller knows
-    it."""
+    """The next waiting reference at `stage` that `reviewer` has not voted on, or None; its
+    `queue_place` says which order served it. `after_rank`: the random-order rank of the
+    reference just decided, when the caller knows it."""
     waiting = _waiting_for(review, reviewer, stage)
-    for order in served_orders(review, stage):
-        reference_id = _first_in_order(waiting, order)
+    orders, version = served_orders(review, stage)
+    for order in orders:
+        reference_id = _first_in_order(waiting, order.ids)
         if reference_id is not None:
-            return (
+            item = (
                 ScreeningItem.objects.in_review(review)
                 .filter(stage=stage, reference_id=reference_id)
                 .select_related("reference")
                 .first()
             )
+            if item is not None:
+                position = int(np.flatnonzero(order.ids == reference_id)[0]) + 1
+                item.queue_place = QueuePlace(order.kind, position, len(order.ids), order.version)
+            return item
     # Carry on after the reference of the reviewer's latest vote, so that the ones already
     # voted on (waiting for the other reviewer) are not walked over again and again.
     latest = after_rank
@@ -128,4 +187,7 @@ def next_item(
     after = waiting.filter(rank__gt=position).order_by("rank").values("pk")[:1]
     first = waiting.order_by("rank").values("pk")[:1]
     chosen = ScreeningItem.objects.filter(pk=Coalesce(Subquery(after), Subquery(first)))
-    return chosen.select_related("reference").order_by().first()
+    item = chosen.select_related("reference").order_by().first()
+    if item is not None:
+        item.queue_place = _random_place(review, stage, version)
+    return item

@@ -61,6 +61,7 @@ def screening_progress(review: Review, reviewer, stage: str) -> dict:
         "waiting": waiting,
         "conflicts": conflicts,
         "settled": settled,
+        "moved_on": counts.get(ItemState.INCLUDED, 0),
         "percent": round(100 * settled / total) if total else 0,
     }
 

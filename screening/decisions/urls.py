@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from screening.decisions import agreement_views, conflict_views, settings_views, views
+from screening.decisions import (
+    agreement_views,
+    conflict_views,
+    mine_views,
+    settings_views,
+    views,
+)
 
 urlpatterns = [
     path("r/<slug:slug>/screen/<str:stage_slug>/", views.screen, name="screen"),
@@ -15,6 +21,16 @@ urlpatterns = [
         "r/<slug:slug>/screen/<str:stage_slug>/undo/",
         views.screen_undo,
         name="screen-undo",
+    ),
+    path(
+        "r/<slug:slug>/screen/<str:stage_slug>/mine/",
+        mine_views.my_decision_list,
+        name="my-decisions",
+    ),
+    path(
+        "r/<slug:slug>/screen/<str:stage_slug>/find/",
+        mine_views.find_in_stage,
+        name="screen-find",
     ),
     path("r/<slug:slug>/conflicts/", conflict_views.conflict_list, name="conflict-list"),
     path(

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from references.models import Reference
 from screening.constants import EDITOR_ROLES, ItemState, Stage
 from screening.decisions.highlight import highlighter_for
-from screening.decisions.queue import next_item, rank_for
+from screening.decisions.mine import decided_after, decided_before, queue_end, verdict_counts
+from screening.decisions.queue import next_item, place_in_queue, rank_for
 from screening.decisions.selectors import (
     item_for_screening,
     latest_full_text,
@@ -36,8 +37,38 @@ from screening.permissions.blinding import VoteView
 # --- The screening page -------------------------------------------------------------------
 
 
+def _moving_around(request, review, stage, item, *, opened: bool, just_decided=None) -> dict:
+    """Where the record shown stands in the queue (the model's rank, or why the order is
+    random), the reviewer's decisions either side of it (the previous- and next-record keys),
+    and, at the end of the queue, what happened there."""
+    user = request.user
+    if opened:
+        return {
+            "opened": True,
+            "queue_place": place_in_queue(review, stage, item.reference_id),
+            "previous_reference": decided_before(review, user, stage, item.reference_id),
+            "next_reference": decided_after(review, user, stage, item.reference_id),
+        }
+    # Right after a decision its record is the previous one: no need to look it up.
+    previous = just_decided or decided_before(review, user, stage, None)
+    return {
+        "opened": False,
+        "queue_place": getattr(item, "queue_place", None),
+        "previous_reference": previous,
+        "next_reference": None,
+    }
+
+
 def _screening_context(
-    request, review, membership, stage, *, reference_id=None, error="", after_rank=None
+    request,
+    review,
+    membership,
+    stage,
+    *,
+    reference_id=None,
+    error="",
+    after_rank=None,
+    just_decided=None,
 ):
     """The reference to show (the next in the reviewer's queue, or the one asked for), with
     everything the page shows beside it."""
@@ -59,7 +90,17 @@ def _screening_context(
         mine is not None
         or not VoteView.while_screening(review, membership).hides(item.reference_id, stage)
     )
+    progress = screening_progress(review, request.user, stage)
+    moving = _moving_around(
+        request, review, stage, item, opened=reference_id is not None, just_decided=just_decided
+    )
+    if item is None:
+        moving["end"] = queue_end(
+            review, request.user, stage, progress["conflicts"], progress["moved_on"]
+        )
+        moving["verdict_counts"] = verdict_counts(moving["end"])
     return {
+        **moving,
         "review": review,
         "membership": membership,
         "stage": stage,
@@ -74,7 +115,7 @@ def _screening_context(
         "why_not_revisable": why_not,
         "reasons": reasons_for(review, stage),
         "reason_required": review.reason_required(stage),
-        "progress": screening_progress(review, request.user, stage),
+        "progress": progress,
         "highlighter": highlighter_for(review),
         "full_text": latest_full_text(review, item.reference_id)
         if item and stage == Stage.FULL_TEXT
@@ -138,8 +179,13 @@ def screen_decide(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
             membership,
             stage,
             after_rank=rank_for(review.pk, decision.reference_id),
+            just_decided=decision.reference_id,
         )
-        return _render_screen(request, context)
+        response = _render_screen(request, context)
+        # The address bar may hold ?reference= of a record walked back to: after its decision
+        # the page shows the queue again, and a reload should too.
+        response["HX-Replace-Url"] = reverse("screening:screen", args=[review.slug, stage_slug])
+        return response
     return redirect("screening:screen", review.slug, SLUG_OF[stage])
 
 

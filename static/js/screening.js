@@ -2,7 +2,8 @@
  * of the decision form, which htmx posts, swapping in the next reference (#screen).
  *
  *   i include · m maybe · e then 1-9: exclude with that reason (e again or Enter: without one,
- *   where none is required) · 1-9 alone: exclude with that reason · n note · u undo · ? keys
+ *   where none is required) · 1-9 alone: exclude with that reason · n note · u undo ·
+ *   b or ← my previous decision · → my next decision, then the queue · / find · ? keys
  */
 (function () {
   "use strict";
@@ -65,7 +66,15 @@
   // keys wait in this queue rather than being lost: a reviewer can type ahead.
   let busy = false;
   const queue = [];
-  const COMMANDS = /^([imeu1-9]|Enter)$/; // not n: the note box is always there to focus
+  // Not n or /: the note and find boxes are always there to focus.
+  const COMMANDS = /^([imeub1-9]|Enter|ArrowLeft|ArrowRight)$/;
+
+  function follow(...ids) {
+    for (const id of ids) {
+      const link = document.getElementById(id);
+      if (link) { link.click(); return; }
+    }
+  }
 
   function handle(key) {
     if (key === "i") press("include");
@@ -73,7 +82,9 @@
     else if (key === "e") { if (armed && !reasonRequired()) press("exclude"); else arm(true); }
     else if (key === "Enter") { if (armed) press("exclude"); }
     else if (/^[1-9]$/.test(key)) press("exclude", key);
-    else if (key === "u") { const undo = document.getElementById("undo"); if (undo) undo.click(); }
+    else if (key === "u") follow("undo");
+    else if (key === "b" || key === "ArrowLeft") follow("previous-record");
+    else if (key === "ArrowRight") follow("next-record", "back-to-queue");
   }
 
   function drain() {
@@ -90,7 +101,10 @@
     const key = event.key;
     if (key === "?") toggleKeys();
     else if (key === "Escape") { queue.length = 0; arm(false); }
-    else if (key === "n") { const note = document.getElementById("note"); if (note) note.focus(); }
+    else if (key === "n" || key === "/") {
+      const box = document.getElementById(key === "n" ? "note" : "find-query");
+      if (box) box.focus();
+    }
     else if (!COMMANDS.test(key) || (key === "Enter" && !armed && !busy)) return;
     else if (busy) queue.push(key);
     else handle(key);

@@ -121,6 +121,18 @@ URLS: dict[str, dict[str, Any]] = {
     "screening:screen": {"queries": lambda w: [{"reference": pk} for pk in _refs()(w)]},
     "screening:screen-decide": {},
     "screening:screen-undo": {},
+    "screening:my-decisions": {
+        "queries": lambda w: [
+            {"verdict": "include"},
+            {"verdict": "exclude", "reason": w.reason_r1.pk},
+            {"q": w.refs["R1"].title.split()[0]},
+        ]
+    },
+    "screening:screen-find": {
+        "queries": lambda w: [
+            {"q": ref.title} for ref in w.refs.values()
+        ] + [{"q": ref.doi or ref.pmid or "1"} for ref in w.refs.values()]
+    },
     "screening:conflict-list": {"queries": lambda w: [{"stage": TA}, {"stage": FT}, {"page": "2"}]},
     "screening:conflict-resolve": {"pk": lambda w: [w.objects["item_r6"].pk]},
     "screening:reference-reopen": {"pk": _refs("R4", "R1")},

@@ -1,0 +1,71 @@
+"""The reviewer's own pages inside a stage: "My decisions" (what I decided here, filtered and
+searched, each opening the record on the screening page, editable under the revision rule) and
+finding a record by words, PMID or DOI without leaving the stage."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from screening.constants import EDITOR_ROLES, Stage, Verdict
+from screening.decisions.mine import FOUND_AT_MOST, find_at_stage, my_decisions
+from screening.decisions.selectors import reasons_for
+from screening.decisions.stages import SLUG_OF, stage_from_slug
+from screening.permissions.access import review_for_user
+
+DECISIONS_PER_PAGE = 50
+
+
+def _stage_context(review, membership, stage: str) -> dict:
+    return {
+        "review": review,
+        "membership": membership,
+        "stage": stage,
+        "stage_slug": SLUG_OF[stage],
+        "stage_label": Stage(stage).label,
+    }
+
+
+def my_decision_list(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
+    stage = stage_from_slug(stage_slug)
+    chosen = {key: request.GET.get(key, "").strip() for key in ("verdict", "reason", "q")}
+    votes = my_decisions(
+        review,
+        request.user,
+        stage,
+        verdict=chosen["verdict"],
+        reason=chosen["reason"],
+        words=chosen["q"],
+    )
+    page = Paginator(votes, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        **_stage_context(review, membership, stage),
+        "page": page,
+        "chosen": chosen,
+        "filtered": any(chosen.values()),
+        # For the pagination links: the filters, without the page.
+        "query": urlencode({key: value for key, value in chosen.items() if value}),
+        "verdicts": Verdict.choices,
+        "reasons": reasons_for(review, stage),
+    }
+    return render(request, "screening/decisions/my_decisions.html", context)
+
+
+def find_in_stage(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
+    stage = stage_from_slug(stage_slug)
+    query = request.GET.get("q", "").strip()
+    context = {
+        **_stage_context(review, membership, stage),
+        "query": query,
+        "found": find_at_stage(review, stage, query),
+        "at_most": FOUND_AT_MOST,
+    }
+    template = "screening/decisions/find.html"
+    if request.htmx:
+        template = "screening/decisions/_found.html"
+    return render(request, template, context)
