@@ -10,6 +10,7 @@ a linear axis and no line of no effect. A row without an interval shows its poin
 not reported". The squares are all one size: these are the studies' own estimates, not pooled.
 
     choices = forest_choices(review)             # what the picker offers, in two queries
+    chosen = default_choice(choices)             # the one with the most studies, then rows
     plot = forest_plot(review, "Progression-free survival", measure="hr")
     svg = render_svg(plot)                       # render_png(svg) from screening.prisma.svg
 
@@ -17,13 +18,14 @@ plot.py says what a plot is, data.py reads it, axis.py scales it and svg.py draw
 """
 
 from .axis import Axis, linear_axis, log_axis
-from .data import forest_choices, forest_plot
+from .data import default_choice, forest_choices, forest_plot
 from .plot import ARMS, ForestChoice, ForestPlot, ForestRow, outcome_key
 from .svg import render_svg
 
 __all__ = [
     "ARMS",
     "Axis",
+    "default_choice",
     "ForestChoice",
     "ForestPlot",
     "ForestRow",

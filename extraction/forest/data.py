@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Q
 
 from screening.models import Review
 
@@ -19,39 +19,55 @@ STUDY_COLUMNS = ("study__name", "study__acronym")
 
 def forest_choices(review: Review) -> list[ForestChoice]:
     """The outcomes with data, grouped by name: one choice per measure of their between-arm
-    estimates, or one per-arm choice for an outcome that has none but has arm values."""
+    estimates, or one per-arm choice for an outcome that has none but has arm values; each
+    with its number of studies and of rows (estimates, or arm values)."""
     outcomes = (
         Outcome.objects.in_review(review)
-        .annotate(
-            has_values=Exists(ArmResult.objects.filter(outcome=OuterRef("pk"), value__isnull=False))
-        )
+        .annotate(values=Count("results", filter=Q(results__value__isnull=False)))
         .order_by("study_id", "position", "id")
-        .values_list("id", "name", "study_id", "has_values")
+        .values_list("id", "name", "study_id", "values")
     )
-    measures = Comparison.objects.in_review(review).values_list("outcome_id", "measure").distinct()
-    by_outcome: dict[int, set[str]] = defaultdict(set)
-    for outcome_id, measure in measures:
-        by_outcome[outcome_id].add(measure)
+    measures = (
+        Comparison.objects.in_review(review)
+        .order_by()
+        .values_list("outcome_id", "measure")
+        .annotate(n=Count("id"))
+    )
+    by_outcome: dict[int, dict[str, int]] = defaultdict(dict)
+    for outcome_id, measure, n in measures:
+        by_outcome[outcome_id][measure] = n
     spellings: dict[str, Counter] = defaultdict(Counter)
     compared: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    rows: dict[str, Counter] = defaultdict(Counter)  # key -> measure (or ARMS) -> rows
     per_arm: dict[str, set[int]] = defaultdict(set)
-    for outcome_id, name, study_id, has_values in outcomes:
+    for outcome_id, name, study_id, values in outcomes:
         key = outcome_key(name)
-        for measure in by_outcome.get(outcome_id, ()):
+        for measure, n in by_outcome.get(outcome_id, {}).items():
             compared[key][measure].add(study_id)
-        if has_values:
+            rows[key][measure] += n
+        if values:
             per_arm[key].add(study_id)
-        if has_values or outcome_id in by_outcome:
+            rows[key][ARMS] += values
+        if values or outcome_id in by_outcome:
             spellings[key][" ".join(name.split())] += 1
     choices = []
     for key, counter in spellings.items():
         name = counter.most_common(1)[0][0]
         if compared[key]:
             for measure in sorted(compared[key], key=measure_rank):
-                choices.append(ForestChoice(name, measure, len(compared[key][measure])))
+                studies = len(compared[key][measure])
+                choices.append(ForestChoice(name, measure, studies, rows[key][measure]))
         else:
-            choices.append(ForestChoice(name, ARMS, len(per_arm[key])))
+            choices.append(ForestChoice(name, ARMS, len(per_arm[key]), rows[key][ARMS]))
     return sorted(choices, key=lambda choice: (choice.key, measure_rank(choice.measure)))
+
+
+def default_choice(choices: list[ForestChoice]) -> ForestChoice | None:
+    """The plot a page opens on when none is asked for: the one with the most studies, then
+    the most rows; on a tie, the first in the picker's order."""
+    if not choices:
+        return None
+    return max(choices, key=lambda choice: (choice.studies, choice.rows))
 
 
 def forest_plot(

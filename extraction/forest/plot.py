@@ -27,11 +27,13 @@ def outcome_key(name: str) -> str:
 
 @dataclass
 class ForestChoice:
-    """One plot the picker offers: an outcome name and a measure (or ARMS)."""
+    """One plot the picker offers: an outcome name and a measure (or ARMS), with how many
+    studies and rows (estimates, or arm values) it would draw."""
 
     name: str
     measure: str
     studies: int
+    rows: int = 0
 
     @property
     def key(self) -> str:

@@ -15,7 +15,7 @@ from screening.permissions.access import review_for_user
 from screening.prisma.svg import render_png
 
 from ..export import csv_text, export_json
-from ..forest import ARMS, forest_choices, forest_plot, outcome_key, render_svg
+from ..forest import ARMS, default_choice, forest_choices, forest_plot, outcome_key, render_svg
 
 EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 PLOTS = {"svg": "image/svg+xml", "png": "image/png"}
@@ -42,14 +42,16 @@ def export_download(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def forest_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """The outcomes there are data for, one of them drawn (the first unless ?outcome= and
-    ?measure= say which), and its SVG and PNG (?format=svg|png)."""
+    """The outcomes there are data for, one of them drawn (the one with the most studies, then
+    the most rows, unless ?outcome= and ?measure= say which), and its SVG and PNG
+    (?format=svg|png)."""
     review, membership = review_for_user(request, slug)
     choices = forest_choices(review)
     name = request.GET.get("outcome", "").strip()
     measure = request.GET.get("measure", "").strip() or None
     if not name and choices:
-        name, measure = choices[0].name, choices[0].measure
+        opening = default_choice(choices)
+        name, measure = opening.name, opening.measure
     favours = (request.GET.get("left", "")[:40], request.GET.get("right", "")[:40])
     plot = forest_plot(review, name, measure, favours=favours) if name else None
     wanted = request.GET.get("format")

@@ -1,5 +1,6 @@
-"""The audit log's pages: the review's log (filtered, downloadable as CSV, with decisions a
-member may not see yet left out) and a signed receipt of the log as it stands."""
+"""The audit log's pages: the review's log (each event in a sentence with its raw data, filtered,
+downloadable as CSV, with decisions a member may not see yet left out) and a signed receipt of
+the log as it stands."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.shortcuts import render
 
 from references.spreadsheet import spreadsheet_cell
 from screening.audit.filters import AuditFilter
+from screening.audit.sentences import audit_entries
 from screening.audit.verify import audit_receipt, audit_verify
 from screening.models import AuditEvent
 from screening.permissions.access import review_for_user
@@ -32,6 +34,9 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     if wanted == "csv":
         return _log_csv(review, filterset.qs.order_by("seq"))
     page = Paginator(filterset.qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The page's events only, which the VoteView above chose: a sentence says no more than its
+    # event, so the blinding rule covers the sentences too.
+    entries = audit_entries(review, page)
     query.pop("page", None)
     report = audit_verify(review) if request.GET.get("verify") else None
     context = {
@@ -39,6 +44,7 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "filter": filterset,
         "page": page,
+        "entries": entries,
         "query": query.urlencode(),
         "sees_all": view.sees_all,
         "report": report,

@@ -31,6 +31,14 @@ and the 95% interval is kappa +/- z_0.975 * sqrt(var), clipped to [-1, 1]. It is
 interval: with a few dozen references it is rough, and with perfect agreement it collapses to
 [1, 1].
 
+Kappa is not always worth printing. It is reported as **not estimable**, with the reason, when
+it is undefined (p_e == 1: both reviewers made the same decision on every reference, kappa is
+0/0), when one reviewer made the same decision on every reference (kappa is then 0 whatever the
+other did, with a standard error of 0: chance explains all agreement by construction, and the
+interval collapses to [0, 0]), or with fewer than MIN_REFERENCES references decided by both
+(the asymptotic interval is meaningless there). The numbers stay on the PairAgreement for
+whoever wants them; `not_estimable` says why a page or a CSV leaves them out.
+
 Everything is computed on exact fractions of the integer counts and only converted to float at
 the end, so swapping the reviewers gives bit-identical results and the Landis & Koch band of a
 kappa that is exactly on a boundary (0.2, 0.4, ...) does not depend on rounding.
@@ -47,6 +55,7 @@ from statistics import NormalDist
 
 __all__ = [
     "CSV_HEADER",
+    "MIN_REFERENCES",
     "PairAgreement",
     "agreement_by_pair",
     "csv_row",
@@ -56,6 +65,10 @@ __all__ = [
 ]
 
 FORWARD_VERDICTS = frozenset({"include", "maybe"})
+# Below this many references decided by both, kappa is "not estimable": its large-sample
+# interval assumes dozens, and a handful of references give a number that means nothing
+# ("0.000 (0.000 to 0.000)" from three references was what pages showed before).
+MIN_REFERENCES = 10
 EXCLUDE_VERDICTS = frozenset({"exclude"})
 
 # Two-sided 95%: 1.959963984540054, not the rounded 1.96, so the limits match SAS, R and
@@ -83,6 +96,10 @@ class PairAgreement:
     p_e == 1 and kappa is 0/0. Some tools report 1 or NaN there; None keeps "no kappa" apart from
     a real value, while percent_agreement (100) and pabak (1.0) still say the pair agreed.
     The CI is Fleiss, Cohen & Everitt (1969), see the module docstring.
+
+    not_estimable is "" when kappa is worth reporting, else why not, in words for a reviewer
+    ("fewer than 10 references decided by both"): pages and the CSV then leave kappa, its
+    interval and its words out.
     """
 
     reviewer_a: str
@@ -98,6 +115,7 @@ class PairAgreement:
     kappa_ci_low: float | None
     kappa_ci_high: float | None
     interpretation: str
+    not_estimable: str = ""
 
 
 def forward(verdict: str) -> bool:
@@ -187,15 +205,18 @@ CSV_HEADER: list[str] = [
     "kappa_ci_high",
     "pabak",
     "interpretation",
+    "note",
 ]
 
 
 def csv_row(p: PairAgreement) -> list[str]:
-    """The cells of one CSV line, in CSV_HEADER order; "" for a value that is None.
+    """The cells of one CSV line, in CSV_HEADER order; "" for a value that is None, and for
+    kappa, its interval and its words when kappa is not estimable (the note says why).
 
     Labels are written as given: a caller exporting user-chosen names to a spreadsheet decides
     about formula escaping.
     """
+    shown = not p.not_estimable
     return [
         p.reviewer_a,
         p.reviewer_b,
@@ -205,11 +226,12 @@ def csv_row(p: PairAgreement) -> list[str]:
         str(p.a_exclude_b_forward),
         str(p.both_exclude),
         _fmt(p.percent_agreement, 1),
-        _fmt(p.kappa, 3),
-        _fmt(p.kappa_ci_low, 3),
-        _fmt(p.kappa_ci_high, 3),
+        _fmt(p.kappa if shown else None, 3),
+        _fmt(p.kappa_ci_low if shown else None, 3),
+        _fmt(p.kappa_ci_high if shown else None, 3),
         _fmt(p.pabak, 3),
-        p.interpretation,
+        p.interpretation if shown else "",
+        f"kappa not estimable: {p.not_estimable}" if p.not_estimable else "",
     ]
 
 
@@ -236,7 +258,9 @@ def _interpretation(kappa: Fraction) -> str:
 def _from_table(a: str, b: str, f_f: int, f_e: int, e_f: int, e_e: int) -> PairAgreement:
     n = f_f + f_e + e_f + e_e
     if n == 0:
-        return PairAgreement(a, b, 0, 0, 0, 0, 0, None, None, None, None, None, "")
+        return PairAgreement(
+            a, b, 0, 0, 0, 0, 0, None, None, None, None, None, "", "no reference decided by both"
+        )
 
     p_o = Fraction(f_f + e_e, n)
     # Marginal proportions: r for reviewer a's rows, c for reviewer b's columns.
@@ -266,7 +290,23 @@ def _from_table(a: str, b: str, f_f: int, f_e: int, e_f: int, e_e: int) -> PairA
         kappa_ci_low=low,
         kappa_ci_high=high,
         interpretation="" if kappa is None else _interpretation(kappa),
+        not_estimable=_why_not_estimable(a, b, n, p_e, r_f, c_f),
     )
+
+
+def _why_not_estimable(a: str, b: str, n: int, p_e: Fraction, r_f: Fraction, c_f: Fraction) -> str:
+    """Why kappa is not worth reporting for this table, or "" (see the module docstring)."""
+    if p_e == 1:
+        return "every decision was the same"
+    if n < MIN_REFERENCES:
+        return f"fewer than {MIN_REFERENCES} references decided by both"
+    single = [name for name, share in ((a, r_f), (b, c_f)) if share in (0, 1)]
+    if len(single) == 2:
+        return "each reviewer made the same decision on every reference"
+    if single:
+        who = "one reviewer of every pair" if single[0] == "all" else single[0]
+        return f"{who} made the same decision on every reference"
+    return ""
 
 
 def _kappa_variance(

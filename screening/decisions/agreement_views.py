@@ -1,4 +1,5 @@
-"""Agreement between reviewers: kappa per pair and overall, on a page and as CSV."""
+"""Agreement between reviewers: kappa per pair and overall, on a page and as CSV (kappa left
+out, with the reason in a note, where it is not estimable: agreement.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from django.shortcuts import render
 
 from references.spreadsheet import spreadsheet_cell
 from screening.constants import Stage
-from screening.decisions.agreement import CSV_HEADER, agreement_by_pair, csv_row, overall
+from screening.decisions.agreement import (
+    CSV_HEADER,
+    MIN_REFERENCES,
+    agreement_by_pair,
+    csv_row,
+    overall,
+)
 from screening.decisions.selectors import agreement_judgements
 from screening.permissions.access import review_for_user
 from screening.permissions.blinding import VoteView
@@ -31,5 +38,10 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
             for pair in [*pairs, *([pooled] if pooled else [])]:
                 writer.writerow([stage, *(spreadsheet_cell(c) for c in csv_row(pair))])
         return response
-    context = {"review": review, "membership": membership, "by_stage": by_stage}
+    context = {
+        "review": review,
+        "membership": membership,
+        "by_stage": by_stage,
+        "min_references": MIN_REFERENCES,
+    }
     return render(request, "screening/decisions/agreement.html", context)

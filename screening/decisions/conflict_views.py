@@ -1,6 +1,9 @@
-"""Conflicts and their resolution, and an owner's reopening of a settled reference."""
+"""Conflicts and their resolution (the open ones with the form, the resolved ones with what
+settled them), and an owner's reopening of a settled reference."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +15,12 @@ from references.models import Reference
 from screening.constants import EDITOR_ROLES, OWNER_ROLES, Stage
 from screening.decisions.forms import ResolveForm
 from screening.decisions.highlight import highlighter_for
-from screening.decisions.selectors import conflicts, reasons_for
+from screening.decisions.selectors import (
+    conflicts,
+    latest_full_texts,
+    reasons_for,
+    with_resolutions,
+)
 from screening.decisions.services import conflict_resolve, stage_reopen
 from screening.decisions.stages import stage_from_slug
 from screening.models import ScreeningItem
@@ -21,6 +29,8 @@ from screening.permissions.actions import attempt, show_form_errors
 from screening.permissions.blinding import VoteView
 
 CONFLICTS_PER_PAGE = 25
+# The page's two lists (?status=): the conflicts waiting for a resolver, and those settled.
+STATUSES = [("open", "Open"), ("resolved", "Resolved")]
 
 
 def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -28,15 +38,27 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
     stage = request.GET.get("stage") or None
     if stage not in (None, *Stage.screened()):
         stage = None
+    status = "resolved" if request.GET.get("status") == "resolved" else "open"
     view = VoteView.of(review, membership)
-    page = Paginator(conflicts(review, view, stage).order_by("rank"), CONFLICTS_PER_PAGE)
+    items = conflicts(review, view, stage, resolved=status == "resolved")
+    page = Paginator(items, CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
+    listed = list(page)
+    with_resolutions(review, view, listed)
+    full_texts = latest_full_texts(
+        review, [item.reference_id for item in listed if item.stage == Stage.FULL_TEXT]
+    )
+    for item in listed:
+        item.full_text = full_texts.get(item.reference_id)
     context = {
         "review": review,
         "membership": membership,
-        "page": page.get_page(request.GET.get("page")),
+        "page": page,
         "stage": stage,
+        "status": status,
+        "statuses": STATUSES,
+        "query": urlencode({k: v for k, v in (("status", status), ("stage", stage)) if v}),
         "stages": [(s, Stage(s).label) for s in Stage.screened()],
-        "can_resolve": membership.resolves,
+        "can_resolve": membership.resolves and status == "open",
         "reasons": {s: reasons_for(review, s) for s in Stage.screened()},
         "highlighter": highlighter_for(review),
     }

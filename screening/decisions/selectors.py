@@ -5,11 +5,13 @@ from."""
 
 from django.conf import settings
 from django.db.models import (
+    OuterRef,
     Prefetch,
+    Subquery,
 )
 from django.utils.module_loading import import_string
 
-from screening.constants import ItemState, Stage
+from screening.constants import DecisionKind, ItemState, Stage
 from screening.decisions.states import DecisionFact, live_votes, revisable
 from screening.models import (
     Decision,
@@ -131,14 +133,27 @@ def decision_history(review: Review, reference_id: int, view: VoteView) -> list[
     )
 
 
-def conflicts(review: Review, view: VoteView, stage: str | None = None):
+def conflicts(review: Review, view: VoteView, stage: str | None = None, *, resolved: bool = False):
     """References in conflict whose votes the member may see (under blind screening, a
-    reviewer who has not voted on one does not see it here)."""
-    items = (
-        ScreeningItem.objects.in_review(review)
-        .filter(state=ItemState.CONFLICT)
-        .exclude(pk__in=view.hidden_items().values("pk"))
-    )
+    reviewer who has not voted on one does not see it here), in the queue's order.
+    `resolved`: the conflicts a resolver settled instead, the latest first, each with
+    `resolution_id` (see `with_resolutions`); settled, they hide no vote, but they go through
+    the same rule."""
+    items = ScreeningItem.objects.in_review(review).exclude(pk__in=view.hidden_items().values("pk"))
+    if resolved:
+        latest = Decision.objects.filter(
+            review_id=OuterRef("review_id"),
+            reference_id=OuterRef("reference_id"),
+            stage=OuterRef("stage"),
+            kind=DecisionKind.RESOLUTION,
+        ).order_by("-id")
+        items = (
+            items.filter(stage__in=Stage.screened(), resolved=True)
+            .annotate(resolution_id=Subquery(latest.values("id")[:1]))
+            .order_by("-resolution_id", "pk")
+        )
+    else:
+        items = items.filter(state=ItemState.CONFLICT).order_by("rank", "pk")
     if stage:
         items = items.filter(stage=stage)
     return items.select_related("reference").prefetch_related(
@@ -147,6 +162,31 @@ def conflicts(review: Review, view: VoteView, stage: str | None = None):
             queryset=Vote.objects.select_related("reviewer", "decision").order_by("decision_id"),
         )
     )
+
+
+def with_resolutions(review: Review, view: VoteView, items: list[ScreeningItem]) -> None:
+    """Give each resolved item of a page its `resolution` (the Decision that settled it: who,
+    verdict, reason, note, when), in one query."""
+    wanted = [item.resolution_id for item in items if getattr(item, "resolution_id", None)]
+    found = {
+        decision.pk: decision
+        for decision in view.decisions(
+            Decision.objects.in_review(review).filter(pk__in=wanted)
+        ).select_related("reviewer")
+    }
+    for item in items:
+        item.resolution = found.get(getattr(item, "resolution_id", None))
+
+
+def latest_full_texts(review: Review, reference_ids: list[int]) -> dict[int, FullText]:
+    """The latest retrieval record of each of these references (`latest_full_text` for a page of
+    them), in one query."""
+    latest: dict[int, FullText] = {}
+    for full_text in (
+        FullText.objects.in_review(review).filter(reference_id__in=reference_ids).order_by("id")
+    ):
+        latest[full_text.reference_id] = full_text
+    return latest
 
 
 def agreement_judgements(review: Review, stage: str, view: VoteView) -> list[tuple[int, str, str]]:

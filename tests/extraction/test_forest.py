@@ -14,14 +14,17 @@ from lxml import etree
 from extraction.constants import Measure, OutcomeKind
 from extraction.forest import (
     ARMS,
+    ForestChoice,
     ForestPlot,
     ForestRow,
+    default_choice,
     forest_choices,
     forest_plot,
     render_svg,
 )
-from extraction.models import Comparison, Outcome
+from extraction.models import Arm, Comparison, Outcome, Study, StudyReport
 from extraction.services import extraction_save
+from references.models import Reference
 from screening.prisma.svg import render_png
 from tests.extraction.test_export import more_studies, trials
 
@@ -271,3 +274,46 @@ def test_the_forest_page_costs_the_same_queries_at_any_size(
     for params, count in zip(wanted, small, strict=True):
         with django_assert_max_num_queries(count):
             assert client_owner.get(url, params).status_code == 200
+
+
+def test_without_a_choice_the_page_opens_on_the_outcome_with_the_most_data(
+    review, data, client_owner
+):
+    url = reverse("extraction:forest", args=[review.slug])
+    # Objective response rate, overall and progression-free survival: 2 studies each; the
+    # response rates have the most rows (4 arm values, against 3 and 2 hazard ratios).
+    assert client_owner.get(url).context["plot"].outcome == "Objective response rate"
+    for i in range(3):
+        report = Reference.objects.create(title=f"OS trial {i}", authors=["Doe, J"], year=2024)
+        study = Study.objects.create(review=review, name=f"OS trial {i}")
+        StudyReport.objects.create(review=review, study=study, reference=report, primary=True)
+        arm = Arm.objects.create(study=study, label="Drug", report=report)
+        control = Arm.objects.create(study=study, label="Placebo", comparator=True, report=report)
+        outcome = Outcome.objects.create(
+            study=study, name="Overall survival", kind=OutcomeKind.TIME_TO_EVENT
+        )
+        Comparison.objects.create(
+            outcome=outcome, arm=arm, comparator=control, report=report,
+            measure=Measure.HAZARD_RATIO, estimate=D("0.8"), ci_low=D("0.6"), ci_high=D("1.1"),
+        )  # fmt: skip
+    page = client_owner.get(url)
+    assert (page.context["plot"].outcome, page.context["plot"].measure) == (
+        "Overall survival",
+        Measure.HAZARD_RATIO,
+    )
+    assert page.context["chosen"].studies == 5 and page.context["chosen"].rows == 6
+    assert 'aria-current="page"><strong>Overall survival: hazard ratio (5 studies)' in (
+        page.content.decode()
+    )
+    asked = client_owner.get(url, {"outcome": "Quality of life"})  # a choice still wins
+    assert asked.context["plot"].outcome == "Quality of life"
+
+
+def test_the_default_plot_has_the_most_studies_then_rows_then_comes_first():
+    def choice(name, studies, rows):
+        return ForestChoice(name, Measure.HAZARD_RATIO, studies, rows)
+
+    assert default_choice([]) is None
+    assert default_choice([choice("A", 2, 9), choice("B", 3, 3)]).name == "B"
+    assert default_choice([choice("A", 2, 3), choice("B", 2, 4)]).name == "B"
+    assert default_choice([choice("A", 2, 4), choice("B", 2, 4)]).name == "A"

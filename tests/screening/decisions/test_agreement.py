@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from screening.constants import Stage
 from screening.decisions.agreement import (
     CSV_HEADER,
+    MIN_REFERENCES,
     PairAgreement,
     agreement_by_pair,
     csv_row,
@@ -117,7 +118,9 @@ def test_maybe_counts_with_include():
 
 def test_no_common_references():
     p = pair_agreement("a", "b", [])
-    assert p == PairAgreement("a", "b", 0, 0, 0, 0, 0, None, None, None, None, None, "")
+    assert p == PairAgreement(
+        "a", "b", 0, 0, 0, 0, 0, None, None, None, None, None, "", "no reference decided by both"
+    )
 
 
 @pytest.mark.parametrize("verdict", ["include", "maybe", "exclude"])
@@ -253,6 +256,7 @@ def test_csv_header():
         "kappa_ci_high",
         "pabak",
         "interpretation",
+        "note",
     ]
 
 
@@ -275,6 +279,7 @@ def test_csv_row_formats_numbers():
         "kappa_ci_high": f"{p.kappa_ci_high:.3f}",
         "pabak": "0.400",
         "interpretation": "fair",
+        "note": "",
     }
 
 
@@ -286,7 +291,10 @@ def test_csv_row_blank_for_none():
     assert [cells[k] for k in ("kappa", "kappa_ci_low", "kappa_ci_high", "interpretation")] == [
         ""
     ] * 4
-    assert csv_row(overall([]))[7:] == [""] * 6
+    assert cells["note"] == "kappa not estimable: every decision was the same"
+    assert csv_row(overall([]))[7:] == [""] * 6 + [
+        "kappa not estimable: no reference decided by both"
+    ]
 
 
 def test_csv_row_never_prints_negative_zero():
@@ -426,3 +434,86 @@ def test_the_agreement_csv_keeps_a_name_that_begins_like_a_formula_as_text(
         )  # fmt: skip
     text = client_owner.get(f"/r/{review.slug}/agreement/", {"format": "csv"}).content.decode()
     assert "'-2+3" in text and ",-2+3" not in text
+
+
+# --- not estimable -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "why"),
+    [
+        ((3, 1, 1, 3), "fewer than 10 references decided by both"),
+        ((12, 0, 0, 0), "every decision was the same"),
+        ((0, 0, 0, 12), "every decision was the same"),
+        ((8, 4, 0, 0), "ann made the same decision on every reference"),
+        ((8, 0, 4, 0), "bob made the same decision on every reference"),
+        ((0, 12, 0, 0), "each reviewer made the same decision on every reference"),
+        ((5, 0, 0, 5), ""),  # perfect agreement on both decisions: kappa 1, estimable
+        ((6, 2, 1, 1), ""),
+    ],
+)
+def test_kappa_is_not_estimable_with_too_few_references_or_one_decision(cells, why):
+    p = pair_agreement("ann", "bob", table(*cells))
+    assert p.not_estimable == why
+    row = dict(zip(CSV_HEADER, csv_row(p), strict=True))
+    if why:
+        assert [row[k] for k in ("kappa", "kappa_ci_low", "kappa_ci_high")] == ["", "", ""]
+        assert row["interpretation"] == ""
+        assert row["note"] == f"kappa not estimable: {why}"
+        assert row["percent_agreement"] and row["pabak"]  # still reported
+    else:
+        assert row["kappa"] and row["kappa_ci_low"] and row["note"] == ""
+
+
+def test_the_threshold_is_ten_references_decided_by_both():
+    assert MIN_REFERENCES == 10
+    assert pair_agreement("a", "b", table(4, 1, 1, 3)).not_estimable  # 9
+    assert pair_agreement("a", "b", table(4, 1, 1, 4)).not_estimable == ""  # 10
+
+
+def test_pooled_pairs_say_which_side_made_one_decision():
+    pooled = overall([pair_agreement("a", "b", table(6, 2, 0, 0)),
+                      pair_agreement("a", "c", table(4, 3, 0, 0))])  # fmt: skip
+    assert (
+        pooled.not_estimable
+        == "one reviewer of every pair made the same decision on every reference"
+    )
+
+
+@given(counts, counts, counts, counts)
+def test_an_estimable_kappa_has_a_real_interval(f_f, f_e, e_f, e_e):
+    p = pair_agreement("a", "b", table(f_f, f_e, e_f, e_e))
+    if p.not_estimable:
+        return
+    assert p.n >= MIN_REFERENCES and p.kappa is not None and p.interpretation
+    # The interval collapses only where agreement is perfect or perfectly reversed.
+    if p.kappa_ci_low == p.kappa_ci_high:
+        assert p.kappa in (1.0, -1.0)
+
+
+def test_the_agreement_page_says_not_estimable_and_why(
+    client_owner, review, owner, reviewer, import_text
+):
+    search = import_text(ris(12), name="embase.ris", source="Embase")
+    references = [record.reference for record in search.records.order_by("position")]
+
+    def vote(refs, owner_says, reviewer_says):
+        for ref in refs:
+            for who, verdict in ((owner, owner_says), (reviewer, reviewer_says)):
+                decision_record(review=review, reference=ref, stage=Stage.TITLE_ABSTRACT,
+                                reviewer=who, verdict=verdict)  # fmt: skip
+
+    vote(references[:3], "include", "include")
+    page = client_owner.get(f"/r/{review.slug}/agreement/").content.decode()
+    assert "Not estimable" in page and "Every decision was the same" in page
+    assert "0.000 (0.000 to 0.000)" not in page
+    vote(references[3:10], "include", "maybe")
+    vote(references[10:], "include", "exclude")  # 12 now, but olivia always says include
+    page = client_owner.get(f"/r/{review.slug}/agreement/").content.decode()
+    assert "Olivia-owner made the same decision on every reference" in page
+    csv_text = client_owner.get(f"/r/{review.slug}/agreement/", {"format": "csv"}).content
+    rows = [line.split(",") for line in csv_text.decode().splitlines()]
+    assert rows[0][-1] == "note" and rows[1][9] == ""
+    assert (
+        rows[1][-1] == "kappa not estimable: olivia-owner made the same decision on every reference"
+    )
