@@ -18,17 +18,18 @@ from django.utils import timezone
 
 from references.parsers.base import ImportFileError
 from screening import dispatch
-from screening.constants import JobStatus
+from screening.constants import JobStatus, SourceKind
 from screening.identification.imports import (
     ImportRefused,
     import_preview,
     references_import,
+    same_file_search,
     source_get_or_create,
 )
 from screening.identification.search_documentation import documentation_json
 from screening.identification.transfer import Collector, transfer_summary
 from screening.identification.transfer_land import transfer_land, transfer_ready
-from screening.models import ImportJob, Review
+from screening.models import ImportJob, Review, Source
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,9 @@ def import_job_confirm(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     current = ImportJob.objects.get(pk=job.pk)
     if current.status != JobStatus.PREVIEWED:
         return current
+    refusals = import_job_refusals(current)
+    if refusals:  # the page offers no button then; a request made by hand gets the same answer
+        raise ImportRefused(" ".join(refusals))
     transfer_ready(current)  # a file with decisions: mapped to members, or records only
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -103,6 +107,45 @@ def import_job_confirm(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
         job.save(update_fields=["status", "heartbeat_at"])
         transaction.on_commit(lambda: import_job_enqueue(job.pk))
     return job
+
+
+def import_job_refusals(job: ImportJob) -> list[str]:
+    """Why the import of a previewed file would be refused, one sentence each, so that the
+    preview offers no import at all rather than an import that fails: entries that cannot be
+    read (unless the readable ones were asked for), the same file imported into the source
+    before (unless asked for), a source of that name of another kind. The import checks the
+    same again (references_import, source_get_or_create)."""
+    if job.status != JobStatus.PREVIEWED:
+        return []
+    refusals = []
+    unreadable, entries = job.preview.get("unreadable", 0), job.preview.get("entries", 0)
+    if unreadable and not job.skip_unreadable:
+        refusals.append(
+            f"{unreadable:,} of the file's {entries:,} entries cannot be read (they are listed "
+            "below). Fix them in the file, or upload it again with “import the readable "
+            "entries” ticked: the ones skipped are then kept on the search."
+        )
+    earlier = None
+    if not job.allow_same_file:
+        earlier = same_file_search(
+            review=job.review, source_name=job.source_name, sha256=job.file_sha256
+        )
+    if earlier is not None:
+        who = f" by {earlier.run_by.get_username()}" if earlier.run_by else ""
+        refusals.append(
+            f"This same file was imported into {job.source_name} on {earlier.run_at:%d %b %Y}"
+            f"{who}: importing it again would count its records twice. If that is what you "
+            "mean, upload it again with “import even if this same file was imported” ticked."
+        )
+    source = Source.objects.in_review(job.review).filter(name__iexact=job.source_name).first()
+    if source is not None and source.kind != job.source_kind:
+        kind = source.get_kind_display().lower()
+        refusals.append(
+            f"{source.name} is a {kind} source in this review, not a "
+            f"{SourceKind(job.source_kind).label.lower()} one: upload the file again as a "
+            f"{kind} source, or under another source's name."
+        )
+    return refusals
 
 
 def import_job_enqueue(job_id: int) -> None:
@@ -151,6 +194,8 @@ def import_job_cancel(*, job: ImportJob, user: AbstractBaseUser | None) -> Cance
         return CancelOutcome(
             job, "Cancelled: its worker had stopped answering, and nothing was imported."
         )
+    if was == JobStatus.PREVIEWED:
+        return CancelOutcome(job, "The file was discarded; nothing of it was imported.")
     return CancelOutcome(job, "The import was cancelled; nothing was imported.")
 
 

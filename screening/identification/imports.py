@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from references.duplicates import ExactIndex, Keys, first_author_key, title_key
@@ -159,9 +160,11 @@ def import_preview(
                 }
             )
     if preview.without_title:
+        n = preview.without_title
         preview.warnings.append(
-            f"{preview.without_title} record(s) have no title; they are imported and can be "
-            "identified by their other fields."
+            f"{n} record{pluralize(n)} {pluralize(n, 'has,have')} no title; "
+            f"{pluralize(n, 'it is,they are')} imported and can be identified by "
+            f"{pluralize(n, 'its,their')} other fields."
         )
     if preview.records == 0:
         raise ImportFileError(_no_records_message(parsed_file.format, preview.unreadable))

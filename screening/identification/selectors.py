@@ -1,5 +1,7 @@
-"""Reads of identification: the review's references and records, its counts, its searches and
-the live duplicate candidates."""
+"""Reads of identification: the review's references and records, its counts, its searches, the
+live duplicate candidates, and the imports the review home lists."""
+
+from datetime import timedelta
 
 from django.db.models import (
     Count,
@@ -10,11 +12,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.utils import timezone
 
 from references.models import Reference
-from screening.constants import CandidateStatus
+from screening.constants import CandidateStatus, JobStatus
 from screening.models import (
     DuplicateCandidate,
+    ImportJob,
     Record,
     Review,
     Search,
@@ -79,4 +83,27 @@ def records_of_reference(review: Review, reference: Reference) -> QuerySet[Recor
         .select_related("run", "dropped_in")
         .defer("run__pmids", "dropped_in__pmids")
         .order_by("created_at", "id")
+    )
+
+
+# A preview not confirmed within this many hours was abandoned: the review home stops listing
+# it as waiting (import_jobs_live). A day: time enough to come back to it after a break.
+PREVIEW_LIVE_HOURS = 24
+
+
+def import_jobs_live(review: Review) -> QuerySet[ImportJob]:
+    """The imports the review home lists: those queued or running, and those of the last
+    PREVIEW_LIVE_HOURS hours that wait for a person (previews to confirm or discard, and
+    failures to try again). A preview left longer was abandoned: it drops off the home, its
+    page stays, and nothing of it was ever imported."""
+    recent = timezone.now() - timedelta(hours=PREVIEW_LIVE_HOURS)
+    return (
+        ImportJob.objects.in_review(review)
+        .filter(
+            Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+            | Q(status=JobStatus.PREVIEWED, created_at__gte=recent)
+            | Q(status=JobStatus.FAILED, finished_at__gte=recent)
+        )
+        .select_related("created_by")
+        .order_by("-created_at")
     )

@@ -21,12 +21,11 @@ from screening.identification.import_jobs import (
     import_job_confirm,
     import_job_create,
     import_job_is_stale,
+    import_job_refusals,
     import_job_resume,
 )
 from screening.identification.imports import ImportRefused, same_file_search
-from screening.identification.selectors import (
-    live_candidates,
-)
+from screening.identification.selectors import PREVIEW_LIVE_HOURS, live_candidates
 from screening.identification.transfer_land import (
     decision_mapping_save,
     editor_choices,
@@ -85,6 +84,7 @@ def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResp
     form = UploadForm(request.POST or None, request.FILES or None)
     # How the search was run (PRISMA-S), kept on the job and given to the search it makes.
     details = SearchDocumentForm(request.POST or None, prefix="search")
+    refused = ""
     if request.method == "POST" and all([form.is_valid(), details.is_valid()]):
         try:
             job = import_job_create(
@@ -99,7 +99,8 @@ def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResp
                 user=request.user,
             )
         except ImportFileError as error:
-            form.add_error("file", str(error))
+            # Said once, above the form: nothing was kept, and the form takes another file.
+            refused = f"{error} Choose a file again below."
         else:
             return redirect(job)
     context = {
@@ -107,6 +108,7 @@ def _import_upload(request: HttpRequest, review: Review, membership) -> HttpResp
         "membership": membership,
         "form": form,
         "details_form": details,
+        "refused": refused,
         "source_names": review.sources.values_list("name", flat=True),
     }
     return render(request, "screening/identification/import_upload.html", context)
@@ -131,6 +133,8 @@ def import_job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "job": job,
         "preview": job.preview,
         "same_file": same_file,
+        "refusals": import_job_refusals(job),
+        "preview_hours": PREVIEW_LIVE_HOURS,
         "stale": import_job_is_stale(job),
         "stale_seconds": settings.IMPORT_JOB_STALE_SECONDS,
         **_transfer_context(review, job),

@@ -1,6 +1,7 @@
 """The reference list's filters."""
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -19,48 +20,78 @@ from screening.models import (
 from screening.permissions.blinding import VoteView
 from screening.prisma.counts import BOXES, box_references
 
+# An unset yes/no filter reads "Any", not django-filter's "Unknown": it filters nothing.
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+def _yes_no(label: str, method: str) -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(
+        label=label, method=method, widget=forms.Select(choices=ANY_YES_NO)
+    )
+
 
 class ReferenceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Title or abstract contains", method="filter_text")
     year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", label="Year from")
     year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", label="Year to")
     source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.none(), label="Source", method="filter_source"
+        queryset=Source.objects.none(),
+        label="Source",
+        method="filter_source",
+        empty_label="Any source",
     )
     search = django_filters.ModelChoiceFilter(
-        queryset=Search.objects.none(), label="Search", method="filter_search"
+        queryset=Search.objects.none(),
+        label="Search",
+        method="filter_search",
+        empty_label="Any search",
     )
     run = django_filters.ModelChoiceFilter(
-        queryset=SearchRun.objects.none(), label="Added by search run", method="filter_run"
+        queryset=SearchRun.objects.none(),
+        label="Added by search run",
+        method="filter_run",
+        empty_label="Any run",
     )
     dropped_in = django_filters.ModelChoiceFilter(
         queryset=SearchRun.objects.none(),
         label="Dropped out in search run",
         method="filter_dropped_in",
+        empty_label="Any run",
     )
     stage = django_filters.ChoiceFilter(
-        label="Stage", choices=Stage.choices, method="filter_screening"
+        label="Stage", choices=Stage.choices, method="filter_screening", empty_label="Any stage"
     )
     state = django_filters.ChoiceFilter(
-        label="State", choices=ItemState.choices, method="filter_screening"
+        label="State",
+        choices=ItemState.choices,
+        method="filter_screening",
+        empty_label="Any state",
     )
-    conflict = django_filters.BooleanFilter(label="In conflict", method="filter_conflict")
+    conflict = _yes_no("In conflict", "filter_conflict")
     reviewer = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.none(),
         label="Decided by",
         method="filter_reviewer",
+        empty_label="Anyone",
     )
     reason = django_filters.ModelChoiceFilter(
-        queryset=ExclusionReason.objects.none(), label="Excluded for", method="filter_reason"
+        queryset=ExclusionReason.objects.none(),
+        label="Excluded for",
+        method="filter_reason",
+        empty_label="Any reason",
     )
-    box = django_filters.CharFilter(label="PRISMA box", method="filter_box")
+    # Set by the PRISMA diagram's links; the list's heading names the box, and a link clears it.
+    box = django_filters.CharFilter(
+        label="PRISMA box", method="filter_box", widget=forms.HiddenInput
+    )
     publication_type = django_filters.CharFilter(
         label="Publication type", method="filter_publication_type"
     )
-    has_abstract = django_filters.BooleanFilter(label="Has an abstract", method="filter_abstract")
+    has_abstract = _yes_no("Has an abstract", "filter_abstract")
     duplicates = django_filters.ChoiceFilter(
         label="Duplicate status",
         method="filter_duplicates",
+        empty_label="Any",
         choices=[
             ("with", "Found more than once (exact or merged duplicates)"),
             ("single", "Found once"),

@@ -4,13 +4,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from references import export
 from references.models import Reference
-from screening.constants import EDITOR_ROLES, ItemState, RemovalReason
+from screening.constants import EDITOR_ROLES, ItemState, RemovalReason, Stage
 from screening.decisions.removal import references_remove, references_restore
 from screening.decisions.selectors import decision_history
 from screening.identification.selectors import (
@@ -25,6 +26,8 @@ from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
 from screening.reference_list.export import EXPORT_COLUMNS, export_rows
 from screening.reference_list.filters import ReferenceFilter
+from screening.reference_list.selectors import box_heading, box_total, screening_rows
+from screening.reference_list.sorting import parse_sort, sort_headers, sort_references
 
 REFERENCES_PER_PAGE = 50
 
@@ -34,25 +37,53 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
     query = request.GET.copy()
     export = query.pop("format", [None])[0]
     view = VoteView.of(review, membership)
-    filterset = ReferenceFilter(
-        query or None, queryset=references_in_review(review), review=review, view=view
-    )
+    references = references_in_review(review)
+    filterset = ReferenceFilter(query or None, queryset=references, review=review, view=view)
     if export in ("ris", "csv"):
         return _export(review, filterset.qs, export, view)
-    page = Paginator(filterset.qs.order_by("id"), REFERENCES_PER_PAGE).get_page(
+    sort = query.get("sort")
+    page = Paginator(sort_references(filterset.qs, review, sort), REFERENCES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query.pop("page", None)
+    heading = box_heading(review, query.get("box", ""))
     context = {
         "review": review,
         "membership": membership,
         "filter": filterset,
         "page": page,
+        "rows": _rows(review, page, view),
+        "stages": Stage.choices,
+        "headers": sort_headers(query, sort),
+        "sort": sort if parse_sort(sort) else "",
+        "box": heading,
+        "box_total": _box_total(review, references, heading, filterset, page),
         "query": query.urlencode(),
         "can_edit": membership.can_edit,
         "removal_reasons": RemovalReason.by_hand(),
     }
     return render(request, "screening/reference_list/reference_list.html", context)
+
+
+def _rows(review: Review, page, view: VoteView) -> list[tuple]:
+    """(reference, [its StageRow or None at each stage, in order]) for each one on the page."""
+    screening = screening_rows(review, [reference.pk for reference in page], view)
+    return [
+        (reference, [screening.get(reference.pk, {}).get(stage) for stage in Stage.values])
+        for reference in page
+    ]
+
+
+def _box_total(review: Review, references, heading, filterset, page) -> int | None:
+    """The box's own count: the list's, unless other filters narrow it (then one more query)."""
+    if heading is None:
+        return None
+    narrowed = any(
+        value not in (None, "")
+        for name, value in filterset.form.cleaned_data.items()
+        if name != "box"
+    )
+    return box_total(review, references, heading) if narrowed else page.paginator.count
 
 
 def _export(review: Review, references, kind: str, view: VoteView) -> StreamingHttpResponse:
@@ -85,7 +116,7 @@ def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
 
     def restore() -> str:
         n = references_restore(review=review, reference_ids=ids, user=request.user)
-        return f"{n} reference(s) restored to screening."
+        return f"{n} reference{pluralize(n)} restored to screening."
 
     def remove() -> str:
         n = references_remove(
@@ -96,8 +127,11 @@ def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user,
         )
         skipped = len(ids) - n
-        return f"{n} reference(s) removed before screening" + (
-            f"; {skipped} were left, being screened already or elsewhere." if skipped else "."
+        return f"{n} reference{pluralize(n)} removed before screening" + (
+            f"; {skipped} {pluralize(skipped, 'was,were')} left, being screened already or "
+            "elsewhere."
+            if skipped
+            else "."
         )
 
     attempt(request, restore if request.POST.get("action") == "restore" else remove)

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from screening.constants import OWNER_ROLES, JobStatus
 from screening.decisions.selectors import stage_summary
 from screening.identification.selectors import (
+    PREVIEW_LIVE_HOURS,
+    import_jobs_live,
     review_counts,
     searches_with_sources,
 )
@@ -70,7 +72,8 @@ def review_home(request: HttpRequest, slug: str) -> HttpResponse:
         "counts": review_counts(review),
         "stages": stage_summary(review),
         "searches": searches_with_sources(review),
-        "jobs": review.import_jobs.exclude(status=JobStatus.DONE).select_related("created_by")[:10],
+        "jobs": import_jobs_live(review)[:10],
+        "preview_hours": PREVIEW_LIVE_HOURS,
         "pubmed_jobs": review.pubmed_jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])[
             :10
         ],

@@ -129,6 +129,6 @@ def test_a_view_shows_the_sentence_of_a_success(client_reviewer, job):
     response = _post(client_reviewer, job, "cancel")
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert shown(response.wsgi_request) == [
-        (messages.INFO, "The import was cancelled; nothing was imported.")
+        (messages.INFO, "The file was discarded; nothing of it was imported.")
     ]
     assert ImportJob.objects.get(pk=job.pk).status == JobStatus.CANCELLED

@@ -114,6 +114,13 @@ URLS: dict[str, dict[str, Any]] = {
             {"box": "records_screened", "format": "csv"},
             {"verdict": "include"},
             {"verdict": "exclude"},
+            # Column sorts (a whitelist; the rows show each stage's state, reason and deciders)
+            # and a PRISMA box's heading, one reason of it too.
+            *({"sort": s} for s in ("title", "-author", "year", "-added", "state", "-state")),
+            {"sort": "state", "reviewer": _a(w)},
+            {"sort": "decider"},
+            {"box": "records_excluded", "sort": "-state"},
+            {"box": f"dbr_excluded:{w.reason_r6.pk}"},
         ]
     },
     "screening:reference-remove": {},
@@ -133,7 +140,16 @@ URLS: dict[str, dict[str, Any]] = {
             {"q": ref.title} for ref in w.refs.values()
         ] + [{"q": ref.doi or ref.pmid or "1"} for ref in w.refs.values()]
     },
-    "screening:conflict-list": {"queries": lambda w: [{"stage": TA}, {"stage": FT}, {"page": "2"}]},
+    "screening:conflict-list": {
+        "queries": lambda w: [
+            {"stage": TA},
+            {"stage": FT},
+            {"page": "2"},
+            {"status": "resolved"},
+            {"status": "resolved", "stage": TA},
+            {"status": "open", "stage": FT},
+        ]
+    },
     "screening:conflict-resolve": {"pk": lambda w: [w.objects["item_r6"].pk]},
     "screening:reference-reopen": {"pk": _refs("R4", "R1")},
     "screening:agreement": {"queries": lambda w: [{"format": "csv"}]},
