@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("extraction.urls")),
 ]
 
+# A 403 page that says why, in the review's menu (templates/403.html); Django's own 404
+# handler renders templates/404.html.
+handler403 = "screening.permissions.denied.permission_denied"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from screening.constants import Role
 from screening.models import Membership, Review
 
 
@@ -24,8 +25,18 @@ def review_for_user(
     if membership is None:
         raise Http404("No such review.")
     if roles is not None and membership.role not in roles:
-        raise PermissionDenied("Your role in this review does not allow this.")
+        raise PermissionDenied(role_refusal(roles, membership.role))
     return review, membership
+
+
+def role_refusal(roles: Collection[str], role: str) -> str:
+    """Why a member may not: "This is for the review's owners; you are a reviewer here." The
+    sentence the 403 page shows (screening/permissions/denied.py)."""
+    allowed = [f"{label.lower()}s" for value, label in Role.choices if value in roles]
+    who = " and ".join(allowed) or "no one"
+    label = Role(role).label.lower() if role in Role.values else role
+    article = "an" if label.startswith(tuple("aeiou")) else "a"
+    return f"This is for the review's {who}; you are {article} {label} here."
 
 
 def next_url(request: HttpRequest, fallback: str) -> str:
