@@ -39,6 +39,10 @@ class ReasonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hotkey"].widget.attrs.update(min=1, max=9)
+        # The settings page edits each reason in one table row, its fields under the column
+        # headings and without <label>s: their names for a screen reader.
+        for name in ("label", "stages", "hotkey"):
+            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
 
 
 class ResolveForm(forms.Form):

@@ -9,17 +9,19 @@ review, a "previous studies" column holds the two numbers a person typed in, mar
 screening goes on, each box shows what is still in progress.
 
 `render_svg(report, link=...)`: with `link(box, reason_id)` returning a URL, each box (and each
-reason) is a link, with its definition as a tooltip; the page shows that one. Without, it is the
-plain diagram for a paper; `render_png` and `render_pdf` draw the same SVG with cairo. Where the
-boxes go is worked out in svg_layout.py.
+reason) is a link named by its words for a screen reader, with its definition as a tooltip; the
+page shows that one. Without, it is the plain diagram for a paper, one image; `render_png` and
+`render_pdf` draw the same SVG with cairo. `diagram_layout` lays the boxes out once, for the SVG
+(`diagram_svg`) and for the same boxes as a list on a phone (outline.py); where they go is
+worked out in svg_layout.py, what they link to in links.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from xml.sax.saxutils import escape, quoteattr
 
-from screening.prisma.counts import BOXES, PrismaReport
+from screening.prisma.counts import PrismaReport
+from screening.prisma.links import Link, links_of, spoken
 from screening.prisma.svg_layout import (
     BAND_W,
     BOX_W,
@@ -33,6 +35,7 @@ from screening.prisma.svg_layout import (
     SIZE,
     Box,
     Columns,
+    Diagram,
     Drawing,
     Line,
     down_arrow,
@@ -56,8 +59,6 @@ FOOTNOTES = [
     CITATION,
 ]
 
-Link = Callable[[str, int | None], str | None]
-
 
 def n(value: int | None) -> str:
     return f"(n = {value or 0:,})"
@@ -73,6 +74,12 @@ def _title(text: str, x: float, width: float, fill: str) -> Box:
 
 def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
     """The diagram. Refuses a report whose numbers do not reconcile."""
+    return diagram_svg(diagram_layout(report), link=link)
+
+
+def diagram_layout(report: PrismaReport) -> Diagram:
+    """The boxes with their words and numbers, placed: what the SVG draws and the outline
+    (outline.py) lists. Refuses a report whose numbers do not reconcile."""
     if report.errors:
         raise ValueError("The PRISMA numbers do not reconcile; the diagram is not drawn.")
     updated = report.previous_studies is not None or report.previous_reports is not None
@@ -84,7 +91,7 @@ def render_svg(report: PrismaReport, *, link: Link | None = None) -> str:
     _included(report, columns, drawing, assessed, previous)
     note_lines = _footnote_lines(columns.width)
     height = drawing.y + LINE * len(note_lines) + MARGIN
-    return _svg(columns.width, height, titles, drawing, note_lines, link)
+    return Diagram(columns, titles, drawing, note_lines, height)
 
 
 def _titles(columns: Columns) -> list[Box]:
@@ -343,30 +350,37 @@ def _reason_lines(reasons, box: str) -> list[Line]:
     return lines
 
 
-def _svg(width, height, titles, drawing: Drawing, note_lines, link) -> str:
+def diagram_svg(diagram: Diagram, *, link: Link | None = None) -> str:
+    """The laid-out diagram as SVG: with `link`, each box (or line) a link to its references,
+    the whole a group of links; without, one image, for a paper."""
+    width, height, drawing = diagram.columns.width, diagram.height, diagram.drawing
     notes_y = drawing.y  # the footnotes start where the next row would
+    # An image's content is presentational, so links inside role="img" are "nested
+    # interactive" (axe) and a screen reader never reaches them: the linked diagram is a group.
+    role = "group" if link else "img"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}" font-size="{SIZE}" '
-        'role="img" aria-labelledby="prisma-title">',
+        f'role="{role}" aria-labelledby="prisma-title">',
         '<title id="prisma-title">PRISMA 2020 flow diagram</title>',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{INK}"/></marker></defs>',
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
     ]
+    for box in diagram.titles:
+        out.append(_box_svg(box, None, rounded=True))
+    # Each band's word, then the boxes beside it: a screen reader reads the diagram in the
+    # order of the flow, row by row.
     for word, top, bottom in drawing.bands:
         out += _band_svg(word, top, bottom)
-    for box in titles:
-        out.append(_box_svg(box, None, rounded=True))
-    for box in drawing.boxes:
-        out.append(_box_svg(box, link))
+        out += [_box_svg(box, link) for box in drawing.boxes if top <= box.y <= bottom]
     for x1, y1, x2, y2 in drawing.arrows:
         out.append(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{INK}" '
             'stroke-width="1.2" marker-end="url(#arrow)"/>'
         )
-    for i, line in enumerate(note_lines):
+    for i, line in enumerate(diagram.note_lines):
         out.append(
             f'<text x="{MARGIN}" y="{notes_y + LINE * i + SIZE:.0f}" font-size="{SIZE - 2}">'
             f"{escape(line.text)}</text>"
@@ -389,46 +403,54 @@ def _band_svg(word: str, top: float, bottom: float) -> list[str]:
 
 
 def _box_svg(box: Box, link: Link | None, rounded: bool = False) -> str:
-    parts = []
-    href = link(box.box, None) if (link and box.box) else None
-    definition = BOXES[box.box].definition if box.box in BOXES else ""
-    # Links do not nest: a box whose lines link on their own (each reason) is not one itself;
-    # its other lines link to the box's list instead.
-    lines_link = any(line.link for line in box.wrapped)
+    links = links_of(box, link)
     radius = ' rx="8"' if rounded else ""
     shape = (
         f'<rect x="{box.x:.0f}" y="{box.y:.0f}" width="{box.width:.0f}" '
         f'height="{box.height:.0f}"{radius} fill="{box.fill}" stroke="{INK}" stroke-width="1"/>'
     )
     text = []
-    for i, line in enumerate(box.wrapped):
-        y = box.y + PAD + SIZE + LINE * i
-        style = ""
-        if line.bold:
-            style += ' font-weight="bold"'
-        if line.italic:
-            style += f' font-style="italic" fill="{NOTE}"'
-        anchor = ' text-anchor="middle"' if rounded else ""
-        x = box.x + box.width / 2 if rounded else box.x + PAD + line.indent
-        element = f'<text x="{x:.0f}" y="{y:.0f}"{anchor}{style}>{escape(line.text)}</text>'
-        line_href = None
-        if link and line.link:
-            line_href = link(*line.link)
-        elif lines_link:
-            line_href = href
-        if line_href:
-            element = f"<a href={quoteattr(line_href)}>{element}</a>"
+    for index, line in enumerate(box.lines):
+        rows = [row for row, source in enumerate(box.sources) if source == index]
+        element = _text_svg(box, rows, rounded)
+        if links.lines[index]:
+            # The line's rows across the box are the link, not only the letters: a pointer
+            # between two words, or between a wrapped line's rows, still opens it.
+            area = (
+                f'<rect x="{box.x + 1:.0f}" y="{box.y + PAD + LINE * rows[0]:.0f}" '
+                f'width="{box.width - 2:.0f}" height="{LINE * len(rows)}" fill="#ffffff" '
+                'fill-opacity="0"/>'
+            )
+            name = quoteattr(line.text)
+            href = quoteattr(links.lines[index])
+            element = f"<a href={href} aria-label={name}>{area}{element}</a>"
         text.append(element)
-    group = shape + "".join(text)
-    if lines_link:
-        tooltip = f"<title>{escape(definition)}</title>" if definition else ""
-        parts.append(f"<g>{tooltip}{group}</g>")
-    elif href:
-        tooltip = f"<title>{escape(definition)}</title>" if definition else ""
-        parts.append(f'<a href={quoteattr(href)} class="prisma-box">{tooltip}{group}</a>')
-    else:
-        parts.append(f"<g>{group}</g>")
-    return "".join(parts)
+    tooltip = f"<title>{escape(links.definition)}</title>" if links.definition else ""
+    group = tooltip + shape + "".join(text)
+    if links.href:
+        return (
+            f'<a href={quoteattr(links.href)} class="prisma-box" '
+            f"aria-label={quoteattr(spoken(box.lines))}>{group}</a>"
+        )
+    return f"<g>{group}</g>"
+
+
+def _text_svg(box: Box, rows: list[int], rounded: bool) -> str:
+    """One line of a box as one text element, its wrapped rows in tspans: a reader (and a
+    copy) gets the line's words with a space where it wraps, not two run together."""
+    line = box.wrapped[rows[0]]
+    style = ""
+    if line.bold:
+        style += ' font-weight="bold"'
+    if line.italic:
+        style += f' font-style="italic" fill="{NOTE}"'
+    anchor = ' text-anchor="middle"' if rounded else ""
+    x = box.x + box.width / 2 if rounded else box.x + PAD + line.indent
+    parts = []
+    for row in rows:
+        y = box.y + PAD + SIZE + LINE * row
+        parts.append(f'<tspan x="{x:.0f}" y="{y:.0f}">{escape(box.wrapped[row].text)}</tspan>')
+    return f"<text{anchor}{style}>{' '.join(parts)}</text>"
 
 
 def render_png(svg: str, scale: float = 2.0) -> bytes:

@@ -43,20 +43,25 @@ class Box:
     fill: str = "#ffffff"
     height: float = 0.0
     wrapped: list[Line] = field(default_factory=list)
+    # For each wrapped line, the index in `lines` of the line it is part of: a wrapped line is
+    # one link, and one name for a screen reader, however many rows it takes.
+    sources: list[int] = field(default_factory=list)
 
     def layout(self) -> None:
-        self.wrapped = []
-        for line in self.lines:
+        self.wrapped, self.sources = [], []
+        for index, line in enumerate(self.lines):
             room = int((self.width - 2 * PAD - line.indent) / CHAR)
             words, current = line.text.split(" "), ""
             for word in words:
                 candidate = f"{current} {word}".strip()
                 if len(candidate) > room and current:
                     self.wrapped.append(_like(line, current))
+                    self.sources.append(index)
                     current = word
                 else:
                     current = candidate
             self.wrapped.append(_like(line, current))
+            self.sources.append(index)
         self.height = max(self.height, 2 * PAD + LINE * len(self.wrapped))
 
     @property
@@ -132,3 +137,15 @@ def down_arrow(upper: Box, lower: Box) -> Arrow:
 
 def right_arrow(main: Box, side: Box) -> Arrow:
     return (main.x + main.width, main.middle_y, side.x, main.middle_y)
+
+
+@dataclass
+class Diagram:
+    """The whole diagram laid out: the title boxes over the columns, the rows of boxes with
+    their arrows and bands, the footnotes' lines under them, and the height of it all."""
+
+    columns: Columns
+    titles: list[Box]
+    drawing: Drawing
+    note_lines: list[Line]
+    height: float

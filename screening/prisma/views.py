@@ -1,5 +1,6 @@
-"""The PRISMA page: the diagram, each box a link to its references; its downloads; the methods
-paragraph and the table of reports excluded at full text."""
+"""The PRISMA page: the diagram, each box a link to its references, and the same boxes as a list
+for a phone; its downloads; the methods paragraph and the table of reports excluded at full
+text."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from references.spreadsheet import spreadsheet_cell
 from screening.models import Review
 from screening.permissions.access import review_for_user
 from screening.prisma.counts import BOXES, as_json, csv_text, prisma_report
-from screening.prisma.svg import render_pdf, render_png, render_svg
+from screening.prisma.outline import diagram_outline
+from screening.prisma.svg import (
+    FOOTNOTES,
+    diagram_layout,
+    diagram_svg,
+    render_pdf,
+    render_png,
+    render_svg,
+)
 from screening.prisma.text import excluded_reports, methods_paragraph
 
 DOWNLOADS = {
@@ -54,11 +63,14 @@ def prisma_page(request: HttpRequest, slug: str) -> HttpResponse:
     wanted = request.GET.get("format")
     if wanted in DOWNLOADS and not report.errors:
         return _download(review, report, wanted)
+    diagram, link = None if report.errors else diagram_layout(report), box_links(review)
     context = {
         "review": review,
         "membership": membership,
         "report": report,
-        "svg": None if report.errors else mark_safe(render_svg(report, link=box_links(review))),  # noqa: S308 - built from escaped parts
+        "svg": mark_safe(diagram_svg(diagram, link=link)) if diagram else None,  # noqa: S308 - built from escaped parts
+        "outline": diagram_outline(diagram, link=link) if diagram else [],
+        "footnotes": FOOTNOTES,
         "methods": methods_paragraph(review, report),
         "excluded": list(excluded_reports(review)),
         "downloads": [f for f in DOWNLOADS if f not in ("methods", "excluded")],
