@@ -6,6 +6,7 @@
 #                a Celery worker + Chromium, and the fast unit tests on SQLite too
 #   make bench   bench/import.py $(BENCH_ARGS)
 #   make bench-prioritisation   bench/prioritisation.py $(DATASETS) (../shared/datasets)
+#   make screenshots   the docs' screenshots, desktop and phone (docs/screenshots.md)
 #   make clean   caches, collected static files and test artefacts (keeps .venv, db, media)
 
 SHELL := /bin/bash
@@ -45,10 +46,10 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 TIMED = t0=$$(date +%s); echo "=== $@: start"; \
 	trap 'rc=$$?; echo "=== $@: $$(( $$(date +%s) - t0 ))s (exit $$rc)"' EXIT;
 
-.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench bench-prioritisation clean
+.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench bench-prioritisation screenshots clean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -133,6 +134,10 @@ bench: venv
 DATASETS ?= ../shared/datasets
 bench-prioritisation: venv
 	$(PY) bench/prioritisation.py $(DATASETS) --markdown $(BENCH_ARGS)
+
+# The screenshots in docs/screenshots/ (docs/screenshots.md), desktop and phone, from the demo.
+screenshots: venv
+	DOCS_SCREENSHOTS=1 $(PY) -m pytest -p no:cacheprovider -q tests/browser/test_docs_screenshots.py
 
 clean:
 	rm -rf staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis bench/out

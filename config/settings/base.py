@@ -268,3 +268,6 @@ AUDIT_PREVIOUS_KEYS = env.list("AUDIT_PREVIOUS_KEYS", default=[])
 
 # load_demo prints a known login; it may run only where that is harmless.
 DEMO_ALLOWED = False
+
+# django-filter: an unset choice filter reads "Any" (it filters nothing), not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "Any"

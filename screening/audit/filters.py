@@ -14,9 +14,16 @@ from screening.models import (
 class AuditFilter(django_filters.FilterSet):
     """The review's audit log: by whom, what, at which stage, for which reason, when."""
 
-    actor = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label="Who")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="What")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="Stage", method="filter_stage")
+    # An unset choice reads "Any...", not django-filter's "---------": it filters nothing.
+    actor = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.none(), label="Who", empty_label="Anyone"
+    )
+    action = django_filters.ChoiceFilter(
+        choices=AuditAction.choices, label="What", empty_label="Any action"
+    )
+    stage = django_filters.ChoiceFilter(
+        choices=Stage.choices, label="Stage", method="filter_stage", empty_label="Any stage"
+    )
     reason = django_filters.CharFilter(label="Reason contains", method="filter_reason")
     since = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label="From (date)"

@@ -9,6 +9,7 @@
   "use strict";
 
   let armed = false; // "e" was pressed: a reason's number (or e / Enter) comes next
+  let byKey = false; // a key, not a pointer, is pressing a decision button
 
   const screen = () => document.getElementById("screen");
   const form = () => document.getElementById("decision-form");
@@ -18,14 +19,24 @@
     if (place) place.textContent = text;
   }
 
+  // A phone: the reasons sit far below the buttons fixed at the bottom of the screen, so
+  // Exclude opens them above the buttons first (app.css, "Small screens").
+  const small = window.matchMedia("(max-width: 47.99rem)");
+
   function arm(on) {
     armed = on;
     const area = screen();
     // A data attribute, not a class: htmx restores the swapped element's class attribute
     // when it settles, just after a swap, and would undo a class set in that moment.
     if (area) area.toggleAttribute("data-armed", on);
-    hint(on ? "Exclude: press the reason's number" +
-      (reasonRequired() ? "." : ", or e / Enter to exclude without a reason.") : "");
+    let text = "";
+    if (on && small.matches) {
+      text = "Exclude: tap the reason" + (reasonRequired() ? "." : " (or Exclude again: none).");
+    } else if (on) {
+      text = "Exclude: press the reason's number" +
+        (reasonRequired() ? "." : ", or e / Enter to exclude without a reason.");
+    }
+    hint(text);
   }
 
   function reasonRequired() {
@@ -53,7 +64,10 @@
     arm(false);
     const button = decision.querySelector(`button[name=verdict][value=${verdict}]`);
     // Disabled while a decision is on its way (hx-disabled-elt): a second press is dropped.
-    if (button && !button.disabled) button.click();
+    if (button && !button.disabled) {
+      byKey = true; // the keys have settled the reason: the click below submits as it is
+      try { button.click(); } finally { byKey = false; }
+    }
   }
 
   function toggleKeys() {
@@ -112,7 +126,29 @@
   });
 
   document.addEventListener("click", (event) => {
-    if (event.target.closest && event.target.closest("#show-keys")) toggleKeys();
+    if (!event.target.closest) return;
+    if (event.target.closest("#show-keys")) toggleKeys();
+    if (event.target.closest("#disarm")) arm(false);
+    const exclude = event.target.closest("#decision-form button[value=exclude]");
+    if (!exclude || byKey) return;
+    const chosen = form().querySelector("input[name=reason]:checked");
+    // Exclude without a reason chosen: show the reasons first (on a phone, always; elsewhere
+    // when one is required). Pressed again, it excludes without one where that is allowed.
+    if (!chosen && (reasonRequired() || (small.matches && !armed))) {
+      event.preventDefault();
+      arm(true);
+    } else {
+      arm(false);
+    }
+  });
+
+  // A reason tapped while the reasons are open excludes with it at once.
+  document.addEventListener("change", (event) => {
+    if (armed && event.target.matches && event.target.matches("#decision-form input[name=reason]")) {
+      arm(false);
+      const button = form().querySelector("button[name=verdict][value=exclude]");
+      if (button && !button.disabled) button.click();
+    }
   });
 
   const body = document.body;

@@ -136,9 +136,10 @@ URLS: dict[str, dict[str, Any]] = {
         ]
     },
     "screening:screen-find": {
-        "queries": lambda w: [
-            {"q": ref.title} for ref in w.refs.values()
-        ] + [{"q": ref.doi or ref.pmid or "1"} for ref in w.refs.values()]
+        "queries": lambda w: (
+            [{"q": ref.title} for ref in w.refs.values()]
+            + [{"q": ref.doi or ref.pmid or "1"} for ref in w.refs.values()]
+        )
     },
     "screening:conflict-list": {
         "queries": lambda w: [
