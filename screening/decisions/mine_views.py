@@ -10,23 +10,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from screening.constants import EDITOR_ROLES, Stage, Verdict
+from screening.constants import EDITOR_ROLES, Verdict
 from screening.decisions.mine import FOUND_AT_MOST, find_at_stage, my_decisions
 from screening.decisions.selectors import reasons_for
-from screening.decisions.stages import SLUG_OF, stage_from_slug
+from screening.decisions.stages import stage_context, stage_from_slug
 from screening.permissions.access import review_for_user
 
 DECISIONS_PER_PAGE = 50
-
-
-def _stage_context(review, membership, stage: str) -> dict:
-    return {
-        "review": review,
-        "membership": membership,
-        "stage": stage,
-        "stage_slug": SLUG_OF[stage],
-        "stage_label": Stage(stage).label,
-    }
 
 
 def my_decision_list(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
@@ -43,7 +33,7 @@ def my_decision_list(request: HttpRequest, slug: str, stage_slug: str) -> HttpRe
     )
     page = Paginator(votes, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        **_stage_context(review, membership, stage),
+        **stage_context(review, membership, stage),
         "page": page,
         "chosen": chosen,
         "filtered": any(chosen.values()),
@@ -60,7 +50,7 @@ def find_in_stage(request: HttpRequest, slug: str, stage_slug: str) -> HttpRespo
     stage = stage_from_slug(stage_slug)
     query = request.GET.get("q", "").strip()
     context = {
-        **_stage_context(review, membership, stage),
+        **stage_context(review, membership, stage),
         "query": query,
         "found": find_at_stage(review, stage, query),
         "at_most": FOUND_AT_MOST,

@@ -15,3 +15,14 @@ def stage_from_slug(stage_slug: str) -> str:
         return STAGE_SLUGS[stage_slug]
     except KeyError:
         raise Http404("No such stage.") from None
+
+
+def stage_context(review, membership, stage: str) -> dict:
+    """What every page of a stage shows: the review, the member, the stage and its names."""
+    return {
+        "review": review,
+        "membership": membership,
+        "stage": stage,
+        "stage_slug": SLUG_OF[stage],
+        "stage_label": Stage(stage).label,
+    }

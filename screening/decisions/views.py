@@ -29,7 +29,7 @@ from screening.decisions.services import (
     decision_record,
     decision_undo_last,
 )
-from screening.decisions.stages import SLUG_OF, stage_from_slug
+from screening.decisions.stages import SLUG_OF, stage_context, stage_from_slug
 from screening.models import ExclusionReason
 from screening.permissions.access import review_for_user
 from screening.permissions.blinding import VoteView
@@ -101,11 +101,7 @@ def _screening_context(
         moving["verdict_counts"] = verdict_counts(moving["end"])
     return {
         **moving,
-        "review": review,
-        "membership": membership,
-        "stage": stage,
-        "stage_slug": SLUG_OF[stage],
-        "stage_label": Stage(stage).label,
+        **stage_context(review, membership, stage),
         "item": item,
         "reference": item.reference if item else None,
         "votes": votes,
