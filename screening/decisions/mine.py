@@ -17,10 +17,15 @@ from screening.models import Review, ScreeningItem, Vote
 FOUND_AT_MOST = 20  # records a search inside screening lists: a jump, not a reference list
 
 
+def _clean(query: str) -> str:
+    # A NUL cannot go into a PostgreSQL string: it would answer 500 rather than "no match".
+    return query.replace("\x00", "").strip()
+
+
 def _words_match(query: str, prefix: str = "") -> Q:
     """Every word in the title or the abstract (case-insensitive)."""
     match = Q()
-    for word in query.split():
+    for word in _clean(query).split():
         match &= Q(**{f"{prefix}title__icontains": word}) | Q(
             **{f"{prefix}abstract__icontains": word}
         )
@@ -47,7 +52,7 @@ def my_decisions(
         votes = votes.filter(verdict=verdict)
     if reason.isdigit():
         votes = votes.filter(decision__reason_id=int(reason))
-    if words.strip():
+    if _clean(words):
         votes = votes.filter(_words_match(words, "item__reference__"))
     return votes
 
@@ -92,7 +97,7 @@ def find_at_stage(review: Review, stage: str, query: str) -> list[ScreeningItem]
     """Records at the stage that match `query`: a PMID (digits), a DOI (with or without
     https://doi.org/), or words that all appear in the title or abstract. Records removed
     before screening are not at the stage for a reviewer, so they are left out."""
-    query = query.strip()
+    query = _clean(query)
     if not query:
         return []
     items = (
