@@ -164,9 +164,7 @@ def test_find_at_stage_by_pmid_doi_and_words(review, references):
     assert find_at_stage(review, TA, "   ") == []
     assert find_at_stage(review, TA, "12345") == []  # a PMID no record has
     assert find_at_stage(review, TA, "\x00") == []  # PostgreSQL refuses a NUL in a string
-    assert [i.reference_id for i in find_at_stage(review, TA, "number\x00 6")] == [
-        references[5].pk
-    ]
+    assert [i.reference_id for i in find_at_stage(review, TA, "number\x00 6")] == [references[5].pk]
 
 
 def test_the_find_page_and_its_htmx_fragment(client_reviewer, review, references):
