@@ -1,6 +1,6 @@
 """axe-core on the main pages, as the owner of the demo review, at desktop width and on a 390 px
 phone: no violation of impact "serious" or "critical" (WCAG 2.x A/AA and axe's best practices,
-axe's default rule set). Each page is its own test; every violation axe finds, of any impact, is
+axe's default rule set). One test walks every page; every violation axe finds, of any impact, is
 written to test-artifacts/accessibility/<page>-<width>.json for a reader to go through.
 
 axe-core is vendored in tests/browser/vendor/ (VENDORED.md there: version, source, checksum,
@@ -14,7 +14,6 @@ import re
 from io import StringIO
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Min
 from playwright.sync_api import expect
@@ -111,31 +110,34 @@ def _described(violations: list[dict]) -> str:
     )
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_the_page_has_no_serious_accessibility_violation(
-    name, page, logged_in_page, live_server, django_user_model
+def test_no_page_has_a_serious_accessibility_violation(
+    page, logged_in_page, live_server, django_user_model
 ):
+    """Every page at both widths in one test: the demo is loaded once (loading it for each
+    page cost CI about two minutes). The assertion lists every page that fails, and why."""
     call_command("load_demo", stdout=StringIO())
     owner = django_user_model.objects.get(username="demo")
     second = django_user_model.objects.get(username="demo-reviewer")
     ids = _demo_with_work_waiting(owner, second)
-    if name != "login":
-        logged_in_page(owner, DEMO_PASSWORD)
-    path = PAGES[name].format(**ids)
     folder = ARTIFACTS / "accessibility"
     folder.mkdir(parents=True, exist_ok=True)
     blocking = {}
-    for width, size in WIDTHS.items():
-        page.set_viewport_size(size)
-        response = page.goto(live_server.url + path)
-        assert response.status == 200, f"{path}: {response.status}"
-        violations = _axe_violations(page)
-        (folder / f"{name}-{width}.json").write_text(json.dumps(violations, indent=2))
-        found = [v for v in violations if v["impact"] in BLOCKING]
-        if found:
-            blocking[width] = found
-    assert not blocking, f"axe on {path}:\n" + "".join(
-        f" at {width}:\n{_described(found)}" for width, found in blocking.items()
+    # The login page first, logged out; then the review's pages as its owner.
+    for name, path in sorted(PAGES.items(), key=lambda item: item[0] != "login"):
+        if name != "login" and LOGIN_PATH in page.url:
+            logged_in_page(owner, DEMO_PASSWORD)
+        path = path.format(**ids)
+        for width, size in WIDTHS.items():
+            page.set_viewport_size(size)
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, f"{path}: {response.status}"
+            violations = _axe_violations(page)
+            (folder / f"{name}-{width}.json").write_text(json.dumps(violations, indent=2))
+            found = [v for v in violations if v["impact"] in BLOCKING]
+            if found:
+                blocking[f"{name} ({path}) at {width}"] = found
+    assert not blocking, "axe found serious or critical violations:\n" + "".join(
+        f" {where}:\n{_described(found)}" for where, found in blocking.items()
     )
 
 

@@ -11,7 +11,6 @@ import os
 from io import StringIO
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -63,24 +62,24 @@ def _pages() -> list[tuple[str, str, str, int]]:
     ]
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_the_docs_screenshots(size, browser, live_server):
-    call_command("load_demo", stdout=StringIO())
+def test_the_docs_screenshots(browser, live_server):
+    call_command("load_demo", stdout=StringIO())  # once: it is the slow part
     folder = _folder()
-    contexts = {}  # one browser context (one login) per person
-    try:
-        for name, path, who, status in _pages():
-            if who not in contexts:
-                contexts[who] = browser.new_context(viewport=SIZES[size])
-                _log_in(contexts[who].new_page(), live_server, who)
-            page = contexts[who].pages[0]
-            response = page.goto(live_server.url + path)
-            assert response is not None and response.status == status, (name, path)
-            assert page.locator("main h1").first.is_visible(), f"{name}: no heading"
-            page.screenshot(path=str(folder / f"{name}-{size}.png"))
-    finally:
-        for context in contexts.values():
-            context.close()
+    for size, viewport in SIZES.items():
+        contexts = {}  # one browser context (one login) per person
+        try:
+            for name, path, who, status in _pages():
+                if who not in contexts:
+                    contexts[who] = browser.new_context(viewport=viewport)
+                    _log_in(contexts[who].new_page(), live_server, who)
+                page = contexts[who].pages[0]
+                response = page.goto(live_server.url + path)
+                assert response is not None and response.status == status, (name, path)
+                assert page.locator("main h1").first.is_visible(), f"{name}: no heading"
+                page.screenshot(path=str(folder / f"{name}-{size}.png"))
+        finally:
+            for context in contexts.values():
+                context.close()
 
 
 def _log_in(page, live_server, username: str) -> None:
