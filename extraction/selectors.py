@@ -9,7 +9,8 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from references.models import Reference
 from screening.constants import ItemState, Stage
-from screening.models import Review, ScreeningItem
+from screening.decisions.selectors import latest_full_texts
+from screening.models import FullText, Review, ScreeningItem
 
 from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
 
@@ -112,6 +113,20 @@ def study_data(study: Study) -> StudyData:
         comparison.comparator = arms[comparison.comparator_id]
         data.comparisons[comparison.outcome_id].append(comparison)
     return data
+
+
+def report_pdfs(review: Review, links: list[StudyReport]) -> list[tuple[StudyReport, FullText]]:
+    """The study's reports whose latest retrieval record holds a PDF, each with that record,
+    the primary report first: what the study's page opens in its PDF reader. One query."""
+    latest = latest_full_texts(review, [link.reference_id for link in links])
+    found = []
+    for link in links:
+        full_text = latest.get(link.reference_id)
+        if full_text is not None and full_text.file:
+            full_text.review = review  # its address names the review: no query for it
+            found.append((link, full_text))
+    found.sort(key=lambda pair: not pair[0].primary)
+    return found
 
 
 def reports_to_add(

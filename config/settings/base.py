@@ -83,6 +83,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": [SELF],
         "connect-src": [SELF],
         "frame-src": [SELF],
+        # The PDF reader's pdf.js worker (static/vendor/pdfjs/pdf.worker.min.mjs), a module from
+        # this site: said outright rather than left to the script-src fallback.
+        "worker-src": [SELF],
         "frame-ancestors": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

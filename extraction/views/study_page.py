@@ -19,7 +19,7 @@ from screening.models import Membership, Review
 from ..constants import COMMON_OUTCOMES, Measure, OutcomeKind, StudyKind
 from ..forms import ArmForm, ComparisonForm, OutcomeForm, ResultForm, RowForm, StudyForm
 from ..models import Arm, Comparison, Outcome, Study
-from ..selectors import reports_to_add, study_data
+from ..selectors import report_pdfs, reports_to_add, study_data
 
 # What an arm's value is, by the outcome's kind (the grid's column heading).
 VALUE_LABEL = {
@@ -258,6 +258,7 @@ class StudyPage:
             arm_rows=[self.arm_row(arm) for arm in self.arms] + [self.arm_row()],
             show_data=self.study.kind == StudyKind.TRIAL or self.arms or self.outcomes,
             common_outcomes=COMMON_OUTCOMES,
+            pdfs=report_pdfs(self.review, self.links),
         )
         return render(request, "extraction/study_detail.html", context)
 

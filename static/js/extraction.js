@@ -5,6 +5,9 @@
  *   Alt+Down / Alt+Up  the same field in the next / previous row of the grid
  *
  * After "Add", htmx puts the cursor in the new row's first field (its [autofocus]).
+ *
+ * "Use as quote" in the study's PDF reader (static/js/pdf-reader.js) puts the words selected
+ * there, their page and their report into the row last focused that has a quote; Enter saves it.
  */
 (function () {
   "use strict";
@@ -40,6 +43,35 @@
       event.preventDefault();
       field.closest(ROW).requestSubmit();
     }
+  });
+
+  // The row a quote goes to: the last one the cursor was in that has a quote field. By id, as
+  // htmx may have swapped the row for its saved self since.
+  let quoting = null;
+  document.addEventListener("focusin", (event) => {
+    const row = event.target.closest && event.target.closest(ROW);
+    if (row && row.querySelector("[name$='-quote']")) quoting = row.id;
+  });
+
+  document.addEventListener("pdf-reader:quote", (event) => {
+    const { detail } = event;
+    const row = quoting && document.getElementById(quoting);
+    event.preventDefault(); // this page takes the quote, or says where it should go
+    if (!row) {
+      detail.message = "Click in the row of a result or a comparison first, then use the quote.";
+      return;
+    }
+    const field = (name) => row.querySelector(`[name$="-${name}"]`);
+    const [page, quote, report] = [field("page"), field("quote"), field("report")];
+    page.value = detail.page;
+    quote.value = detail.text;
+    if (report && report.querySelector(`option[value="${detail.report}"]`)) {
+      report.value = detail.report;
+    }
+    quote.focus();
+    const label = row.querySelector(".cell.label");
+    detail.message = `Quote from page ${detail.page} put in the row of ` +
+      (label ? label.textContent.trim() : "the comparison") + ": Enter there saves it.";
   });
 
   // A row that did not reach the server says so, rather than looking saved.
