@@ -3,6 +3,8 @@ is stored."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -40,9 +42,11 @@ def full_text_record(
     url: str = "",
     reason: str = "",
     max_bytes: int,
+    logged: Mapping[str, object] | None = None,
 ) -> FullText:
     """Record a reference's retrieval: a PDF, a link, retrieved without a file, or not
-    retrieved with a reason. The latest record holds."""
+    retrieved with a reason. The latest record holds. `logged`: what the audit event adds
+    (a bulk upload says which batch the file came from and how it was matched)."""
     screener_membership(review, user)
     review_lock(review)
     locked_item(review, reference, Stage.RETRIEVAL)
@@ -66,7 +70,7 @@ def full_text_record(
         full_text.file.save(upload.name, upload, save=False)
     try:
         full_text.save()
-        full_text_logged(full_text, actor=user)
+        full_text_logged(full_text, actor=user, **(logged or {}))
     except BaseException:
         if full_text.file:
             full_text.file.delete(save=False)  # no row will point at it

@@ -18,6 +18,7 @@ from screening.decisions.selectors import (
 from screening.models import FullText, ScreeningItem
 from screening.permissions.access import next_url, review_for_user
 from screening.permissions.actions import attempt, show_form_errors
+from screening.retrieval.bulk_batches import batches_of
 from screening.retrieval.forms import FullTextForm
 from screening.retrieval.services import full_text_record
 
@@ -57,6 +58,9 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
         "states": [(s, ItemState(s).label, counts.get(s, 0)) for s in states],
         "can_edit": membership.can_edit,
         "form": FullTextForm(),
+        # A viewer does not see the batches waiting to be checked (they are not attached yet).
+        "batches": batches_of(review.pk) if membership.can_edit else [],
+        "waiting": counts.get(ItemState.AWAITING_RETRIEVAL, 0),
         "query": f"state={state}",
     }
     return render(request, "screening/retrieval/retrieval_list.html", context)

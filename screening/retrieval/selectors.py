@@ -1,0 +1,31 @@
+"""Reads of retrieval: the references waiting for their full text, and a reference's PDF."""
+
+from __future__ import annotations
+
+from references.models import Reference
+from screening.constants import ItemState, Stage
+from screening.models import FullText, Review, ScreeningItem
+
+
+def waiting_references(review: Review) -> list[Reference]:
+    """The references sought and not yet recorded (awaiting retrieval), by title: those a bulk
+    upload's PDFs may be attached to."""
+    waiting = ScreeningItem.objects.in_review(review).filter(
+        stage=Stage.RETRIEVAL, state=ItemState.AWAITING_RETRIEVAL
+    )
+    return list(
+        Reference.objects.filter(pk__in=waiting.values("reference_id"))
+        .only("id", "title", "doi", "pmid", "authors", "year")
+        .order_by("title", "id")
+    )
+
+
+def latest_pdf(review: Review, reference_id: int) -> FullText | None:
+    """The reference's latest full text that has a file, or None."""
+    return (
+        FullText.objects.in_review(review)
+        .filter(reference_id=reference_id)
+        .exclude(file="")
+        .order_by("-id")
+        .first()
+    )
