@@ -209,3 +209,26 @@ class AuditAction(models.TextChoices):
     REPORT_PRIMARY = "study.primary", "Primary report chosen"
     EXTRACTION_EDIT = "extraction.edit", "Extracted data edited"
     EXTRACTION_DELETE = "extraction.delete", "Extracted data deleted"
+    # Labels and the discussion of a reference (screening/labels).
+    LABEL_CREATE = "label.create", "Label created"
+    LABEL_EDIT = "label.edit", "Label renamed"
+    LABEL_DELETE = "label.delete", "Label deleted"
+    LABEL_APPLY = "label.apply", "Label put on a reference"
+    LABEL_REMOVE = "label.remove", "Label taken off a reference"
+    POST_CREATE = "post.create", "Discussion post written"
+    POST_EDIT = "post.edit", "Discussion post edited"
+    POST_DELETE = "post.delete", "Discussion post deleted"
+
+
+class LabelColour(models.TextChoices):
+    """A label's colour, from a small palette whose every shade keeps dark text readable
+    (static/css/app.css, "Labels")."""
+
+    GREY = "grey", "Grey"
+    RED = "red", "Red"
+    ORANGE = "orange", "Orange"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+    TEAL = "teal", "Teal"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"

@@ -4,6 +4,7 @@ so that names and paths stay as they were before the packages."""
 from screening.audit import urls as audit
 from screening.decisions import urls as decisions
 from screening.identification import urls as identification
+from screening.labels import urls as labels
 from screening.prisma import urls as prisma
 from screening.reference_list import urls as reference_list
 from screening.retrieval import urls as retrieval
@@ -18,6 +19,7 @@ urlpatterns = [
     *identification.urlpatterns,
     *searches.urlpatterns,
     *reference_list.urlpatterns,
+    *labels.urlpatterns,
     *decisions.urlpatterns,
     *retrieval.urlpatterns,
     *prisma.urlpatterns,

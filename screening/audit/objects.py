@@ -42,6 +42,11 @@ ON_A_REFERENCE = {
     AuditAction.VERIFY_CHECK,
     AuditAction.REPORT_LINK,
     AuditAction.REPORT_UNLINK,
+    AuditAction.LABEL_APPLY,
+    AuditAction.LABEL_REMOVE,
+    AuditAction.POST_CREATE,
+    AuditAction.POST_EDIT,
+    AuditAction.POST_DELETE,
 }
 # Actions whose data names the study at "study".
 IN_A_STUDY = {

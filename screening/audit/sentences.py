@@ -6,8 +6,8 @@ and names the objects it points at, loaded for the whole page at once (objects.p
 reads a decision or a vote: what the sentence tells is what the event holds, so the log's
 blinding rule (VoteView.events, which leaves out the events of votes a member may not see yet)
 covers the sentence too. An action without a describer (describe_screening.py,
-describe_review.py) gets a plain sentence from its label, and the page keeps every event's raw
-data beside its sentence.
+describe_review.py, describe_labels.py) gets a plain sentence from its label, and the page
+keeps every event's raw data beside its sentence.
 """
 
 from __future__ import annotations
@@ -19,12 +19,16 @@ from dataclasses import dataclass
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from screening.audit import describe_review, describe_screening
+from screening.audit import describe_labels, describe_review, describe_screening
 from screening.audit.objects import AuditObjects, audit_objects
 from screening.audit.words import Link, Part, Say
 from screening.models import AuditEvent, Review
 
-DESCRIBERS = {**describe_screening.DESCRIBERS, **describe_review.DESCRIBERS}
+DESCRIBERS = {
+    **describe_screening.DESCRIBERS,
+    **describe_review.DESCRIBERS,
+    **describe_labels.DESCRIBERS,
+}
 
 
 @dataclass(frozen=True)

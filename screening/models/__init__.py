@@ -11,6 +11,7 @@ from screening.models.identification import (
     SearchRun,
     Source,
 )
+from screening.models.labels import Label, Post, ReferenceLabel
 from screening.models.ranking import Ranking, StoppingSample
 from screening.models.reviews import Invitation, Membership, Review
 from screening.models.stages import (
@@ -31,7 +32,10 @@ __all__ = [
     "Decision",
     "ExclusionReason",
     "FullText",
+    "Label",
+    "Post",
     "Ranking",
+    "ReferenceLabel",
     "Removal",
     "ReviewerCount",
     "ScreeningItem",

@@ -8,6 +8,7 @@ from django.db.models import (
 from references.export import ExportRow
 from references.models import Reference
 from screening.constants import Stage
+from screening.labels.selectors import labels_on
 from screening.models import (
     Record,
     Review,
@@ -16,13 +17,14 @@ from screening.models import (
 )
 from screening.permissions.blinding import VoteView
 
-EXPORT_COLUMNS = ["title_abstract", "retrieval", "full_text", "decisions", "sources"]
+EXPORT_COLUMNS = ["title_abstract", "retrieval", "full_text", "decisions", "sources", "labels"]
 
 
 def export_rows(review: Review, references: QuerySet, view: VoteView, chunk: int = 500):
     """ExportRows for a filtered list of references, with each one's screening: its state at
-    every stage (and the reason that counts), the live votes the member may see, and the
-    sources that found it. Read in chunks, so that a list of 100,000 streams in flat memory."""
+    every stage (and the reason that counts), the live votes the member may see, the sources
+    that found it, and the labels the member sees on it (in RIS, all of these go in the N1
+    note). Read in chunks, so that a list of 100,000 streams in flat memory."""
     ids = list(references.order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
@@ -56,6 +58,7 @@ def export_rows(review: Review, references: QuerySet, view: VoteView, chunk: int
             .distinct()
         ):
             sources.setdefault(ref_id, set()).add(name)
+        labels = labels_on(review, view, part)
         for reference in Reference.objects.filter(pk__in=part).order_by("id"):
             screening = states.get(reference.pk, {})
             yield ExportRow.from_reference(
@@ -64,5 +67,6 @@ def export_rows(review: Review, references: QuerySet, view: VoteView, chunk: int
                     **{stage: screening.get(stage, "") for stage in Stage.values},
                     "decisions": "; ".join(votes.get(reference.pk, [])),
                     "sources": "; ".join(sorted(sources.get(reference.pk, set()))),
+                    "labels": "; ".join(label.name for label in labels.get(reference.pk, [])),
                 },
             )

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from screening.constants import CandidateStatus, ItemState, Stage
+from screening.labels.selectors import labels_for, uses_visible
 from screening.models import (
     Decision,
     DuplicateCandidate,
@@ -21,6 +22,7 @@ from screening.permissions.blinding import VoteView
 from screening.prisma.counts import BOXES, box_references
 
 # An unset yes/no filter reads "Any", not django-filter's "Unknown": it filters nothing.
+NO_LABEL = "none"  # the label filter's choice for references without a label
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
@@ -88,6 +90,10 @@ class ReferenceFilter(django_filters.FilterSet):
         label="Publication type", method="filter_publication_type"
     )
     has_abstract = _yes_no("Has an abstract", "filter_abstract")
+    # The labels the member sees (shared ones and their own private ones), set per member.
+    label = django_filters.ChoiceFilter(
+        label="Label", choices=[], method="filter_label", empty_label="Any label"
+    )
     duplicates = django_filters.ChoiceFilter(
         label="Duplicate status",
         method="filter_duplicates",
@@ -112,6 +118,13 @@ class ReferenceFilter(django_filters.FilterSet):
             get_user_model().objects.filter(memberships__review=review).order_by("username")
         )
         self.filters["reason"].queryset = review.reasons.all()
+        # Another member's private label is no choice, so asking for it reads like asking for
+        # a label that does not exist.
+        self.labels = list(labels_for(review, view.user_id))  # also the page's bulk form's
+        self.filters["label"].extra["choices"] = [
+            (NO_LABEL, "No label"),
+            *((str(label.pk), label.name) for label in self.labels),
+        ]
 
     def _items(self):
         return ScreeningItem.objects.in_review(self.review).filter(reference=OuterRef("pk"))
@@ -140,6 +153,14 @@ class ReferenceFilter(django_filters.FilterSet):
             Decision.objects.in_review(self.review).filter(reviewer=value)
         ).filter(reference=OuterRef("pk"))
         return queryset.filter(Exists(decided))
+
+    def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Only the labels on references the member may see: under blind screening a
+        # teammate's label on an open reference neither matches nor counts.
+        uses = uses_visible(self.review, self.view).filter(reference=OuterRef("pk"))
+        if value == NO_LABEL:
+            return queryset.exclude(Exists(uses))
+        return queryset.filter(Exists(uses.filter(label_id=int(value))))
 
     def filter_reason(self, queryset: QuerySet, name: str, value: ExclusionReason) -> QuerySet:
         return queryset.filter(Exists(self._items().filter(reason=value)))

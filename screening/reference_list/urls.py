@@ -7,5 +7,10 @@ from screening.reference_list import views
 urlpatterns = [
     path("r/<slug:slug>/references/", views.reference_list, name="reference-list"),
     path("r/<slug:slug>/references/remove/", views.reference_remove, name="reference-remove"),
+    path(
+        "r/<slug:slug>/references/labels/",
+        views.reference_label_bulk,
+        name="reference-label-bulk",
+    ),
     path("r/<slug:slug>/references/<int:pk>/", views.reference_detail, name="reference-detail"),
 ]

@@ -20,6 +20,10 @@ from screening.identification.selectors import (
     reference_visible_in_review,
     references_in_review,
 )
+from screening.labels.common import LabelRefused
+from screening.labels.notes_views import notes_context
+from screening.labels.selectors import labels_on
+from screening.labels.services import label_apply, label_remove
 from screening.models import Review
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt
@@ -28,6 +32,7 @@ from screening.reference_list.export import EXPORT_COLUMNS, export_rows
 from screening.reference_list.filters import ReferenceFilter
 from screening.reference_list.selectors import box_heading, box_total, screening_rows
 from screening.reference_list.sorting import parse_sort, sort_headers, sort_references
+from screening.retrieval.selectors import latest_pdf
 
 REFERENCES_PER_PAGE = 50
 
@@ -52,7 +57,7 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "filter": filterset,
         "page": page,
-        "rows": _rows(review, page, view),
+        "rows": _rows(review, page, view, any_labels=bool(filterset.labels)),
         "stages": Stage.choices,
         "headers": sort_headers(query, sort),
         "sort": sort if parse_sort(sort) else "",
@@ -61,13 +66,20 @@ def reference_list(request: HttpRequest, slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "can_edit": membership.can_edit,
         "removal_reasons": RemovalReason.by_hand(),
+        "labels": filterset.labels,
     }
     return render(request, "screening/reference_list/reference_list.html", context)
 
 
-def _rows(review: Review, page, view: VoteView) -> list[tuple]:
-    """(reference, [its StageRow or None at each stage, in order]) for each one on the page."""
+def _rows(review: Review, page, view: VoteView, *, any_labels: bool) -> list[tuple]:
+    """(reference, [its StageRow or None at each stage, in order]) for each one on the page;
+    each reference carries the labels the member sees on it (`shown_labels`), read only if
+    the member has any label to see."""
     screening = screening_rows(review, [reference.pk for reference in page], view)
+    ids = [reference.pk for reference in page]
+    labels = labels_on(review, view, ids) if any_labels else {}
+    for reference in page:
+        reference.shown_labels = labels.get(reference.pk, [])
     return [
         (reference, [screening.get(reference.pk, {}).get(stage) for stage in Stage.values])
         for reference in page
@@ -139,6 +151,33 @@ def reference_remove(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
+@require_POST
+def reference_label_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    """Put a label on every reference of the filtered list, or take it off them all."""
+    review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
+    query = request.GET.copy()
+    view = VoteView.of(review, membership)
+    filterset = ReferenceFilter(
+        query or None, queryset=references_in_review(review), review=review, view=view
+    )
+    ids = list(filterset.qs.values_list("id", flat=True))
+    chosen = request.POST.get("label", "")
+    removing = request.POST.get("action") == "remove"
+
+    def change() -> str:
+        if not chosen.isdigit():
+            raise LabelRefused("Choose a label.")
+        n = (label_remove if removing else label_apply)(
+            review=review, label_id=int(chosen), reference_ids=ids, user=request.user, view=view
+        )
+        done = "taken off" if removing else "put on"
+        return f"The label was {done} {n} reference{pluralize(n)}."
+
+    attempt(request, change)
+    url = reverse("screening:reference-list", args=[review.slug])
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
 def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     review, membership = review_for_user(request, slug)
     if not reference_visible_in_review(review, pk):
@@ -156,11 +195,14 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         .select_related("reference_a", "reference_b"),
         "items": review.items.filter(reference=reference).select_related("reason"),
         "history": history,
+        "pdf": latest_pdf(review, reference.pk),
         "hidden_votes": not view.sees_all
         and view.decisions_hidden().filter(reference_id=reference.pk).exists(),
         "can_edit": membership.can_edit,
         "can_manage": membership.can_manage,
         "open_states": ItemState.open(),
         "settled_states": [ItemState.INCLUDED, ItemState.EXCLUDED],
+        # Its labels and discussion (screening/labels), as the member sees them.
+        **notes_context(request, review, membership, reference, view),
     }
     return render(request, "screening/reference_list/reference_detail.html", context)

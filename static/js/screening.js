@@ -3,7 +3,9 @@
  *
  *   i include · m maybe · e then 1-9: exclude with that reason (e again or Enter: without one,
  *   where none is required) · 1-9 alone: exclude with that reason · n note · u undo ·
- *   b or ← my previous decision · → my next decision, then the queue · / find · ? keys
+ *   b or ← my previous decision · → my next decision, then the queue · / find · ? keys ·
+ *   t labels: a picker over the label buttons beside the record (type to filter, 1-9 or
+ *   Enter to put one on or take it off, Esc to close)
  */
 (function () {
   "use strict";
@@ -105,15 +107,96 @@
     while (!busy && queue.length) handle(queue.shift());
   }
 
+  // --- Labels (t): a picker over the label buttons of the panel beside the record ---------------
+  // The panel (#reference-notes, data-aside) loads by itself after each reference; its requests
+  // are not decisions, so they neither hold the keys back nor count as a failed decision.
+  let pickerWanted = false; // t was pressed before the panel came in
+  // The panel is on its way or settling: htmx puts back the attributes of a swapped element
+  // when it settles, which would close a picker opened in that moment; t waits for it.
+  let panelBusy = false;
+  let picked = 0; // the choice Enter takes
+
+  const aside = (event) => event.target.closest && event.target.closest("[data-aside]");
+  // By name, whether on the reference or not: a label keeps its number while it goes on and off.
+  const labelButtons = () => Array.from(document.querySelectorAll("#label-form button[data-label-name]"))
+    .sort((x, y) => x.dataset.labelName.localeCompare(y.dataset.labelName));
+
+  function shownChoices() {
+    const words = (document.getElementById("label-filter") || { value: "" }).value.trim().toLowerCase();
+    return labelButtons().filter((b) => b.dataset.labelName.toLowerCase().includes(words)).slice(0, 9);
+  }
+
+  function drawChoices() {
+    const list = document.getElementById("label-choices");
+    if (!list) return;
+    const choices = shownChoices();
+    picked = Math.min(picked, Math.max(choices.length - 1, 0));
+    list.replaceChildren(...choices.map((button, n) => {
+      const item = document.createElement("li");
+      const on = button.getAttribute("aria-pressed") === "true";
+      const choice = document.createElement("button");
+      choice.type = "button";
+      choice.className = "label-choice";
+      choice.dataset.choice = String(n);
+      choice.setAttribute("aria-current", n === picked ? "true" : "false");
+      choice.textContent = `${n + 1} ${button.dataset.labelName} (${on ? "take off" : "put on"})`;
+      item.append(choice);
+      return item;
+    }));
+    if (!choices.length) {
+      const none = document.createElement("li");
+      none.className = "muted";
+      none.textContent = labelButtons().length ? "No label has these letters." : "No label yet.";
+      list.append(none);
+    }
+  }
+
+  function openPicker() {
+    const dialog = document.getElementById("label-picker");
+    if (!dialog) { pickerWanted = true; return; } // for the panel on its way
+    pickerWanted = false;
+    picked = 0;
+    document.getElementById("label-filter").value = "";
+    drawChoices();
+    dialog.showModal();
+    document.getElementById("label-filter").focus();
+  }
+
+  function choose(n) {
+    const button = shownChoices()[n];
+    const dialog = document.getElementById("label-picker");
+    if (dialog) dialog.close();
+    if (button) button.click();
+  }
+
+  function pickerKey(event) {
+    if (event.isComposing) return;
+    const key = event.key;
+    if (/^[1-9]$/.test(key)) choose(Number(key) - 1);
+    else if (key === "Enter") choose(picked);
+    else if (key === "ArrowDown" || key === "ArrowUp") {
+      const n = shownChoices().length;
+      if (n) picked = (picked + (key === "ArrowDown" ? 1 : n - 1)) % n;
+      drawChoices();
+    } else return; // letters filter (the input event redraws); Esc closes the dialog
+    event.preventDefault();
+  }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "label-filter") { picked = 0; drawChoices(); }
+  });
+
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const target = event.target;
+    if (target.id === "label-filter") { pickerKey(event); return; }
     if (target.closest && target.closest("textarea, input, select, dialog")) {
       if (event.key === "Escape" && target.blur) target.blur();
       if (!(target.closest("dialog") && event.key === "?")) return;
     }
     const key = event.key;
     if (key === "?") toggleKeys();
+    else if (key === "t") { if (busy || panelBusy) pickerWanted = true; else openPicker(); }
     else if (key === "Escape") { queue.length = 0; arm(false); }
     else if (key === "n" || key === "/") {
       const box = document.getElementById(key === "n" ? "note" : "find-query");
@@ -129,6 +212,8 @@
     if (!event.target.closest) return;
     if (event.target.closest("#show-keys")) toggleKeys();
     if (event.target.closest("#disarm")) arm(false);
+    const choice = event.target.closest("#label-choices button[data-choice]");
+    if (choice) choose(Number(choice.dataset.choice));
     const exclude = event.target.closest("#decision-form button[value=exclude]");
     if (!exclude || byKey) return;
     const chosen = form().querySelector("input[name=reason]:checked");
@@ -152,7 +237,9 @@
   });
 
   const body = document.body;
-  body.addEventListener("htmx:beforeRequest", () => { busy = true; });
+  body.addEventListener("htmx:beforeRequest", (event) => {
+    if (aside(event)) panelBusy = true; else busy = true;
+  });
   // The note went with this decision: empty the box for the next one (a note typed from now
   // on, while the decision is on its way, stays for the next reference).
   body.addEventListener("htmx:configRequest", (event) => {
@@ -162,9 +249,13 @@
     }
   });
   // The next reference is in and its form wired up: nothing armed, then the waiting keys.
-  body.addEventListener("htmx:afterSettle", () => { busy = false; armed = false; drain(); });
+  body.addEventListener("htmx:afterSettle", (event) => {
+    if (aside(event)) { panelBusy = false; if (pickerWanted) openPicker(); return; }
+    busy = false; armed = false; drain();
+  });
   for (const failure of ["htmx:responseError", "htmx:sendError", "htmx:timeout"]) {
-    body.addEventListener(failure, () => {
+    body.addEventListener(failure, (event) => {
+      if (aside(event)) { panelBusy = false; return; }
       busy = false;
       queue.length = 0;
       hint("The decision did not reach the server; try again.");

@@ -258,7 +258,8 @@ def test_a_pdf_is_attached_on_the_retrieval_page_and_served_to_members_only(
     assert item.state == ItemState.AWAITING
     screen = client_owner.get(url("screen", review, "full-text") + f"?reference={ref.pk}")
     full_text = screen.context["full_text"]
-    assert 'class="fulltext-frame"' in screen.content.decode()
+    # Shown in the PDF reader (tests/browser/test_pdf_reader.py), with a link for no JavaScript.
+    assert f'data-pdf-url="{full_text.get_absolute_url()}"' in screen.content.decode()
     response = client_owner.get(full_text.get_absolute_url())
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
@@ -347,11 +348,13 @@ def test_the_reference_list_filters_by_screening_and_exports_it(
         url("reference-list", review), {"state": "excluded", "format": "csv"}
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][-5:] == ["title_abstract", "retrieval", "full_text", "decisions", "sources"]
+    assert rows[0][-6:] == [
+        "title_abstract", "retrieval", "full_text", "decisions", "sources", "labels"
+    ]  # fmt: skip
     assert len(rows) == 2
-    assert rows[1][-5] == "Excluded: Wrong study design"
-    assert "olivia-owner exclude (Wrong study design)" in rows[1][-2]
-    assert rows[1][-1] == "Embase"
+    assert rows[1][-6] == "Excluded: Wrong study design"
+    assert "olivia-owner exclude (Wrong study design)" in rows[1][-3]
+    assert rows[1][-2:] == ["Embase", ""]
 
     ris_response = client_owner.get(
         url("reference-list", review), {"state": "excluded", "format": "ris"}

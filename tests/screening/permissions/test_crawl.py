@@ -16,10 +16,14 @@ from itertools import product
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from extraction.constants import Measure
 from references.models import Reference
+from screening.retrieval.bulk import bulk_upload_create
+from screening.retrieval.bulk_files import Limits
+from tests.screening.decisions.test_screening import PDF
 from tests.screening.permissions.world import (
     FT,
     HTMX,
@@ -63,6 +67,16 @@ def _all_references(w: World) -> list[int]:
 
 def _a(w: World) -> int:
     return w.a.pk
+
+
+def _bulk_batch(w: World):
+    """A bulk upload waiting for confirmation (made on first use: no table holds it)."""
+    if "bulk_batch" not in w.objects:
+        upload = SimpleUploadedFile("r3.pdf", PDF, content_type="application/pdf")
+        w.objects["bulk_batch"] = bulk_upload_create(
+            review=w.review, user=w.owner, uploads=[upload], limits=Limits()
+        )
+    return w.objects["bulk_batch"]
 
 
 # Every URL of the project, by name: the kwargs its name does not fill (the object each view
@@ -121,9 +135,27 @@ URLS: dict[str, dict[str, Any]] = {
             {"sort": "decider"},
             {"box": "records_excluded", "sort": "-state"},
             {"box": f"dbr_excluded:{w.reason_r6.pk}"},
+            # Labels: a shared one (on R1 hidden from B), A's private one, and none.
+            {"label": w.objects["label_shared"].pk},
+            {"label": w.objects["label_shared"].pk, "format": "csv"},
+            {"label": w.objects["label_private"].pk},
+            {"label": w.objects["label_private"].pk, "format": "ris"},
+            {"label": "none", "format": "csv"},
         ]
     },
     "screening:reference-remove": {},
+    "screening:reference-label-bulk": {},
+    "screening:label-list": {},
+    "screening:label-edit": {"pk": _pk("label_shared")},
+    "screening:label-delete": {"pk": _pk("label_shared")},
+    "screening:reference-notes": {
+        "pk": _all_references,
+        "queries": lambda w: [{"on": "screen"}],
+    },
+    "screening:reference-label": {"pk": _refs("R1")},
+    "screening:post-create": {"pk": _refs("R2")},
+    "screening:post-edit": {"pk": _pk("post_r5")},
+    "screening:post-delete": {"pk": _pk("post_r5")},
     "screening:reference-detail": {"pk": _all_references},
     "screening:screen": {"queries": lambda w: [{"reference": pk} for pk in _refs()(w)]},
     "screening:screen-decide": {},
@@ -175,6 +207,9 @@ URLS: dict[str, dict[str, Any]] = {
             {"reason": "sentinel-7731"},  # a part of it: the filter's form shows what it got
             {"reason": "sentinel-8842", "format": "csv"},
             {"verify": "1"},
+            {"action": "label.apply"},
+            {"action": "label.create", "format": "csv"},
+            {"action": "post.create"},
         ]
     },
     "screening:exclusion-audit": {"queries": lambda w: [{"page": "2"}]},
@@ -185,6 +220,13 @@ URLS: dict[str, dict[str, Any]] = {
     },
     "screening:retrieval-record": {"pk": _refs("R5")},
     "screening:fulltext-file": {"pk": _pk("full_text")},
+    "screening:retrieval-bulk-upload": {},
+    "screening:retrieval-bulk-batch": {"token": lambda w: [_bulk_batch(w).token]},
+    "screening:retrieval-bulk-discard": {"token": lambda w: [_bulk_batch(w).token]},
+    "screening:retrieval-bulk-file": {
+        "token": lambda w: [_bulk_batch(w).token],
+        "pk": lambda w: [_bulk_batch(w).files[0].index],
+    },
     "screening:screening-settings": {},
     "screening:duplicate-list": {
         "queries": lambda w: [{"status": s} for s in ("merged", "rejected", "undone")]

@@ -11,6 +11,12 @@ The sentinel reasons are renamed to plain labels once A has voted (straight in t
 no audit event carries the sentinel): a decision keeps the label it was made with, so the
 sentinel then lives only in A's decisions and their audit events, and a page that lists the
 review's reasons (the screening form, the reference list's filter) does not show it.
+
+Labels and the discussion (screening/labels): A's private label (a sentinel name) is on R3 and
+R5, and no one else may ever see it. A's shared label "Crawl team label" is on R5 (settled,
+seen by all) and on R1 (open, hidden from B and V): it bore a sentinel name, straight in the
+table, while A put it on R1, so that the sentinel lives only in that use's audit event. A's
+post on R2 (open) is a sentinel; A's post on R5 is plain.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ from screening.constants import JobStatus, Role, SearchMethod, Stage
 from screening.decisions.review_settings import reason_create, review_settings_update
 from screening.decisions.services import decision_record
 from screening.identification.import_jobs import import_job_create
-from screening.models import ExclusionReason, Membership, PubmedJob, ScreeningItem
+from screening.labels.discussion import post_create
+from screening.labels.services import label_apply, label_create
+from screening.models import ExclusionReason, Label, Membership, PubmedJob, ScreeningItem
+from screening.permissions.blinding import VoteView
 from screening.retrieval.services import full_text_record
 from screening.reviews.services import invitation_create
 from screening.verification.services import verification_draw
@@ -46,7 +55,13 @@ NOTE_R1 = "Zqx-note-sentinel-4410"  # A's note on R1
 NOTE_R2 = "Zqx-note-sentinel-5521"  # A's note on including R2 (awaiting a second vote)
 REASON_R6 = "Zqx-reason-sentinel-8842"  # A's reason for excluding R6 (in conflict with O)
 NOTE_R6 = "Zqx-note-sentinel-6632"  # A's note on R6
+LABEL_PRIVATE = "Zqx-label-private-sentinel-3317"  # A's private label, on R3 and R5
+LABEL_R1 = "Zqx-label-blind-sentinel-2290"  # A's shared label's name while put on R1 (open)
+POST_R2 = "Zqx-post-sentinel-9154"  # A's post on R2 (awaiting a second vote)
 SENTINELS = {
+    LABEL_PRIVATE: "A's private label (on R3 and R5)",
+    LABEL_R1: "A's shared label put on R1 (awaiting second)",
+    POST_R2: "A's discussion post on R2 (awaiting second)",
     REASON_R1: "A's exclusion reason on R1 (awaiting second)",
     NOTE_R1: "A's note on R1 (awaiting second)",
     NOTE_R2: "A's note on R2 (awaiting second)",
@@ -183,6 +198,8 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
                 verdict="exclude", note=NOTE_R6)  # fmt: skip
     _vote(review, refs["R6"], owner, "include")
 
+    labels = _label_and_post(review, reviewer, refs)
+
     states = {
         name: ScreeningItem.objects.get(review=review, reference=ref, stage=TA).state
         for name, ref in refs.items()
@@ -211,11 +228,32 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
         "candidate": review.duplicate_candidates.get(),
         "membership_a": Membership.objects.get(review=review, user=reviewer),
         "item_r6": ScreeningItem.objects.get(review=review, reference=refs["R6"], stage=TA),
+        **labels,
     }
     world.clients = {
         "O": _client(owner), "B": _client(b), "V": _client(viewer), "X": _client(outsider),
     }  # fmt: skip
     return world
+
+
+def _label_and_post(review, a, refs) -> dict[str, Any]:
+    """A's labels and posts (see the module's docstring); the objects the crawl names."""
+    view = VoteView.of(review, Membership.objects.get(review=review, user=a))
+
+    def put(label, *names: str) -> None:
+        label_apply(review=review, label_id=label.pk, reference_ids=[refs[n].pk for n in names],
+                    user=a, view=view)  # fmt: skip
+
+    private = label_create(review=review, user=a, name=LABEL_PRIVATE, colour="red", private=True)
+    put(private, "R3", "R5")
+    shared = label_create(review=review, user=a, name="Crawl team label", colour="blue")
+    put(shared, "R5")
+    Label.objects.filter(pk=shared.pk).update(name=LABEL_R1)
+    put(Label.objects.get(pk=shared.pk), "R1")
+    Label.objects.filter(pk=shared.pk).update(name="Crawl team label")
+    post_create(review=review, reference_id=refs["R2"].pk, user=a, text=POST_R2)
+    settled = post_create(review=review, reference_id=refs["R5"].pk, user=a, text="Settled.")
+    return {"label_private": private, "label_shared": shared, "post_r5": settled}
 
 
 # --- Reading a response -------------------------------------------------------------------------
