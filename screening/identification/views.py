@@ -34,10 +34,10 @@ from screening.identification.transfer_land import (
     shared_members,
     transfer_of,
 )
-from screening.identification.upload_limit import UploadLimitHandler
 from screening.models import DuplicateCandidate, ImportJob, Review
 from screening.permissions.access import next_url, review_for_user
 from screening.permissions.actions import run_action
+from screening.permissions.upload_limit import UploadLimitHandler
 
 # What an upload's form adds to its file (boundaries, the other fields): a body declared longer
 # than the limit plus this is refused unread.

@@ -10,7 +10,6 @@ from csp.decorators import csp_exempt
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import TooManyFilesSent
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat, pluralize
@@ -22,6 +21,7 @@ from screening.constants import EDITOR_ROLES
 from screening.models import Review
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt, show_form_errors
+from screening.permissions.upload_limit import UploadLimitHandler
 from screening.retrieval.bulk import (
     bulk_upload_confirm,
     bulk_upload_create,
@@ -39,27 +39,6 @@ UPLOAD_FORM_OVERHEAD = 64 * 1024
 
 def bulk_limits() -> Limits:
     return Limits(max_file_bytes=settings.FULLTEXT_MAX_FILE_BYTES)
-
-
-class _UploadGuard(FileUploadHandler):
-    """First of the request's upload handlers: stops reading the body (the connection is
-    reset) once the files pass the batch's limit, as the import's upload does."""
-
-    def __init__(self, request=None, *, limit: int):
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size: int):
-        return None  # the next handler builds the file
 
 
 def _retrieval_url(review: Review) -> str:
@@ -80,7 +59,7 @@ def bulk_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > limits.max_total_bytes + UPLOAD_FORM_OVERHEAD:
         messages.error(request, too_big)
         return redirect(_retrieval_url(review))
-    guard = _UploadGuard(request, limit=limits.max_total_bytes)
+    guard = UploadLimitHandler(request, limit=limits.max_total_bytes)
     request.upload_handlers.insert(0, guard)
     try:
         return _bulk_upload(request, review, limits, guard, too_big)
@@ -94,7 +73,7 @@ def bulk_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @csrf_protect
-def _bulk_upload(request, review, limits: Limits, guard: _UploadGuard, too_big: str):
+def _bulk_upload(request, review, limits: Limits, guard: UploadLimitHandler, too_big: str):
     form = BulkUploadForm(request.POST, request.FILES)
     if guard.exceeded:
         messages.error(request, too_big)

@@ -1,4 +1,5 @@
-"""A file upload that stops being read once it passes a size limit."""
+"""A file upload that stops being read once it passes a size limit: the import's upload and
+the bulk PDF upload guard their request with it."""
 
 from __future__ import annotations
 
