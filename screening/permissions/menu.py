@@ -71,6 +71,7 @@ MENU: tuple[MenuGroup, ...] = (
         (
             # Every member sees who is in the review; only owners invite and change roles there.
             MenuLink("Members", "screening:member-list"),
+            MenuLink("Labels", "screening:label-list"),
             MenuLink("Settings", "screening:screening-settings", OWNER_ROLES),
         ),
     ),
