@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from screening.constants import Role, Stage
+from screening.constants import Stage
 from screening.decisions.mine import (
     decided_after,
     decided_before,
@@ -18,27 +18,12 @@ from screening.decisions.mine import (
 )
 from screening.decisions.queue import next_item, place_in_queue
 from screening.decisions.services import decision_record
-from screening.models import ExclusionReason, Membership, Ranking
+from screening.models import ExclusionReason, Ranking
 from screening.models.ranking import pack_ids
-from tests.factories import UserFactory
-from tests.screening.decisions.test_screening import ris
 
 pytestmark = pytest.mark.django_db
 
 TA = Stage.TITLE_ABSTRACT
-
-
-@pytest.fixture
-def second(review):
-    user = UserFactory(username="sara-second")
-    Membership.objects.create(review=review, user=user, role=Role.REVIEWER)
-    return user
-
-
-@pytest.fixture
-def references(review, import_text):
-    search = import_text(ris(6), name="embase.ris", source="Embase")
-    return [record.reference for record in search.records.order_by("position")]
 
 
 def vote(review, who, reference, verdict, reason=None, note=""):

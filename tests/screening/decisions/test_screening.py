@@ -46,19 +46,6 @@ def ris(n: int, *, start: int = 1) -> str:
     )
 
 
-@pytest.fixture
-def second(review):
-    user = UserFactory(username="sara-second")
-    Membership.objects.create(review=review, user=user, role=Role.REVIEWER)
-    return user
-
-
-@pytest.fixture
-def references(review, import_text):
-    search = import_text(ris(6), name="embase.ris", source="Embase")
-    return [record.reference for record in search.records.order_by("position")]
-
-
 def reason(review, label="Wrong study design"):
     return ExclusionReason.objects.get(review=review, label=label)
 
