@@ -39,8 +39,8 @@ from screening.permissions.blinding import VoteView
 
 def _moving_around(request, review, stage, item, *, opened: bool, just_decided=None) -> dict:
     """Where the record shown stands in the queue (the model's rank, or why the order is
-    random), the reviewer's decisions either side of it (the previous- and next-record keys),
-    and, at the end of the queue, what happened there."""
+    random), and the reviewer's decisions either side of it (the previous- and next-record
+    keys)."""
     user = request.user
     if opened:
         return {
