@@ -11,6 +11,8 @@ from references.models import Reference
 from screening.constants import ItemState, Stage
 from screening.decisions.selectors import latest_full_texts
 from screening.models import FullText, Review, ScreeningItem
+from screening.permissions.blinding import VoteView
+from screening.permissions.labels import NO_LABEL, labels_on, with_label
 
 from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
 
@@ -148,3 +150,34 @@ def reports_to_add(
     ]
     others.sort(key=lambda pair: pair[1] is not None)
     return others
+
+
+def label_reports(
+    review: Review, view: VoteView, studies: list[Study], unlinked: list[Reference], label: str
+) -> tuple[list[Study], list[Reference]]:
+    """Put on each report of the studies page the labels the member sees (`shown_labels`), and
+    keep, if a label is chosen, the studies with a report carrying it and the unlinked reports
+    carrying it ("No label": the studies none of whose reports carries one). The label rule is
+    screening's (`with_label`), so a hidden or private label matches nothing here either."""
+    report_ids = [link.reference_id for study in studies for link in study.links.all()]
+    report_ids += [reference.pk for reference in unlinked]
+    labels = labels_on(review, view, report_ids)
+    for study in studies:
+        for link in study.links.all():
+            link.shown_labels = labels.get(link.reference_id, [])
+    for reference in unlinked:
+        reference.shown_labels = labels.get(reference.pk, [])
+    if not label:
+        return studies, unlinked
+    matching = set(
+        with_label(Reference.objects.filter(pk__in=report_ids), review, view, label).values_list(
+            "pk", flat=True
+        )
+    )
+    every = all if label == NO_LABEL else any
+    kept = [
+        study
+        for study in studies
+        if study.links.all() and every(link.reference_id in matching for link in study.links.all())
+    ]
+    return kept, [reference for reference in unlinked if reference.pk in matching]

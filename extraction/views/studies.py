@@ -16,12 +16,15 @@ from screening.constants import EDITOR_ROLES
 from screening.models import Membership, Review
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt
+from screening.permissions.blinding import VoteView
+from screening.permissions.labels import label_choices, labels_for
 
 from ..forms import StudyCreateForm, put_errors
 from ..models import Study
 from ..selectors import (
     included_report_ids,
     included_studies_count,
+    label_reports,
     studies_listed,
     unlinked_reports,
 )
@@ -50,6 +53,10 @@ def _render_list(
 ) -> HttpResponse:
     studies = studies_listed(review)
     unlinked = list(unlinked_reports(review))
+    label = request.GET.get("label", "").strip()
+    listed, unlinked_listed = label_reports(
+        review, VoteView.of(review, membership), studies, unlinked, label
+    )
     if create_form.errors:  # the browser scrolls down to the form
         create_form.fields["name"].widget.attrs["autofocus"] = True
     create_from = None
@@ -61,8 +68,11 @@ def _render_list(
         "review": review,
         "membership": membership,
         "can_edit": membership.can_edit,
-        "studies": studies,
-        "unlinked": [(reference, *suggested_name(reference)) for reference in unlinked],
+        "studies": studies,  # the "add to study" choices: every study, whatever the filter
+        "listed": listed,
+        "unlinked": [(reference, *suggested_name(reference)) for reference in unlinked_listed],
+        "label": label,
+        "label_choices": label_choices(list(labels_for(review, membership.user_id))),
         "suggestions": suggestions(review),
         "create_form": create_form,
         "create_from": create_from,

@@ -27,6 +27,7 @@ from screening.models import ScreeningItem
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt, show_form_errors
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import label_choices, labels_for, labels_on, with_label
 
 CONFLICTS_PER_PAGE = 25
 # The page's two lists (?status=): the conflicts waiting for a resolver, and those settled.
@@ -39,16 +40,22 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
     if stage not in (None, *Stage.screened()):
         stage = None
     status = "resolved" if request.GET.get("status") == "resolved" else "open"
+    label = request.GET.get("label", "").strip()
     view = VoteView.of(review, membership)
     items = conflicts(review, view, stage, resolved=status == "resolved")
+    if label:
+        items = with_label(items, review, view, label, reference="reference")
     page = Paginator(items, CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
     listed = list(page)
     with_resolutions(review, view, listed)
     full_texts = latest_full_texts(
         review, [item.reference_id for item in listed if item.stage == Stage.FULL_TEXT]
     )
+    labels = labels_on(review, view, [item.reference_id for item in listed])
     for item in listed:
         item.full_text = full_texts.get(item.reference_id)
+        item.shown_labels = labels.get(item.reference_id, [])
+    chosen = (("status", status), ("stage", stage), ("label", label))
     context = {
         "review": review,
         "membership": membership,
@@ -56,7 +63,9 @@ def conflict_list(request: HttpRequest, slug: str) -> HttpResponse:
         "stage": stage,
         "status": status,
         "statuses": STATUSES,
-        "query": urlencode({k: v for k, v in (("status", status), ("stage", stage)) if v}),
+        "label": label,
+        "label_choices": label_choices(list(labels_for(review, membership.user_id))),
+        "query": urlencode({k: v for k, v in chosen if v}),
         "stages": [(s, Stage(s).label) for s in Stage.screened()],
         "can_resolve": membership.resolves and status == "open",
         "reasons": {s: reasons_for(review, s) for s in Stage.screened()},
@@ -89,7 +98,10 @@ def conflict_resolve_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
         attempt(request, resolve)
     else:
         show_form_errors(request, form)
-    return redirect(f"{reverse('screening:conflict-list', args=[review.slug])}?stage={item.stage}")
+    # Back to the list as it was filtered: the stage, and the label if one was chosen.
+    back = {"stage": item.stage, "label": request.POST.get("label", "").strip()}
+    query = urlencode({key: value for key, value in back.items() if value})
+    return redirect(f"{reverse('screening:conflict-list', args=[review.slug])}?{query}")
 
 
 @require_POST

@@ -15,6 +15,8 @@ from screening.decisions.mine import FOUND_AT_MOST, find_at_stage, my_decisions
 from screening.decisions.selectors import reasons_for
 from screening.decisions.stages import stage_context, stage_from_slug
 from screening.permissions.access import review_for_user
+from screening.permissions.blinding import VoteView
+from screening.permissions.labels import label_choices, labels_for, labels_on, with_label
 
 DECISIONS_PER_PAGE = 50
 
@@ -22,7 +24,7 @@ DECISIONS_PER_PAGE = 50
 def my_decision_list(request: HttpRequest, slug: str, stage_slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
     stage = stage_from_slug(stage_slug)
-    chosen = {key: request.GET.get(key, "").strip() for key in ("verdict", "reason", "q")}
+    chosen = {key: request.GET.get(key, "").strip() for key in ("verdict", "reason", "label", "q")}
     votes = my_decisions(
         review,
         request.user,
@@ -31,7 +33,13 @@ def my_decision_list(request: HttpRequest, slug: str, stage_slug: str) -> HttpRe
         reason=chosen["reason"],
         words=chosen["q"],
     )
+    view = VoteView.of(review, membership)
+    if chosen["label"]:
+        votes = with_label(votes, review, view, chosen["label"], reference="item__reference")
     page = Paginator(votes, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = labels_on(review, view, [vote.item.reference_id for vote in page])
+    for vote in page:
+        vote.shown_labels = labels.get(vote.item.reference_id, [])
     context = {
         **stage_context(review, membership, stage),
         "page": page,
@@ -41,6 +49,7 @@ def my_decision_list(request: HttpRequest, slug: str, stage_slug: str) -> HttpRe
         "query": urlencode({key: value for key, value in chosen.items() if value}),
         "verdicts": Verdict.choices,
         "reasons": reasons_for(review, stage),
+        "label_choices": label_choices(list(labels_for(review, membership.user_id))),
     }
     return render(request, "screening/decisions/my_decisions.html", context)
 

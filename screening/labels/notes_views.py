@@ -21,12 +21,13 @@ from screening.constants import EDITOR_ROLES
 from screening.identification.selectors import reference_visible_in_review
 from screening.labels.discussion import post_create, post_delete, post_edit
 from screening.labels.forms import PostForm
-from screening.labels.selectors import posts_visible, reference_notes
+from screening.labels.selectors import reference_notes
 from screening.labels.services import label_apply, label_remove
 from screening.models import Membership, Post, Review
 from screening.permissions.access import next_url, review_for_user
 from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import posts_visible
 from screening.permissions.refusals import Refused
 
 ON_SCREEN = "screen"

@@ -1,47 +1,16 @@
-"""Reads of labels and discussion posts, each through what the member may see: a private label
-is its maker's alone (whatever the reader's role), and a label put on, or a post written on, a
-reference while it was open at a stage is hidden as the votes there are (VoteView.notes). Every
-list, count, filter and export of labels reads them from here."""
+"""Reads of labels and discussion posts, each through what the member may see (the rule is
+`screening.permissions.labels`): the labels on a page of references, their counts, and one
+reference's labels and thread."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 
-from screening.models import Label, Post, ReferenceLabel, Review
+from screening.models import Label, Post, Review
 from screening.permissions.blinding import VoteView
-
-
-def labels_for(review: Review, user_id: int) -> QuerySet[Label]:
-    """The labels a member may see and use: the shared ones and their own private ones."""
-    return Label.objects.in_review(review).filter(Q(private=False) | Q(created_by_id=user_id))
-
-
-def uses_visible(review: Review, view: VoteView) -> QuerySet[ReferenceLabel]:
-    """The labels on references the member may see (of labels they may see, not hidden)."""
-    uses = ReferenceLabel.objects.in_review(review).filter(
-        Q(label__private=False) | Q(label__created_by_id=view.user_id)
-    )
-    return view.notes(uses, author="applied_by_id")
-
-
-def posts_visible(review: Review, view: VoteView) -> QuerySet[Post]:
-    """The discussion posts the member may see."""
-    return view.notes(Post.objects.in_review(review), author="author_id")
-
-
-def labels_on(review: Review, view: VoteView, reference_ids: list[int]) -> dict[int, list[Label]]:
-    """reference id -> the labels the member sees on it, by name (one query for the lot)."""
-    found: dict[int, dict[int, Label]] = {}
-    for use in (
-        uses_visible(review, view)
-        .filter(reference_id__in=reference_ids)
-        .select_related("label")
-        .order_by("label__name", "label_id")
-    ):
-        found.setdefault(use.reference_id, {}).setdefault(use.label_id, use.label)
-    return {pk: list(labels.values()) for pk, labels in found.items()}
+from screening.permissions.labels import labels_for, posts_visible, uses_visible
 
 
 def label_counts(review: Review, view: VoteView) -> dict[int, int]:

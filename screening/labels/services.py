@@ -12,10 +12,10 @@ from django.db import transaction
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, LabelColour, Role
 from screening.labels.common import LabelRefused, in_review, open_stages, writer_membership
-from screening.labels.selectors import labels_for, uses_visible
 from screening.models import Label, ReferenceLabel, Review
 from screening.models.labels import LABEL_NAME_LENGTH
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import labels_for, uses_visible
 
 
 def _clean(name: str, colour: str) -> tuple[str, str]:

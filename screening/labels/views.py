@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 
 from screening.constants import EDITOR_ROLES, Role
 from screening.labels.forms import LabelForm, NewLabelForm
-from screening.labels.selectors import label_counts, labels_for
+from screening.labels.selectors import label_counts
 from screening.labels.services import label_create, label_delete, label_update
 from screening.models import Label, Membership, Review
 from screening.permissions.access import review_for_user, role_refusal
 from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import labels_for
 
 
 def may_manage(label: Label, membership: Membership) -> bool:

@@ -8,7 +8,6 @@ from django.db.models import (
 from references.export import ExportRow
 from references.models import Reference
 from screening.constants import Stage
-from screening.labels.selectors import labels_on
 from screening.models import (
     Record,
     Review,
@@ -16,6 +15,7 @@ from screening.models import (
     Vote,
 )
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import labels_on
 
 EXPORT_COLUMNS = ["title_abstract", "retrieval", "full_text", "decisions", "sources", "labels"]
 

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from screening.constants import CandidateStatus, ItemState, Stage
-from screening.labels.selectors import labels_for, uses_visible
 from screening.models import (
     Decision,
     DuplicateCandidate,
@@ -19,10 +18,10 @@ from screening.models import (
     Source,
 )
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import label_choices, labels_for, with_label
 from screening.prisma.counts import BOXES, box_references
 
 # An unset yes/no filter reads "Any", not django-filter's "Unknown": it filters nothing.
-NO_LABEL = "none"  # the label filter's choice for references without a label
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
@@ -121,10 +120,7 @@ class ReferenceFilter(django_filters.FilterSet):
         # Another member's private label is no choice, so asking for it reads like asking for
         # a label that does not exist.
         self.labels = list(labels_for(review, view.user_id))  # also the page's bulk form's
-        self.filters["label"].extra["choices"] = [
-            (NO_LABEL, "No label"),
-            *((str(label.pk), label.name) for label in self.labels),
-        ]
+        self.filters["label"].extra["choices"] = label_choices(self.labels)
 
     def _items(self):
         return ScreeningItem.objects.in_review(self.review).filter(reference=OuterRef("pk"))
@@ -155,12 +151,7 @@ class ReferenceFilter(django_filters.FilterSet):
         return queryset.filter(Exists(decided))
 
     def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # Only the labels on references the member may see: under blind screening a
-        # teammate's label on an open reference neither matches nor counts.
-        uses = uses_visible(self.review, self.view).filter(reference=OuterRef("pk"))
-        if value == NO_LABEL:
-            return queryset.exclude(Exists(uses))
-        return queryset.filter(Exists(uses.filter(label_id=int(value))))
+        return with_label(queryset, self.review, self.view, value)
 
     def filter_reason(self, queryset: QuerySet, name: str, value: ExclusionReason) -> QuerySet:
         return queryset.filter(Exists(self._items().filter(reason=value)))

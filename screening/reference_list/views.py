@@ -22,12 +22,12 @@ from screening.identification.selectors import (
 )
 from screening.labels.common import LabelRefused
 from screening.labels.notes_views import notes_context
-from screening.labels.selectors import labels_on
 from screening.labels.services import label_apply, label_remove
 from screening.models import Review
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
+from screening.permissions.labels import labels_on
 from screening.reference_list.export import EXPORT_COLUMNS, export_rows
 from screening.reference_list.filters import ReferenceFilter
 from screening.reference_list.selectors import box_heading, box_total, screening_rows

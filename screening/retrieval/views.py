@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from csp.decorators import csp_exempt
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -12,12 +14,12 @@ from django.views.decorators.http import require_POST
 
 from references.models import Reference
 from screening.constants import EDITOR_ROLES, ItemState, Stage
-from screening.decisions.selectors import (
-    stage_counts,
-)
+from screening.decisions.selectors import stage_counts
 from screening.models import FullText, ScreeningItem
 from screening.permissions.access import next_url, review_for_user
 from screening.permissions.actions import attempt, show_form_errors
+from screening.permissions.blinding import VoteView
+from screening.permissions.labels import label_choices, labels_for, labels_on, with_label
 from screening.retrieval.bulk_batches import batches_of
 from screening.retrieval.forms import FullTextForm
 from screening.retrieval.services import full_text_record
@@ -34,14 +36,21 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
     states = [ItemState.AWAITING_RETRIEVAL, ItemState.RETRIEVED, ItemState.NOT_RETRIEVED]
     if state not in states:
         state = ItemState.AWAITING_RETRIEVAL
+    label = request.GET.get("label", "").strip()
+    view = VoteView.of(review, membership)
     items = (
         ScreeningItem.objects.in_review(review)
         .filter(stage=Stage.RETRIEVAL, state=state)
         .select_related("reference")
     )
+    if label:
+        items = with_label(items, review, view, label, reference="reference")
     page = Paginator(items.order_by("reference_id"), RETRIEVAL_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    labels = labels_on(review, view, [item.reference_id for item in page])
+    for item in page:
+        item.shown_labels = labels.get(item.reference_id, [])
     latest = {
         ft.reference_id: ft
         for ft in FullText.objects.in_review(review)
@@ -61,7 +70,11 @@ def retrieval_list(request: HttpRequest, slug: str) -> HttpResponse:
         # A viewer does not see the batches waiting to be checked (they are not attached yet).
         "batches": batches_of(review.pk) if membership.can_edit else [],
         "waiting": counts.get(ItemState.AWAITING_RETRIEVAL, 0),
-        "query": f"state={state}",
+        "label": label,
+        "label_choices": label_choices(list(labels_for(review, membership.user_id))),
+        "query": urlencode(
+            {key: value for key, value in (("state", state), ("label", label)) if value}
+        ),
     }
     return render(request, "screening/retrieval/retrieval_list.html", context)
 

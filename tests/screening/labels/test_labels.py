@@ -11,7 +11,7 @@ import pytest
 from screening.constants import AuditAction, Stage
 from screening.decisions.services import decision_record
 from screening.labels.common import LabelRefused
-from screening.labels.selectors import label_counts, labels_for, labels_on, reference_notes
+from screening.labels.selectors import label_counts, reference_notes
 from screening.labels.services import (
     label_apply,
     label_create,
@@ -20,6 +20,7 @@ from screening.labels.services import (
     label_update,
 )
 from screening.models import AuditEvent, Label, ReferenceLabel
+from screening.permissions.labels import labels_for, labels_on
 
 pytestmark = pytest.mark.django_db
 

@@ -277,12 +277,16 @@ URLS: dict[str, dict[str, Any]] = {
 
 
 def everywhere(w: World) -> list[dict[str, Any]]:
-    """Asked of every page that answers a GET: the download and person/verdict parameters of
-    any view, should another view start reading them."""
+    """Asked of every page that answers a GET: the download, person/verdict and label
+    parameters of any view (the lists that filter by label: references, conflicts, My
+    decisions, retrieval, studies), should another view start reading them."""
     return [
         {"format": "csv"},
         {"format": "json"},
         {"reviewer": w.a.pk, "actor": w.a.pk, "verdict": "exclude", "reason": w.reason_r1.pk},
+        {"label": w.objects["label_shared"].pk},
+        {"label": w.objects["label_private"].pk},
+        {"label": "none"},
     ]
 
 
