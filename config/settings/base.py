@@ -72,8 +72,12 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Password reset requests an hour, per address and per email.
 PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
 
-# Content-Security-Policy (django-csp): scripts, styles and frames from this site only, no
-# inline script or style (the templates have none; htmx's indicator style is in app.css).
+X_FRAME_OPTIONS = "DENY"  # Django's default, said here: no page of ours is ever framed
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, no inline
+# script or style (the templates have none; htmx's indicator style is in app.css), and no
+# frames either way: the PDF reader draws pages on canvases, so no page embeds a frame, and no
+# other site may frame ours (X-Frame-Options says DENY to browsers without CSP).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -82,11 +86,11 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "frame-src": [SELF],
+        "frame-src": [NONE],
         # The PDF reader's pdf.js worker (static/vendor/pdfjs/pdf.worker.min.mjs), a module from
         # this site: said outright rather than left to the script-src fallback.
         "worker-src": [SELF],
-        "frame-ancestors": [SELF],
+        "frame-ancestors": [NONE],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

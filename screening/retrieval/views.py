@@ -120,5 +120,4 @@ def fulltext_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
         filename=full_text.file_name or "full-text.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the screening page's frame
     return response

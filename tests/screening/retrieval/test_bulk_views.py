@@ -223,7 +223,11 @@ def test_the_reference_page_links_to_its_pdf_pubmed_and_doi(
         assert f'href="{pdf_url}"' in page
         assert 'href="https://pubmed.ncbi.nlm.nih.gov/38820549/"' in page
         assert 'href="https://doi.org/10.1001/jama.2024.10613"' in page
-    assert b"".join(client_viewer.get(pdf_url).streaming_content) == PDF_BY_DOI
+    pdf = client_viewer.get(pdf_url)
+    assert b"".join(pdf.streaming_content) == PDF_BY_DOI
+    # Served to the browser's own viewer (no CSP), never inside a frame: nothing frames it now.
+    assert (pdf["X-Frame-Options"], pdf["X-Content-Type-Options"]) == ("DENY", "nosniff")
+    assert "Content-Security-Policy" not in pdf
     assert client_outsider.get(pdf_url).status_code == 404
     # A reference without a PDF has no such link.
     page = client_owner.get(url("reference-detail", review, waiting[2].pk)).content.decode()
