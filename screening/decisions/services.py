@@ -398,6 +398,8 @@ def full_text_logged(full_text: FullText, *, actor: AbstractBaseUser, **more) ->
             "file": full_text.file_name,
             "url": full_text.url,
             "reason": full_text.reason,
+            # The file's checksum: the log pins which PDF was attached, byte for byte.
+            **({"sha256": full_text.sha256} if full_text.sha256 else {}),
             **more,
         },
     )

@@ -133,6 +133,9 @@ class FullText(models.Model):
     status = models.CharField(max_length=20, choices=FullTextStatus.choices)
     file = models.FileField(upload_to="fulltexts/%Y/%m/", blank=True)
     file_name = models.CharField(max_length=255, blank=True)
+    # The file's SHA-256 (hex): the same PDF uploaded again, to this reference or another, is
+    # told apart by it. Blank without a file.
+    sha256 = models.CharField(max_length=64, blank=True)
     url = models.URLField(max_length=1000, blank=True)
     reason = models.CharField(max_length=300, blank=True)  # why it could not be retrieved
     created_by = models.ForeignKey(
@@ -144,7 +147,10 @@ class FullText(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["review", "reference"], name="fulltext_reference")]
+        indexes = [
+            models.Index(fields=["review", "reference"], name="fulltext_reference"),
+            models.Index(fields=["review", "sha256"], name="fulltext_sha256"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.reference_id}"

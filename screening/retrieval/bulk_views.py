@@ -30,7 +30,7 @@ from screening.retrieval.bulk import (
 from screening.retrieval.bulk_batches import Batch, BatchFile, batch_load
 from screening.retrieval.bulk_files import Limits
 from screening.retrieval.forms import BulkConfirmForm, BulkUploadForm
-from screening.retrieval.selectors import waiting_references
+from screening.retrieval.selectors import same_pdf_elsewhere, waiting_references
 
 # What the form adds to its files (boundaries, the token): a body declared longer than the
 # batch's limit plus this is refused unread.
@@ -101,12 +101,19 @@ class _Row:
     field: object  # the bound field of its select
     proposed: object  # the reference proposed for it, when it is still waiting
     shared_with: list[str] = field(default_factory=list)  # other files proposed for it
+    attached_to: list = field(default_factory=list)  # references holding this very PDF now
 
 
-def _rows(batch: Batch, form: BulkConfirmForm, references) -> list[_Row]:
+def _rows(review: Review, batch: Batch, form: BulkConfirmForm, references) -> list[_Row]:
     by_id = {ref.pk: ref for ref in references}
+    attached = same_pdf_elsewhere(review, [file.sha256 for file in batch.files])
     rows = [
-        _Row(file, form[form.field_name(file)], by_id.get(file.reference_id))
+        _Row(
+            file,
+            form[form.field_name(file)],
+            by_id.get(file.reference_id),
+            attached_to=attached.get(file.sha256, []),
+        )
         for file in batch.files
     ]
     for row in rows:
@@ -142,7 +149,7 @@ def bulk_batch(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             return redirect(_retrieval_url(review) + "?state=retrieved")
     elif request.method == "POST":
         show_form_errors(request, form)
-    rows = _rows(batch, form, references)
+    rows = _rows(review, batch, form, references)
     context = {
         "review": review,
         "membership": membership,

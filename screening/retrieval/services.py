@@ -3,6 +3,7 @@ is stored."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -66,6 +67,8 @@ def full_text_record(
         if status != FullTextStatus.RETRIEVED:
             raise ScreeningRefused("A file goes with a retrieved full text.")
         _check_pdf(upload, max_bytes)
+        full_text.sha256 = _sha256(upload)
+        _refuse_the_same_pdf(review, reference, full_text.sha256)
         full_text.file_name = upload.name[:255]
         full_text.file.save(upload.name, upload, save=False)
     try:
@@ -76,6 +79,35 @@ def full_text_record(
             full_text.file.delete(save=False)  # no row will point at it
         raise
     return full_text
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _refuse_the_same_pdf(review: Review, reference: Reference, sha256: str) -> None:
+    """A PDF identical to the one the reference holds now is a second submission of it: said,
+    and nothing recorded. (The same PDF on another reference is allowed, a supplement of
+    several conference abstracts say, and the pages warn of it: `same_pdf_elsewhere`.)"""
+    latest = (
+        FullText.objects.in_review(review)
+        .filter(reference=reference)
+        .exclude(file="")
+        .select_related("created_by")
+        .order_by("-id")
+        .first()
+    )
+    if latest is not None and latest.sha256 == sha256:
+        who = latest.created_by.get_username() if latest.created_by else "someone"
+        raise ScreeningRefused(
+            f"This PDF is the one already attached ({latest.file_name}, by {who} on "
+            f"{latest.created_at:%d %b %Y}); nothing was changed."
+        )
 
 
 def _check_pdf(upload, max_bytes: int) -> None:

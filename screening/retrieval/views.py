@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from csp.decorators import csp_exempt
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +23,7 @@ from screening.permissions.blinding import VoteView
 from screening.permissions.labels import label_choices, labels_for, labels_on, with_label
 from screening.retrieval.bulk_batches import batches_of
 from screening.retrieval.forms import FullTextForm
+from screening.retrieval.selectors import same_pdf_elsewhere
 from screening.retrieval.services import full_text_record
 
 RETRIEVAL_PER_PAGE = 25
@@ -85,25 +87,41 @@ def retrieval_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     reference = get_object_or_404(Reference, pk=pk)
     form = FullTextForm(request.POST, request.FILES)
 
+    recorded = []
+
     def record() -> str:
         data = form.cleaned_data
-        full_text_record(
-            review=review,
-            reference=reference,
-            user=request.user,
-            status=data["status"],
-            upload=data["file"],
-            url=data["url"],
-            reason=data["reason"],
-            max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
+        recorded.append(
+            full_text_record(
+                review=review,
+                reference=reference,
+                user=request.user,
+                status=data["status"],
+                upload=data["file"],
+                url=data["url"],
+                reason=data["reason"],
+                max_bytes=settings.FULLTEXT_MAX_FILE_BYTES,
+            )
         )
         return f"Recorded for: {reference.citation[:80]}"
 
     if form.is_valid():
-        attempt(request, record)
+        if attempt(request, record) and recorded[0].sha256:
+            _warn_of_the_same_pdf(request, review, recorded[0])
     else:
         show_form_errors(request, form)
     return redirect(next_url(request, reverse("screening:retrieval-list", args=[review.slug])))
+
+
+def _warn_of_the_same_pdf(request: HttpRequest, review, full_text: FullText) -> None:
+    """Say so when the PDF just attached is also another reference's full text."""
+    others = same_pdf_elsewhere(review, [full_text.sha256], full_text.reference_id)
+    for other in others.get(full_text.sha256, []):
+        messages.warning(
+            request,
+            f"The same PDF is the full text of {other.citation[:80]}: check that it is the "
+            "right file for both (if they are one report found twice, merge them as duplicates).",
+        )
 
 
 @csp_exempt()  # a PDF: the browser's own viewer renders it, and a CSP would block that viewer
