@@ -1,7 +1,7 @@
 """Near-duplicate candidates: proposed by title similarity, then merged or rejected by a person.
 
-A merge moves the records of one reference onto the other; it never deletes a reference, so
-undoing it moves exactly those records back.
+A merge moves the records of one reference onto the other, and the labels and discussion posts
+on it with them; it never deletes a reference, so undoing it moves exactly those back.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,7 +14,15 @@ from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, CandidateStatus, DuplicateRule
 from screening.decisions.items import items_refresh
-from screening.models import Decision, DuplicateCandidate, Record, Review, ScreeningItem
+from screening.models import (
+    Decision,
+    DuplicateCandidate,
+    Post,
+    Record,
+    ReferenceLabel,
+    Review,
+    ScreeningItem,
+)
 
 
 def _near_items(review: Review) -> list[NearItem]:
@@ -102,10 +110,14 @@ def duplicate_merge(
     Record.objects.filter(id__in=[r for r, rule in records if not rule]).update(
         reference_id=kept_id, duplicate_rule=DuplicateRule.MERGED
     )
+    merged = {"kept": kept_id, "removed": removed_id, "records": moved}
     candidate.status = CandidateStatus.MERGED
     candidate.decided_by = user
     candidate.decided_at = timezone.now()
-    candidate.moved_records = {"kept": kept_id, "removed": removed_id, "records": moved}
+    # The labels and posts moved are kept on the pair, for the undo, but not in the audit
+    # event: every member sees it, and even a count of label uses would tell of a private one.
+    notes = _notes_move(candidate.review, removed_id, kept_id)
+    candidate.moved_records = {**merged, "notes": notes}
     candidate.save(update_fields=["status", "decided_by", "decided_at", "moved_records"])
     items_refresh(review=candidate.review, reference_ids=[kept_id, removed_id])
     audit_record(
@@ -114,9 +126,45 @@ def duplicate_merge(
         action=AuditAction.DUPLICATE_MERGE,
         obj=candidate,
         before={"status": CandidateStatus.PROPOSED},
-        after={"status": CandidateStatus.MERGED, **candidate.moved_records},
+        after={"status": CandidateStatus.MERGED, **merged},
     )
     return candidate
+
+
+def _notes_move(review: Review, removed_id: int, kept_id: int) -> dict[str, list[int]]:
+    """Move the labels and posts on the reference merged away onto the one kept, so that they
+    stay in sight (a reference with no record is in no list). A label a member has put on both
+    stays where it is: the kept reference carries it already. The ids moved, for the undo."""
+    on_kept = set(
+        ReferenceLabel.objects.in_review(review)
+        .filter(reference_id=kept_id)
+        .values_list("label_id", "applied_by_id")
+    )
+    labels = [
+        pk
+        for pk, label_id, member_id in ReferenceLabel.objects.in_review(review)
+        .filter(reference_id=removed_id)
+        .values_list("pk", "label_id", "applied_by_id")
+        if (label_id, member_id) not in on_kept
+    ]
+    posts = list(
+        Post.objects.in_review(review).filter(reference_id=removed_id).values_list("pk", flat=True)
+    )
+    ReferenceLabel.objects.filter(pk__in=labels).update(reference_id=kept_id)
+    Post.objects.filter(pk__in=posts).update(reference_id=kept_id)
+    return {"labels": labels, "posts": posts}
+
+
+def _notes_move_back(review: Review, moved: dict, kept_id: int, removed_id: int) -> None:
+    """Undo `_notes_move`: the labels and posts it moved, still on the kept reference, go back
+    (a label taken off or a post deleted since stays gone)."""
+    notes = moved.get("notes") or {}  # a merge made before labels moved with it has none
+    ReferenceLabel.objects.in_review(review).filter(
+        pk__in=notes.get("labels", []), reference_id=kept_id
+    ).update(reference_id=removed_id)
+    Post.objects.in_review(review).filter(
+        pk__in=notes.get("posts", []), reference_id=kept_id
+    ).update(reference_id=removed_id)
 
 
 @transaction.atomic
@@ -166,6 +214,7 @@ def duplicate_undo(*, candidate: DuplicateCandidate, user: AbstractBaseUser) -> 
             Record.objects.filter(id__in=[r for r, x in moved.items() if x == rule]).update(
                 reference_id=removed, duplicate_rule=rule
             )
+        _notes_move_back(candidate.review, candidate.moved_records, kept, removed)
         candidate.status = CandidateStatus.UNDONE
         after = {"status": CandidateStatus.UNDONE, "restored_to": removed, "records": list(moved)}
         items_refresh(review=candidate.review, reference_ids=[kept, removed])
