@@ -9,7 +9,6 @@ usual VoteView. An htmx request gets the panel back, a plain one is sent back to
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -70,14 +69,22 @@ def notes_context(
 
 
 def _panel(
-    request, review, membership, reference, view, error: str = "", discussion: bool = False
+    request,
+    review,
+    membership,
+    reference,
+    view,
+    error: str = "",
+    discussion: bool = False,
+    draft: str = "",
 ) -> HttpResponse:
     context = notes_context(request, review, membership, reference, view)
     # The page's own way back (notes.html): the `next` it was opened with.
     context["back"] = next_url(
         request, reverse("screening:reference-detail", args=[review.slug, reference.pk])
     )
-    context |= {"notes_error": error, "discussion_open": discussion}
+    # A refused post comes back in its box (`draft`), so that its words are not lost.
+    context |= {"notes_error": error, "discussion_open": discussion, "draft": draft}
     template = "screening/labels/_notes.html" if request.htmx else "screening/labels/notes.html"
     return render(request, template, context)
 
@@ -88,17 +95,19 @@ def reference_notes_view(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     return _panel(request, review, membership, reference, _view(request, review, membership))
 
 
-def _answer(request, review, membership, reference, action, **panel) -> HttpResponse:
-    """Run `action` (a write that may be refused); the panel again for htmx, with the refusal
-    in it, or a redirect to `next` with the refusal as a message."""
+def _answer(request, review, membership, reference, action, draft="", **panel) -> HttpResponse:
+    """Run `action` (a write that may be refused). Done: the panel again for htmx, or a
+    redirect to `next`. Refused: the panel (htmx) or the notes page (plain) with the refusal
+    in it and the `draft` written back in the post's box."""
     view = _view(request, review, membership)
+    try:
+        action(view)
+    except Refused as error:
+        return _panel(
+            request, review, membership, reference, view, str(error), draft=draft, **panel
+        )
     if request.htmx:
-        try:
-            action(view)
-        except Refused as error:
-            return _panel(request, review, membership, reference, view, str(error), **panel)
         return _panel(request, review, membership, reference, view, **panel)
-    attempt(request, lambda: action(view), level=messages.INFO)
     return redirect(next_url(request, notes_url(review, reference.pk)))
 
 
@@ -138,7 +147,8 @@ def post_create_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             text=request.POST.get("text", ""),
         )
 
-    return _answer(request, review, membership, reference, action, discussion=True)
+    draft = request.POST.get("text", "")
+    return _answer(request, review, membership, reference, action, draft=draft, discussion=True)
 
 
 def _own_post(request: HttpRequest, slug: str, pk: int) -> tuple[Review, Membership, Post]:

@@ -15,7 +15,7 @@ from screening.constants import AuditAction, Stage
 from screening.decisions.services import decision_record
 from screening.labels.discussion import post_create
 from screening.labels.services import label_apply, label_create
-from screening.models import AuditEvent, Label, ReferenceLabel
+from screening.models import AuditEvent, Label, Post, ReferenceLabel
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,30 @@ def test_the_panel_answers_htmx_with_itself_and_a_plain_post_with_a_redirect(lab
         team.client(team.v).post(_url("post-create", team, r3.pk), {"text": "x"}).status_code == 403
     )
     assert team.client(team.v).get(notes).status_code == 200  # viewers read
+
+
+def test_a_refused_post_comes_back_in_its_box_with_why(labelled):
+    """Its words are not lost: the panel (htmx) or the notes page (a plain form) shows the
+    refusal and the draft, and nothing is posted."""
+    team = labelled
+    r3 = team.refs[2]
+    too_long = "A long thought about the dose. " * 200  # over the 5,000 characters a post has
+    client = team.client(team.b)
+    back = _url("screen", team, "title-abstract") + f"?reference={r3.pk}"
+    for headers in (HTMX, {}):
+        response = client.post(
+            _url("post-create", team, r3.pk), {"text": too_long, "next": back, "on": "screen"},
+            headers=headers,
+        )  # fmt: skip
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "A post has at most 5,000 characters." in html
+        assert f"required>{too_long}</textarea>" in html
+        assert re.search(r'<details class="discussion"\s+id="discussion"\s+open>', html)
+    assert not Post.objects.filter(reference=r3).exists()
+    # Once posted, the box is empty again.
+    done = client.post(_url("post-create", team, r3.pk), {"text": "Shorter."}, headers=HTMX)
+    assert "required></textarea>" in done.content.decode()
 
 
 def test_the_screening_page_loads_the_panel_beside_the_record(labelled):
