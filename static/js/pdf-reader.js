@@ -86,9 +86,14 @@
         this.scrolling = true;
         requestAnimationFrame(() => { this.scrolling = false; this.track(); });
       });
+      // Pages within a box's height of the view are drawn; those further away give their
+      // canvas back (a 300-page report would otherwise hold 300 canvases), and are drawn again
+      // when they come near.
       this.observer = new IntersectionObserver((entries) => {
         for (const entry of entries) {
-          if (entry.isIntersecting) this.draw(this.pages[entry.target.dataset.pageNumber - 1]);
+          const page = this.pages[entry.target.dataset.pageNumber - 1];
+          if (entry.isIntersecting) this.draw(page);
+          else this.free(page);
         }
       }, { root: this.box, rootMargin: "100% 0px" });
       this.resizer = new ResizeObserver(() => {
@@ -176,7 +181,7 @@
       this.scale = this.zoom === "fit" ? this.fitScale() : this.zoom;
       this.zoomShown.textContent = Math.round(this.scale * 100) + "%";
       const boxes = this.pages.map((page) => {
-        if (page.task) page.task.cancel();
+        this.free(page);
         const viewport = page.proxy.getViewport({ scale: this.scale * CSS_UNITS });
         const div = document.createElement("div");
         div.className = "pdf-page";
@@ -209,6 +214,7 @@
     draw(page) {
       if (!page || page.drawn) return page && page.drawn;
       const generation = this.generation;
+      const drawing = (page.drawing = {}); // freed or drawn again meanwhile: this one stops
       page.drawn = (async () => {
         const { viewport, div } = page;
         const ratio = Math.min(window.devicePixelRatio || 1,
@@ -231,13 +237,28 @@
         const textLayer = new this.lib.TextLayer(
           { textContentSource: textContent, container: layer, viewport });
         await textLayer.render();
-        if (generation !== this.generation) return;
+        if (generation !== this.generation || page.drawing !== drawing) return;
         page.textDivs = textLayer.textDivs;
         this.mark(page);
         div.dataset.rendered = "true";
         await page.task.promise;
       })().catch(() => {}); // cancelled by a new zoom (the next layout draws it), or a broken page
       return page.drawn;
+    }
+
+    // A page far from the view: its drawing stops, and its canvas's memory goes back at once
+    // (a canvas shrunk to nothing before the garbage collector gets to it). Its text stays
+    // known, for the search.
+    free(page) {
+      if (!page || !page.div) return;
+      if (page.task) page.task.cancel();
+      for (const canvas of page.div.querySelectorAll("canvas")) {
+        canvas.width = 0;
+        canvas.height = 0;
+      }
+      if (page.drawn) page.div.replaceChildren();
+      delete page.div.dataset.rendered;
+      Object.assign(page, { drawn: null, drawing: null, task: null, textDivs: [] });
     }
 
     mark(page) {

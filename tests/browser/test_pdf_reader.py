@@ -376,3 +376,41 @@ def test_the_reader_passes_axe_wide_and_on_a_phone(
             assert page.evaluate(no_sideways), "the page scrolls sideways"
             screenshot("phone", full_page=False)
     assert failures == {}
+
+
+def test_a_long_report_keeps_canvases_only_near_the_view(
+    logged_in_page, owner, reviewer, review, live_server, import_text
+):
+    """A 60-page report read to its end holds a few canvases, not 60: the pages far from the
+    view give theirs back, and are drawn again on the way back; the search still finds words
+    on a page whose canvas was freed."""
+    long_report = [[f"Page {n} of the long report", f"Marker word quokka{n}"] for n in range(1, 61)]
+    search = import_text(ris(1), name="embase.ris", source="Embase")
+    reference = search.records.get().reference
+    for who in (owner, reviewer):
+        decision_record(
+            review=review, reference=reference, stage=TA, reviewer=who, verdict="include"
+        )
+    retrieve(review, reference, owner, long_report)
+    page = logged_in_page(reviewer)
+    said = watch(page)
+    page.set_viewport_size(WIDE)
+    page.goto(f"{live_server.url}/r/{review.slug}/screen/full-text/")
+    reader = reader_ready(page)
+    expect(page_box(page, 1)).to_have_attribute("data-rendered", "true")
+
+    pages = page.locator(".pdf-pages")
+    pages.evaluate("box => { box.scrollTop = box.scrollHeight; }")
+    expect(page_box(page, 60)).to_have_attribute("data-rendered", "true")
+    expect(page_box(page, 1).locator("canvas")).to_have_count(0)
+    expect(page_box(page, 1)).not_to_have_attribute("data-rendered", "true")
+    drawn = pages.locator("canvas").count()
+    assert 1 <= drawn <= 8, f"{drawn} canvases for a view of a page or so"
+
+    # The search finds a word on the first page, whose canvas was freed: it is drawn again.
+    reader.locator("input[type=search]").fill("quokka1")
+    reader.locator("input[type=search]").press("Enter")
+    expect(page_box(page, 1)).to_have_attribute("data-rendered", "true")
+    expect(page_box(page, 1).locator(".textLayer mark.selected")).to_have_text("quokka1")
+    expect(page_box(page, 60).locator("canvas")).to_have_count(0)
+    quiet(page, said)
