@@ -17,6 +17,9 @@ number of its PRISMA diagram is computed from records and decisions:
   ClinicalTrials.gov pages (2). 15 reports, of 13 studies (demo_data/ivonescimab/studies.json).
 - Two demo reviewers screen; a few disagreements, settled by the owner, give the conflict and
   agreement pages something to show. Those votes are the demo's, not the article's.
+- Labels and a discussion post, the demo's too, give every list's label filter something to
+  filter: "Conference abstract" (the owner's, on the meeting abstracts), "Grey literature" (the
+  first reviewer's, on the web pages), the first reviewer's private "Read again", and a post.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ from screening.constants import ReasonStages, Role, SourceKind, Stage
 from screening.decisions.review_settings import reason_create, reason_update, review_settings_update
 from screening.decisions.services import conflict_resolve, decision_record
 from screening.identification.imports import references_import, source_get_or_create
+from screening.labels.discussion import post_create
+from screening.labels.services import label_apply, label_create
 from screening.models import ExclusionReason, Membership, Record, Review
+from screening.permissions.blinding import VoteView
 from screening.retrieval.services import full_text_record
 from screening.reviews.services import review_create
 
@@ -112,6 +118,7 @@ def ivonescimab_demo_load(
     positions = _import(review, owner)
     _screen(review, owner, first, second, reasons, positions)
     _studies(review, owner, positions)
+    _labels(review, owner, first, positions)
     return review
 
 
@@ -246,3 +253,30 @@ def _studies(review, owner, positions) -> None:
                     report=report[result["report"]], quote=result.get("quote", ""),
                     note=result.get("note", ""), **values,
                 )  # fmt: skip
+
+
+def _labels(review: Review, owner, first, positions) -> None:
+    """The demo's labels and post (see the module's docstring), put on as a member would."""
+    references = list(positions.values())
+    meetings = [
+        r for r in references if r.title.startswith("PL02.04") or r.journal == "J Clin Oncol"
+    ]
+    web = [r for r in references if "Web Page" in r.publication_types]
+    cureus = [r for r in references if r.journal == "Cureus"]
+    plan = [
+        (owner, "Conference abstract", "blue", False, meetings),
+        (first, "Grey literature", "green", False, web),
+        (first, "Read again", "orange", True, cureus),
+    ]
+    for user, name, colour, private, on in plan:
+        label = label_create(review=review, user=user, name=name, colour=colour, private=private)
+        view = VoteView.of(review, Membership.objects.get(review=review, user=user))
+        label_apply(
+            review=review, label_id=label.pk, reference_ids=[r.pk for r in on], user=user,
+            view=view,
+        )  # fmt: skip
+    harmoni2 = next(r for r in meetings if r.title.startswith("PL02.04"))
+    post_create(
+        review=review, reference_id=harmoni2.pk, user=first,
+        text="This abstract and the Lancet paper both report HARMONi-2: one study, two reports.",
+    )  # fmt: skip

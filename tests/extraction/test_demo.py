@@ -15,7 +15,16 @@ from extraction.models import ArmResult, Study
 from screening.audit.chain import audit_chain_verify
 from screening.constants import DecisionKind, ItemState, Stage
 from screening.decisions.items import cache_differences
-from screening.models import AuditEvent, Decision, DuplicateCandidate, Record, ScreeningItem
+from screening.models import (
+    AuditEvent,
+    Decision,
+    DuplicateCandidate,
+    Label,
+    Post,
+    Record,
+    ReferenceLabel,
+    ScreeningItem,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +117,23 @@ def test_studies_hold_their_reports_and_the_articles_values(demo):
     assert pfs.value == 11 and "approximately 11 months" in pfs.note
     documents = demo.filter(kind="document")
     assert documents.count() == 3 and not documents.filter(arms__isnull=False).exists()
+
+
+def test_the_demo_has_labels_for_every_lists_filter_and_a_post(demo):
+    uses = {
+        name: sorted(
+            ReferenceLabel.objects.filter(label__name=name).values_list(
+                "reference__journal", flat=True
+            )
+        )
+        for name in ("Conference abstract", "Grey literature", "Read again")
+    }
+    assert uses["Conference abstract"] == ["J Clin Oncol", "J Clin Oncol", "J Thorac Oncol"]
+    assert len(uses["Grey literature"]) == 5  # the manufacturer's pages and the registry's
+    assert uses["Read again"] == ["Cureus"]
+    assert Label.objects.get(name="Read again").private
+    post = Post.objects.get()
+    assert post.reference.title.startswith("PL02.04") and post.author.username == "demo-reviewer"
 
 
 def test_the_demo_is_consistent_and_loads_once(demo):
