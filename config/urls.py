@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("screening.urls")),
     path("", include("extraction.urls")),
+    path("", include("risk_of_bias.urls")),
 ]
 
 # A 403 page that says why, in the review's menu (templates/403.html); Django's own 404

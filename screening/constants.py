@@ -218,6 +218,13 @@ class AuditAction(models.TextChoices):
     POST_CREATE = "post.create", "Discussion post written"
     POST_EDIT = "post.edit", "Discussion post edited"
     POST_DELETE = "post.delete", "Discussion post deleted"
+    # Risk of bias (the risk_of_bias app). A submission's event carries its content's digest,
+    # not its answers: the log is every member's, and an assessor's answers stay hidden from
+    # the others until all have submitted. The consensus, made after, carries its judgements.
+    ROB_START = "rob.start", "Risk-of-bias assessment started"
+    ROB_SUBMIT = "rob.submit", "Risk-of-bias assessment submitted"
+    ROB_CONSENSUS = "rob.consensus", "Risk-of-bias consensus submitted"
+    ROB_SETTINGS = "rob.settings", "Risk-of-bias settings changed"
 
 
 class LabelColour(models.TextChoices):

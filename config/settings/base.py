@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "references",
     "screening",
     "extraction",
+    "risk_of_bias",
 ]
 
 MIDDLEWARE = [

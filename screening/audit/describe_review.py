@@ -130,6 +130,30 @@ def _duplicate_undo(say: Say) -> list[Part]:
     return ["proposed ", *_pair(say), " as duplicates again"]
 
 
+def _rob_result(say: Say) -> str:
+    """The result a risk-of-bias event is about, by the names the event carries."""
+    names = [say.after.get("study"), say.after.get("outcome")]
+    return " · ".join(name for name in names if name) or "a result"
+
+
+def _rob_start(say: Say) -> list[Part]:
+    return [f"started a risk-of-bias assessment of {_rob_result(say)}"]
+
+
+def _rob_submit(say: Say) -> list[Part]:
+    digest = str(say.after.get("digest", ""))[:12]
+    return [f"submitted their risk-of-bias assessment of {_rob_result(say)} (digest {digest}…)"]
+
+
+def _rob_consensus(say: Say) -> list[Part]:
+    overall = (say.after.get("overall") or {}).get("judgement") or "not judged"
+    return [f"submitted the risk-of-bias consensus of {_rob_result(say)}: overall {overall}"]
+
+
+def _rob_settings(say: Say) -> list[Part]:
+    return [f"changed the risk-of-bias settings: {changes(say.before, say.after)}"]
+
+
 def _study_create(say: Say) -> list[Part]:
     return ["created the study ", say.study(say.pk, say.after.get("name", ""))]
 
@@ -206,6 +230,10 @@ DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.DUPLICATE_MERGE: _duplicate_merge,
     AuditAction.DUPLICATE_REJECT: _duplicate_reject,
     AuditAction.DUPLICATE_UNDO: _duplicate_undo,
+    AuditAction.ROB_START: _rob_start,
+    AuditAction.ROB_SUBMIT: _rob_submit,
+    AuditAction.ROB_CONSENSUS: _rob_consensus,
+    AuditAction.ROB_SETTINGS: _rob_settings,
     AuditAction.STUDY_CREATE: _study_create,
     AuditAction.STUDY_EDIT: _study_edit,
     AuditAction.STUDY_DELETE: _study_delete,

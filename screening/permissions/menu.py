@@ -63,6 +63,7 @@ MENU: tuple[MenuGroup, ...] = (
         "Extract",
         (
             MenuLink("Studies", "extraction:study-list"),
+            MenuLink("Risk of bias", "risk_of_bias:overview"),
             MenuLink("Forest plots", "extraction:forest"),
         ),
     ),

@@ -57,6 +57,10 @@ def _refs(*names: str) -> Values:
     return lambda w: [w.refs[name].pk for name in (names or sorted(w.refs))]
 
 
+def _rob_outcomes(w: World) -> list[int]:
+    return [outcome.pk for outcome in w.objects["rob_outcomes"]]
+
+
 def _all_references(w: World) -> list[int]:
     return sorted(
         Reference.objects.filter(
@@ -273,6 +277,17 @@ URLS: dict[str, dict[str, Any]] = {
         ]
     },
     "extraction:export": {"queries": lambda w: [{"format": "csv"}, {"format": "json"}]},
+    "risk_of_bias:overview": {},
+    "risk_of_bias:settings": {},
+    "risk_of_bias:plot": {
+        "kind": lambda w: ["traffic-light", "summary"],
+        "fmt": lambda w: ["svg", "png"],
+    },
+    "risk_of_bias:export": {"fmt": lambda w: ["json", "csv"]},
+    "risk_of_bias:result": {"pk": _rob_outcomes},
+    "risk_of_bias:start": {"pk": _rob_outcomes},
+    "risk_of_bias:assess": {"pk": _rob_outcomes},
+    "risk_of_bias:consensus": {"pk": _rob_outcomes},
 }
 
 

@@ -46,6 +46,7 @@ from screening.reviews.services import invitation_create
 from screening.verification.services import verification_draw
 from tests.factories import UserFactory
 from tests.screening.decisions.test_screening import PDF, ris
+from tests.screening.permissions.world_rob import ROB_SENTINELS, risk_of_bias_world
 from tests.screening.test_views import RIS, RIS_NEAR
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
@@ -67,10 +68,11 @@ SENTINELS = {
     NOTE_R2: "A's note on R2 (awaiting second)",
     REASON_R6: "A's exclusion reason on R6 (conflict)",
     NOTE_R6: "A's note on R6 (conflict)",
+    **ROB_SENTINELS,
 }
 HTMX = {"HX-Request": "true"}
 # The modules of the project: a URL whose view lives in one of them is the crawl's to visit.
-PROJECT_PACKAGES = {"config", "screening", "extraction", "references"}
+PROJECT_PACKAGES = {"config", "screening", "extraction", "references", "risk_of_bias"}
 
 
 # --- The world --------------------------------------------------------------------------------
@@ -199,6 +201,7 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
     _vote(review, refs["R6"], owner, "include")
 
     labels = _label_and_post(review, reviewer, refs)
+    rob = risk_of_bias_world(review, owner, reviewer, study, outcome)
 
     states = {
         name: ScreeningItem.objects.get(review=review, reference=ref, stage=TA).state
@@ -229,6 +232,7 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
         "membership_a": Membership.objects.get(review=review, user=reviewer),
         "item_r6": ScreeningItem.objects.get(review=review, reference=refs["R6"], stage=TA),
         **labels,
+        **rob,
     }
     world.clients = {
         "O": _client(owner), "B": _client(b), "V": _client(viewer), "X": _client(outsider),

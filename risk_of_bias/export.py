@@ -1,0 +1,88 @@
+"""The review's risk-of-bias assessments for others to read: JSON (every assessment that may be
+shown: each assessor's, once all of a result's assessors have submitted, and the consensus,
+once submitted) and CSV in robvis's layout (the consensus of each result: Study, D1-D5,
+Overall, Weight), which robvis's rob_traffic_light and rob_summary load as they are. Drafts and
+the submissions of a result still waiting for an assessor are never exported, by anyone: the
+command line included."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from risk_of_bias.models import Assessment
+from risk_of_bias.selectors import ResultRow, assessment_content, result_rows
+from risk_of_bias.services import rob_settings
+from risk_of_bias.tool import tool
+from screening.models import Review
+
+ROBVIS_VALUES = {"low": "Low", "some concerns": "Some concerns", "high": "High"}
+DEMO_NOTE = (
+    "Demo data: these risk-of-bias assessments were made up to show the tool; the published "
+    "review reports none."
+)
+
+
+def result_label(row: ResultRow, *, demo: bool = False) -> str:
+    study = row.outcome.study
+    label = f"{study.acronym or study.name} · {row.outcome.name}"
+    return f"{label} (demo data)" if demo else label
+
+
+def shown(row: ResultRow) -> list[Assessment]:
+    """The assessments of a result anyone may read: the submitted ones of a revealed result,
+    and the submitted consensus."""
+    found = list(row.submitted) if row.revealed else []
+    return found + ([row.reported] if row.reported else [])
+
+
+def _entry(row: ResultRow, assessment: Assessment) -> dict:
+    value = assessment_content(assessment)
+    who = "consensus" if assessment.kind == Assessment.CONSENSUS else assessment.assessor.username
+    return {
+        "study": row.outcome.study.acronym or row.outcome.study.name,
+        "result": row.outcome.name,
+        "outcome_id": row.outcome.pk,
+        "assessor": who,
+        "variant": value["variant"],
+        "submitted_at": assessment.submitted_at.isoformat(),
+        "domains": value["domains"],
+        "overall": value["overall"],
+    }
+
+
+def export_json(review: Review) -> dict:
+    rows = result_rows(review)
+    assessments = [_entry(row, a) for row in rows for a in shown(row)]
+    waiting = sum(1 for row in rows if (row.assessors or row.consensus) and not row.reported)
+    body = {
+        "tool": "RoB 2",
+        "assessments": assessments,
+        "results_awaiting_consensus": waiting,
+    }
+    if rob_settings(review).demo_data:
+        body["note"] = DEMO_NOTE
+    return body
+
+
+def csv_text(review: Review) -> str:
+    rows = [row for row in result_rows(review) if row.reported]
+    demo = rob_settings(review).demo_data  # said in each row's label: robvis reads no comment
+    out = io.StringIO()
+    writer = csv.writer(out)
+    domains = [d.id for d in tool(rows[0].reported.tool).domains] if rows else []
+    domains = domains or ["D1", "D2", "D3", "D4", "D5"]
+    writer.writerow(["Study", *domains, "Overall", "Weight"])
+    for row in rows:
+        value = assessment_content(row.reported)
+        judged = {d["domain"]: ROBVIS_VALUES[d["judgement"]] for d in value["domains"]}
+        weight = row.outcome.study.number_randomised or 1
+        writer.writerow(
+            [
+                result_label(row, demo=demo),
+                *(judged[d] for d in domains),
+                ROBVIS_VALUES[value["overall"]["judgement"]],
+                weight,
+            ]
+        )
+    return out.getvalue()
