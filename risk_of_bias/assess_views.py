@@ -27,7 +27,7 @@ from risk_of_bias.services import (
     consensus_start,
     rob_settings,
 )
-from risk_of_bias.tool import JUDGEMENTS, RESPONSES, applicable, tool
+from risk_of_bias.tool import JUDGEMENTS, RESPONSES, Condition, Tool, applicable, tool
 from screening.constants import EDITOR_ROLES
 from screening.models import Review
 from screening.permissions.access import review_for_user
@@ -74,6 +74,42 @@ class DomainForm:
     override: object = None  # the DomainJudgement, or None
 
 
+def _condition_data(condition: Condition | None) -> dict | None:
+    """A condition as the JSON the data file writes it in, tested in the order tool._holds tests
+    it (a question, else "any" if it has parts, else "all"), so the page's script reads it alike.
+    None (a question always asked) stays None."""
+    if condition is None:
+        return None
+    if condition.question:
+        return {"question": condition.question, "in": list(condition.among)}
+    if condition.any_of:
+        return {"any": [_condition_data(part) for part in condition.any_of]}
+    return {"all": [_condition_data(part) for part in condition.all_of]}
+
+
+def rules_data(rob: Tool) -> dict:
+    """The tool's questions, their conditions and the domains' rules, as plain JSON for the form's
+    script (static/js/rob-form.js), which hides the questions that do not apply and proposes the
+    judgements as the assessor answers, by the rules of risk_of_bias/tool.py."""
+    return {
+        "domains": [
+            {
+                "id": domain.id,
+                "questions": [
+                    {
+                        "id": q.id,
+                        "responses": list(q.responses),
+                        "applies_if": _condition_data(q.applies_if),
+                    }
+                    for q in domain.questions
+                ],
+                "rules": [{"when": _condition_data(r.when), "then": r.then} for r in domain.rules],
+            }
+            for domain in rob.domains
+        ]
+    }
+
+
 def _form_context(assessment: Assessment) -> dict:
     """What the assessment form draws: each domain's questions (marked when they do not apply
     given the answers saved), its proposal, and its override."""
@@ -107,6 +143,7 @@ def _form_context(assessment: Assessment) -> dict:
         "responses": RESPONSES,
         "judgements": JUDGEMENTS,
         "reports": [link.reference for link in reports],
+        "rob_rules": rules_data(rob),  # for the form's script, in a json_script element
     }
 
 

@@ -53,16 +53,22 @@ def methods_paragraph(review: Review, rows: list[ResultRow]) -> str:
         }
         disagreed += len(finals) > 1
     how_many = "; ".join(
-        f"{count} result{'s' if count != 1 else ''} by {_people(n)}"
+        f"{'each of the ' if count > 1 else ''}{count} result{'s' if count != 1 else ''} by "
+        f"{_people(n)}"
         for n, count in sorted(per_result.items())
+    )
+    overrides = (
+        f"assessors overrode {overridden} of them, each with a written justification"
+        if overridden
+        else "no assessor overrode a proposal"
     )
     who = ", ".join(f"{names.get(pk, 'a former member')} ({n})" for pk, n in makers.items())
     return (
         f"Risk of bias was assessed for {len(reported)} result{'s' if len(reported) != 1 else ''}"
         f" with {rob.label} (Sterne et al. 2019). Each result was assessed independently "
         f"({how_many}), each assessor blind to the others' answers until all had submitted. The "
-        "tool's algorithm proposed each domain's judgement and the overall one; assessors "
-        f"overrode {overridden} of them, each with a written justification. The assessors "
+        f"tool's algorithm proposed each domain's judgement and the overall one; {overrides}. "
+        "The assessors "
         f"disagreed on at least one judgement for {disagreed} of the {len(reported)} results; "
         f"every result's judgements were settled by consensus ({who}), and the consensus "
         f"judgements are those reported. {sum(submitters.values())} assessments were submitted "

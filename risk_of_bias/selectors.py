@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from extraction.models import Outcome
 from risk_of_bias.content import content_of, digest
 from risk_of_bias.models import Answer, Assessment, DomainJudgement
+from risk_of_bias.plots import COLOUR_SCHEMES, SYMBOLS
 from risk_of_bias.services import rob_settings
 from screening.constants import AuditAction
 from screening.models import AuditEvent, Review
@@ -107,3 +108,21 @@ def digest_mismatches(review: Review) -> list[Assessment]:
         if logged.get(str(assessment.pk)) != digest(content_of(assessment))
         or assessment.digest != logged.get(str(assessment.pk))
     ]
+
+
+def forest_judgements(review: Review, outcome_ids: list[int]) -> dict:
+    """For the forest plot (extraction asks through FOREST_RISK_OF_BIAS): the columns, and for
+    each of the outcomes with a submitted consensus its (judgement, colour, symbol) per column,
+    in robvis's colours; the note under the plot says what they are."""
+    rows = {}
+    for row in result_rows(review, list(outcome_ids)):
+        if row.reported:
+            value = content_of(row.reported)
+            judged = [d["judgement"] for d in value["domains"]] + [value["overall"]["judgement"]]
+            rows[row.outcome.pk] = [(j, COLOUR_SCHEMES["cochrane"][j], SYMBOLS[j]) for j in judged]
+    demo = " (demo data)" if rob_settings(review).demo_data else ""
+    note = (
+        "Risk of bias (RoB 2, consensus)" + demo + ": D1 randomisation, D2 deviations, D3 missing "
+        "data, D4 measurement, D5 reported result; + low, - some concerns, X high."
+    )
+    return {"columns": ["D1", "D2", "D3", "D4", "D5", "Overall"], "rows": rows, "note": note}

@@ -161,6 +161,9 @@ PRISMA_STUDIES_COUNTER = "extraction.selectors.included_studies_count"
 # Likewise, whether a report is in a study (then its full-text decision may no longer be revised
 # by its one reviewer): screening asks through this function.
 REPORT_IN_STUDY = "extraction.selectors.report_in_study"
+# The forest plot (extraction) shows each result's reported risk-of-bias judgements beside it;
+# the risk_of_bias app, a layer above, answers through this function.
+FOREST_RISK_OF_BIAS = "risk_of_bias.selectors.forest_judgements"
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

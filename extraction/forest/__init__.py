@@ -8,6 +8,8 @@ axis for ratios, at 0 on a linear one for differences. An outcome reported only 
 response rate in %, a median in months) gets the per-arm plot instead: one row per study x arm,
 a linear axis and no line of no effect. A row without an interval shows its point and says "CI
 not reported". The squares are all one size: these are the studies' own estimates, not pooled.
+Beside each row, when its result has a risk-of-bias consensus, robvis's dots for D1-D5 and the
+overall judgement (bias.py asks the risk_of_bias app through a setting).
 
     choices = forest_choices(review)             # what the picker offers, in two queries
     chosen = default_choice(choices)             # the one with the most studies, then rows
@@ -18,6 +20,7 @@ plot.py says what a plot is, data.py reads it, axis.py scales it and svg.py draw
 """
 
 from .axis import Axis, linear_axis, log_axis
+from .bias import with_risk_of_bias
 from .data import default_choice, forest_choices, forest_plot
 from .plot import ARMS, ForestChoice, ForestPlot, ForestRow, outcome_key
 from .svg import render_svg
@@ -35,4 +38,5 @@ __all__ = [
     "log_axis",
     "outcome_key",
     "render_svg",
+    "with_risk_of_bias",
 ]

@@ -146,6 +146,7 @@ def _comparison_plot(
             estimate=c.estimate,
             low=c.ci_low,
             high=c.ci_high,
+            outcome_id=c.outcome_id,
         )
         for c in chosen
     ]
@@ -173,6 +174,7 @@ def _per_arm_plot(
             estimate=r.value,
             low=r.ci_low,
             high=r.ci_high,
+            outcome_id=r.outcome_id,
         )
         for r in kept
     ]

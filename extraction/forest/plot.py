@@ -62,6 +62,9 @@ class ForestRow:
     estimate: Decimal
     low: Decimal | None
     high: Decimal | None
+    outcome_id: int = 0
+    # The result's reported risk of bias, one (judgement, colour, symbol) per bias column.
+    bias: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def text(self) -> str:
@@ -81,6 +84,10 @@ class ForestPlot:
     unit: str = ""
     omitted: int = 0  # per-arm values of another kind than the plot's
     favours: tuple[str, str] = ("", "")  # labels left and right of the line of no effect
+    # Risk-of-bias columns ("D1".."D5", "Overall") when some row has its judgements, and the
+    # note saying what they are (forest/bias.py).
+    bias_columns: tuple[str, ...] = ()
+    bias_note: str = ""
 
     @property
     def per_arm(self) -> bool:

@@ -19,6 +19,9 @@ LINE_GAP = 20
 GAP = 16  # between columns
 PLOT_W = 320
 SQUARE = 9
+BIAS_COLUMN = 24  # a risk-of-bias dot's column
+BIAS_GAP = 8  # before the overall column, as robvis separates it
+BIAS_R = 8
 INK, GREY = "#000000", "#6b6b6b"
 COLOURS = {"square": "#1f5fae", "line": "#1d2430"}
 TITLE_Y = MARGIN + SIZE
@@ -34,7 +37,7 @@ def render_svg(plot: ForestPlot) -> str:
     axis = _axis(plot, layout.plot_left, layout.plot_right)
     out = _heading_svg(plot, layout)
     for i, row in enumerate(plot.rows):
-        out.append(_row_svg(row, axis, ROWS_TOP + ROW * i + ROW / 2, layout))
+        out.append(_row_svg(row, plot, axis, ROWS_TOP + ROW * i + ROW / 2, layout))
     axis_y = ROWS_TOP + ROW * len(plot.rows) + 6
     out += _axis_svg(plot, axis, axis_y)
     below = axis_y + 5 + SIZE + LINE_GAP
@@ -69,6 +72,7 @@ class Layout:
     plot_left: float
     plot_right: float
     text_x: float
+    bias_x: float  # the first risk-of-bias column's centre (unused without them)
     width: float
 
 
@@ -84,6 +88,10 @@ def _layout(plot: ForestPlot) -> Layout:
     plot_left = arms_x + arms_w + GAP + 6
     plot_right = plot_left + PLOT_W
     text_x = plot_right + GAP + 6
+    bias_x = text_x + text_w + GAP + BIAS_COLUMN / 2
+    width = text_x + text_w + MARGIN
+    if plot.bias_columns:
+        width = bias_x + BIAS_COLUMN * (len(plot.bias_columns) - 0.5) + BIAS_GAP + MARGIN
     return Layout(
         arms_head=arms_head,
         estimate_head=estimate_head,
@@ -94,7 +102,8 @@ def _layout(plot: ForestPlot) -> Layout:
         plot_left=plot_left,
         plot_right=plot_right,
         text_x=text_x,
-        width=text_x + text_w + MARGIN,
+        bias_x=bias_x,
+        width=width,
     )
 
 
@@ -120,7 +129,13 @@ def _heading_svg(plot: ForestPlot, layout: Layout) -> list[str]:
         f'<g font-weight="bold">'
         f'<text x="{layout.study_x}" y="{HEAD_Y}">Study</text>'
         f'<text x="{layout.arms_x}" y="{HEAD_Y}">{layout.arms_head}</text>'
-        f'<text x="{layout.text_x}" y="{HEAD_Y}">{escape(layout.estimate_head)}</text></g>',
+        f'<text x="{layout.text_x}" y="{HEAD_Y}">{escape(layout.estimate_head)}</text>'
+        + "".join(
+            f'<text x="{_bias_x(layout, plot, i):.2f}" y="{HEAD_Y}" text-anchor="middle" '
+            f'font-size="{SIZE - 2}">{escape(_bias_head(column))}</text>'
+            for i, column in enumerate(plot.bias_columns)
+        )
+        + "</g>",
         f'<line x1="{MARGIN}" y1="{ROWS_TOP}" x2="{layout.width - MARGIN}" y2="{ROWS_TOP}" '
         f'stroke="{GREY}" stroke-width="0.6"/>',
     ]
@@ -172,8 +187,36 @@ def _favours_svg(plot: ForestPlot, axis: Axis, y: float) -> tuple[list[str], flo
     return out, right
 
 
+def _bias_x(layout: Layout, plot: ForestPlot, index: int) -> float:
+    """The centre of risk-of-bias column `index`; the last (overall) one set apart."""
+    apart = BIAS_GAP if index == len(plot.bias_columns) - 1 else 0
+    return layout.bias_x + index * BIAS_COLUMN + apart
+
+
+def _bias_head(column: str) -> str:
+    return "All" if column == "Overall" else column
+
+
+def _bias_svg(row: ForestRow, plot: ForestPlot, layout: Layout, cy: float) -> str:
+    """The row's risk-of-bias dots, robvis-style (none: the result has no consensus yet)."""
+    parts = []
+    for index, (column, (judgement, colour, symbol)) in enumerate(
+        zip(plot.bias_columns, row.bias, strict=False)
+    ):
+        x = _bias_x(layout, plot, index)
+        parts.append(
+            f'<g class="bias"><title>{escape(row.study)}, {column}: {escape(judgement)}</title>'
+            f'<circle cx="{x:.2f}" cy="{cy:.2f}" r="{BIAS_R}" fill="{colour}" stroke="{INK}" '
+            f'stroke-width="0.8"/><text x="{x:.2f}" y="{cy + SIZE * 0.35:.2f}" '
+            f'text-anchor="middle" font-size="{SIZE - 2}" font-weight="bold">{symbol}</text></g>'
+        )
+    return "".join(parts)
+
+
 def _notes(plot: ForestPlot) -> list[str]:
     notes = ["Each study's own estimate, as reported; not pooled."]
+    if plot.bias_columns:
+        notes.append(plot.bias_note)
     if plot.omitted:
         notes.append(
             f"{plot.omitted} arm value{'s' if plot.omitted > 1 else ''} of another kind or "
@@ -205,7 +248,7 @@ def _short(measure: str) -> str:
     return {"hr": "HR", "or": "OR", "rr": "RR", "rd": "RD", "md": "MD"}.get(measure, measure)
 
 
-def _row_svg(row: ForestRow, axis: Axis, cy: float, layout: Layout) -> str:
+def _row_svg(row: ForestRow, plot: ForestPlot, axis: Axis, cy: float, layout: Layout) -> str:
     """One row: its study and arms (cut to their column, whole in a tooltip), the estimate in
     words, and the square and interval on the axis."""
     baseline = cy + SIZE * 0.35
@@ -236,6 +279,7 @@ def _row_svg(row: ForestRow, axis: Axis, cy: float, layout: Layout) -> str:
         f'<rect class="estimate" x="{x - half:.2f}" y="{cy - half:.2f}" width="{SQUARE}" '
         f'height="{SQUARE}" fill="{COLOURS["square"]}"/>'
     )
+    parts.append(_bias_svg(row, plot, layout, cy))
     parts.append("</g>")
     return "".join(parts)
 

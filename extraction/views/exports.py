@@ -15,7 +15,15 @@ from screening.permissions.access import review_for_user
 from screening.prisma.svg import render_png
 
 from ..export import csv_text, export_json
-from ..forest import ARMS, default_choice, forest_choices, forest_plot, outcome_key, render_svg
+from ..forest import (
+    ARMS,
+    default_choice,
+    forest_choices,
+    forest_plot,
+    outcome_key,
+    render_svg,
+    with_risk_of_bias,
+)
 
 EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 PLOTS = {"svg": "image/svg+xml", "png": "image/png"}
@@ -54,6 +62,8 @@ def forest_page(request: HttpRequest, slug: str) -> HttpResponse:
         name, measure = opening.name, opening.measure
     favours = (request.GET.get("left", "")[:40], request.GET.get("right", "")[:40])
     plot = forest_plot(review, name, measure, favours=favours) if name else None
+    if plot is not None and request.GET.get("bias") != "0":
+        plot = with_risk_of_bias(review, plot)
     wanted = request.GET.get("format")
     if wanted in PLOTS and plot is not None:
         return _plot_download(review.slug, plot, wanted)

@@ -136,6 +136,24 @@ def test_the_demo_has_labels_for_every_lists_filter_and_a_post(demo):
     assert post.reference.title.startswith("PL02.04") and post.author.username == "demo-reviewer"
 
 
+def test_the_demo_assesses_two_results_for_risk_of_bias_as_demo_data(demo):
+    body = json.loads(run("export_risk_of_bias", "ivonescimab", "--format", "json"))
+    assert body["tool"] == "RoB 2" and body["note"].startswith("Demo data")
+    found = [(e["study"], e["result"], e["assessor"]) for e in body["assessments"]]
+    assert found == [
+        (study, "Progression-free survival", who)
+        for study in ("HARMONi-2", "HARMONi-A")
+        for who in ("demo-reviewer", "demo-second", "consensus")
+    ]
+    for study in ("HARMONi-2", "HARMONi-A"):
+        first, second, consensus = (e for e in body["assessments"] if e["study"] == study)
+        assert first["domains"][4]["judgement"] == "low"
+        assert second["domains"][4]["judgement"] == "some concerns"  # 5.1 NI: a disagreement
+        assert consensus["overall"]["judgement"] == "low"
+    csv_rows = run("export_risk_of_bias", "ivonescimab", "--format", "csv").splitlines()
+    assert csv_rows[1].startswith("HARMONi-2 · Progression-free survival (demo data),Low")
+
+
 def test_the_demo_is_consistent_and_loads_once(demo):
     review = demo.first().review
     assert cache_differences(review) == []

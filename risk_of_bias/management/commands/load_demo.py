@@ -3,14 +3,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from extraction.demo import ivonescimab_demo_load
+from risk_of_bias.demo import rob_demo_load
 from screening.demo.worked_example import DEMO_PASSWORD, demo_users, import_demo_load
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo logins and the demo reviews: the worked example (ivonescimab), "
-        "screened and extracted, and a sandbox of real export files (import-demo). Idempotent: "
-        "run it again and nothing changes. Refuses to run under production settings."
+        "screened, extracted and assessed for risk of bias (demo data), and a sandbox of real "
+        "export files (import-demo). Idempotent: run it again and nothing changes. Refuses to "
+        "run under production settings."
     )
 
     def handle(self, *args, **options):
@@ -23,6 +25,7 @@ class Command(BaseCommand):
             users = demo_users()
             owner, first, second = users["demo"], users["demo-reviewer"], users["demo-second"]
             worked = ivonescimab_demo_load(owner, first, second)
+            rob_demo_load(worked, owner, first, second)
             sandbox = import_demo_load(owner, first)
         for review in (worked, sandbox):
             self.stdout.write(
