@@ -4,6 +4,7 @@ and the consensus, made by an owner or a resolver once every assessor has submit
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -14,10 +15,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from extraction.models import Outcome, StudyReport
-from risk_of_bias.content import content_of
+from extraction.selectors import report_pdfs
+from risk_of_bias.content import content, content_of
 from risk_of_bias.export import result_label
 from risk_of_bias.forms import answers_from, domains_from, judgement_from
-from risk_of_bias.models import Assessment
+from risk_of_bias.models import Answer, Assessment, DomainJudgement
 from risk_of_bias.selectors import ResultRow, result_row
 from risk_of_bias.services import (
     RobRefused,
@@ -110,14 +112,45 @@ def rules_data(rob: Tool) -> dict:
     }
 
 
-def _form_context(assessment: Assessment) -> dict:
-    """What the assessment form draws: each domain's questions (marked when they do not apply
-    given the answers saved), its proposal, and its override."""
+def _posted(assessment: Assessment, data) -> tuple[Assessment, list, list]:
+    """What a refused POST held, as unsaved rows, so that the form comes back as it was sent:
+    the answers with their evidence, the overrides (a reason typed without a judgement too),
+    and the overall judgement (on a copy of the assessment)."""
     rob = tool(assessment.tool)
-    answers = {a.question: a for a in assessment.answers.all()}
+    answers = [
+        Answer(assessment=assessment, question=qid, response=given.response,
+               comment=given.comment, quote=given.quote, report_id=given.report_id,
+               page=given.page)
+        for qid, given in answers_from(data, rob).items()
+    ]  # fmt: skip
+    overrides = [
+        DomainJudgement(assessment=assessment, domain=domain_id, judgement=given.judgement,
+                        justification=given.justification)
+        for domain_id, given in domains_from(data, rob).items()
+        if given.judgement or given.justification.strip()
+    ]  # fmt: skip
+    overall = judgement_from(data, "overall")
+    shown = copy(assessment)
+    shown.overall, shown.overall_justification = overall.judgement, overall.justification
+    return shown, answers, overrides
+
+
+def _form_context(assessment: Assessment, posted=None) -> dict:
+    """What the assessment form draws: each domain's questions (marked when they do not apply
+    given the answers saved), its proposal, and its override; or, for a refused POST, what it
+    held (`posted`), so that nothing typed is lost."""
+    rob = tool(assessment.tool)
+    saved = (assessment, list(assessment.answers.all()), list(assessment.domains.all()))
+    shown, rows, judged = _posted(assessment, posted) if posted is not None else saved
+    try:
+        value = content(shown, rows, [d for d in judged if d.judgement])
+    except ValueError:  # a response the tool does not know: show what was saved
+        shown, rows, judged = saved
+        value = content(shown, rows, judged)
+    assessment = shown
+    answers = {a.question: a for a in rows}
     given = {qid: a.response for qid, a in answers.items()}
-    overrides = {d.domain: d for d in assessment.domains.all()}
-    value = content_of(assessment)
+    overrides = {d.domain: d for d in judged}
     forms = []
     for domain, shown in zip(rob.domains, value["domains"], strict=True):
         applying = {q.id for q in applicable(domain, given)}
@@ -132,8 +165,8 @@ def _form_context(assessment: Assessment) -> dict:
                 override=overrides.get(domain.id),
             )
         )
-    reports = StudyReport.objects.filter(study_id=assessment.outcome.study_id).select_related(
-        "reference"
+    links = list(
+        StudyReport.objects.filter(study_id=assessment.outcome.study_id).select_related("reference")
     )
     return {
         "assessment": assessment,
@@ -142,7 +175,10 @@ def _form_context(assessment: Assessment) -> dict:
         "overall": value["overall"],
         "responses": RESPONSES,
         "judgements": JUDGEMENTS,
-        "reports": [link.reference for link in reports],
+        "reports": [link.reference for link in links],
+        # The study's PDFs, opened beside the form: words selected there become an answer's
+        # quote, with its page and report (static/js/rob-form.js takes the reader's quote).
+        "pdfs": report_pdfs(assessment.review, links),
         "rob_rules": rules_data(rob),  # for the form's script, in a json_script element
     }
 
@@ -182,12 +218,16 @@ def _edit(request: HttpRequest, review, membership, outcome, assessment, templat
                 return "Submitted: it can no longer change."
             return "Saved as a draft: only you see it."
 
-        if attempt(request, save) and submitting:
+        done = attempt(request, save)
+        if done and submitting:
             return redirect(result_url(review, outcome))
         assessment.refresh_from_db()
+        posted = None if done else request.POST
+    else:
+        posted = None
     context = _page(request, review, membership, outcome, assessment=assessment, **extra)
     if assessment is not None:
-        context |= _form_context(assessment)
+        context |= _form_context(assessment, posted)
     return render(request, template, context)
 
 

@@ -62,7 +62,10 @@ def methods_paragraph(review: Review, rows: list[ResultRow]) -> str:
         if overridden
         else "no assessor overrode a proposal"
     )
-    who = ", ".join(f"{names.get(pk, 'a former member')} ({n})" for pk, n in makers.items())
+    who = ", ".join(
+        f"{names.get(pk, 'a former member')} ({n} result{'s' if n != 1 else ''})"
+        for pk, n in makers.items()
+    )
     return (
         f"Risk of bias was assessed for {len(reported)} result{'s' if len(reported) != 1 else ''}"
         f" with {rob.label} (Sterne et al. 2019). Each result was assessed independently "
@@ -70,7 +73,7 @@ def methods_paragraph(review: Review, rows: list[ResultRow]) -> str:
         f"tool's algorithm proposed each domain's judgement and the overall one; {overrides}. "
         "The assessors "
         f"disagreed on at least one judgement for {disagreed} of the {len(reported)} results; "
-        f"every result's judgements were settled by consensus ({who}), and the consensus "
-        f"judgements are those reported. {sum(submitters.values())} assessments were submitted "
-        "in all, each with a digest of its content in the review's audit log."
+        f"every result's judgements were settled by consensus (made by {who}), and the consensus "
+        f"judgements are those reported. In all, {sum(submitters.values())} assessments were "
+        "submitted, each with a digest of its content in the review's audit log."
     )

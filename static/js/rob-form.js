@@ -160,4 +160,29 @@
   for (const note of form.querySelectorAll(".rob-skip-note")) note.remove();
   form.addEventListener("change", update);
   update();
+
+  // "Use as quote" in the study's PDF reader (static/js/pdf-reader.js): the words selected there,
+  // their page and their report go to the question the assessor was last in, as its evidence.
+  let quoting = null;
+  form.addEventListener("focusin", (event) => {
+    const box = event.target.closest(".rob-question");
+    if (box) quoting = box.id.slice("question-".length);
+  });
+  document.addEventListener("pdf-reader:quote", (event) => {
+    const { detail } = event;
+    event.preventDefault(); // this page takes the quote, or says where it should go
+    const box = quoting && document.getElementById("question-" + quoting);
+    if (!box || box.hidden) {
+      detail.message = "Click in a question first (an answer or its evidence), then use the quote.";
+      return;
+    }
+    const field = (name) => form.elements[`${name}-${quoting}`];
+    field("quote").value = detail.text;
+    field("page").value = detail.page;
+    const report = field("report");
+    if (report.querySelector(`option[value="${detail.report}"]`)) report.value = detail.report;
+    box.querySelector("details.rob-evidence").open = true;
+    field("quote").focus();
+    detail.message = `Quote from page ${detail.page} put in question ${quoting}: save the draft to keep it.`;
+  });
 })();

@@ -15,10 +15,13 @@ import random
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
+from extraction.constants import OutcomeKind
+from extraction.models import Outcome
+from extraction.services import extraction_save, study_create
 from risk_of_bias.assess_views import rules_data
+from risk_of_bias.content import content_of
 from risk_of_bias.models import Assessment
 from risk_of_bias.tool import (
     JUDGEMENTS,
@@ -32,6 +35,8 @@ from risk_of_bias.tool import (
 )
 from tests.browser.test_accessibility import BLOCKING, _axe_violations, _described
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
+from tests.browser.test_pdf_reader import included_with_pdfs, page_box, reader_ready, select
+from tests.browser.test_pdf_reader import watch as watch_reader
 from tests.browser.test_screening_pages import _log_in
 from tests.risk_of_bias import conftest as rob_fixtures
 
@@ -232,6 +237,7 @@ def test_two_assessors_differ_and_the_owner_makes_the_consensus(
     answer(rui, "2.2", "N")
     expect(question(rui, "2.3")).to_be_hidden()
     expect(question(rui, "2.4")).to_be_hidden()
+    expect(question(rui, "2.3").get_by_label("Y", exact=True)).to_be_checked()  # kept, hidden
     answer(rui, "2.6", "Y")
     expect(question(rui, "2.7")).to_be_hidden()
     expect_proposed(rui, "D2", "low")
@@ -263,8 +269,10 @@ def test_two_assessors_differ_and_the_owner_makes_the_consensus(
     answer_all(rui, {"5.1": "Y", "5.2": "N", "5.3": "N"})
     expect_proposed(rui, "D5", "low")
     expect_proposed(rui, "overall", "low")
+    no_blocking_axe_violation(rui, "the assessment form")
     rui.get_by_role("button", name="Save draft").click()
     expect(rui.locator(".messages")).to_contain_text("Saved as a draft")
+    no_blocking_axe_violation(rui, "the form with its message")  # one live region, a plain list
 
     # Rui judges D1 otherwise: the overall proposal follows at once; without a reason, refused.
     rui.locator("select[name='judgement-D1']").select_option("some concerns")
@@ -272,7 +280,6 @@ def test_two_assessors_differ_and_the_owner_makes_the_consensus(
         re.compile(r"Overridden: the algorithm proposes\s+low\.")
     )
     expect_proposed(rui, "overall", "some concerns")
-    no_blocking_axe_violation(rui, "the assessment form")
     screenshot("assessment-form")
     rui.get_by_role("button", name="Save draft").click()
     expect(rui.locator(".messages .error")).to_have_text(REFUSED)
@@ -284,6 +291,9 @@ def test_two_assessors_differ_and_the_owner_makes_the_consensus(
     expect(rui.locator(".messages")).to_contain_text("Submitted: it can no longer change.")
     rui_assessment = Assessment.objects.get(assessor=trial.a)
     assert rui_assessment.submitted
+    # The hidden answer went with the form, and the server left it out, as it does not apply.
+    assert rui_assessment.answers.filter(question="2.3").exists()
+    assert "2.3" not in content_of(rui_assessment)["domains"][1]["answers"]
 
     # --- Bruno, blind to Rui's answers ------------------------------------------------------------
     context = browser.new_context(viewport=WIDE)
@@ -382,13 +392,22 @@ def test_without_javascript_the_form_marks_what_does_not_apply_on_save(browser, 
         expect(question(page, "2.4")).to_contain_text("Does not apply")
     finally:
         context.close()
+    # axe needs JavaScript: the same form with only the form's script refused, its questions
+    # that do not apply shown as above, must read as well as the rest.
+    context = browser.new_context()
+    try:
+        page = _log_in(context, live_server, trial.a)
+        page.route("**/rob-form.js", lambda route: route.abort())
+        page.goto(
+            f"{live_server.url}/r/{trial.review.slug}/risk-of-bias/results/{trial.pfs.pk}/assess/"
+        )
+        expect(question(page, "2.4")).to_contain_text("Does not apply")
+        expect(question(page, "2.4")).to_be_visible()
+        no_blocking_axe_violation(page, "the form without its script")
+    finally:
+        context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assess_views._edit renders a refused save from the database: what was not saved is "
-    "lost (answers, evidence, the override chosen)",
-)
 def test_a_refused_save_keeps_what_the_assessor_entered(logged_in_page, trial, live_server):
     page = logged_in_page(trial.a)
     start(page, live_server, trial)
@@ -398,3 +417,44 @@ def test_a_refused_save_keeps_what_the_assessor_entered(logged_in_page, trial, l
     expect(page.locator(".messages .error")).to_have_text(REFUSED)
     assert question(page, "1.1").get_by_label("PY", exact=True).is_checked()
     assert page.locator("select[name='judgement-D1']").input_value() == "high"
+
+
+def test_words_selected_in_the_report_become_an_answers_quote(
+    logged_in_page, owner, reviewer, review, live_server, import_text, screenshot
+):
+    """The study's PDF stands beside the assessment form: words selected on its page 2 become
+    the quote of the question last clicked in, with the page and the report; saved with it."""
+    primary, _ = included_with_pdfs(review, owner, reviewer, import_text, pdfs=1)
+    study = study_create(review=review, user=owner, name="HARMONi-A", reports=[primary])
+    outcome = extraction_save(instance=Outcome(study=study), user=owner, name="ORR",
+                              kind=OutcomeKind.PROPORTION, position=0)  # fmt: skip
+    page = logged_in_page(reviewer)
+    said = watch_reader(page)
+    page.set_viewport_size(WIDE)
+    page.goto(f"{live_server.url}/r/{review.slug}/risk-of-bias/results/{outcome.pk}/")
+    page.get_by_role("button", name="Assess this result").click()
+    reader = reader_ready(page)
+    form, pdf = page.locator("#rob-form").bounding_box(), page.locator(".pdf-pages").bounding_box()
+    assert pdf["x"] >= form["x"] + form["width"], "the reader stands beside the form"
+
+    expect(reader.get_by_role("button", name="Use as quote")).to_be_disabled()  # nothing chosen
+    question(page, "1.1").get_by_label("Y", exact=True).check()
+    reader.get_by_role("button", name="Next ›").click()
+    line = page_box(page, 2).locator(".textLayer span", has_text="objective response rate")
+    select(page, line)
+    reader.get_by_role("button", name="Use as quote").click()
+    quote = page.locator("textarea[name='quote-1.1']")
+    expect(quote).to_have_value(re.compile(r"objective response rate was 50\.0%"))
+    expect(quote).to_be_focused()
+    expect(page.locator("input[name='page-1.1']")).to_have_value("2")
+    expect(page.locator("select[name='report-1.1']")).to_have_value(str(primary.pk))
+    expect(reader.locator(".pdf-message")).to_contain_text("question 1.1")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".messages")).to_contain_text("Saved as a draft")
+    saved = Assessment.objects.get(assessor=reviewer).answers.get(question="1.1")
+    assert (saved.page, saved.report_id) == ("2", primary.pk)
+    assert "objective response rate was 50.0%" in saved.quote
+    assert said == [] and page.evaluate("window.__cspViolations") == []
+    reader_ready(page)  # after the save's reload: the PDF drawn again, for the picture
+    expect(page_box(page, 1)).to_have_attribute("data-rendered", "true")
+    screenshot("quote-into-answer")

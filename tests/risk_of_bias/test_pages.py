@@ -101,7 +101,10 @@ def test_the_consensus_is_made_by_a_resolver_and_reported(trial):
     overview = client.get(url("overview", trial)).content.decode()
     consensus_cell = re.search(rf'id="result-{trial.pfs.pk}".*?</tr>', overview, re.S).group(0)
     assert consensus_cell.count("rob-dot rob-low") == 5 and "rob-dot rob-some" in consensus_cell
-    assert 'id="rob-methods"' in overview and "settled by consensus (olivia-owner (1))" in overview
+    assert (
+        'id="rob-methods"' in overview
+        and "settled by consensus (made by olivia-owner (1 result))" in overview
+    )
     for kind in ("traffic-light", "summary"):
         svg = client.get(url("plot", trial, kind, "svg"))
         assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
