@@ -14,6 +14,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from extraction.constants import OutcomeKind
+from extraction.models import Outcome
+from extraction.services import extraction_save
 from risk_of_bias.models import Assessment
 from risk_of_bias.services import (
     JudgementInput,
@@ -154,3 +157,48 @@ def test_roles_and_refusals(trial, client_outsider):
     owner.post(url("settings", trial), {"assessors": "1", "tool": "rob2-adherence"})
     overview = owner.get(url("overview", trial)).content.decode()
     assert "effect of adhering to intervention" in overview and "by 1 reviewer," in overview
+
+
+def _consensus_of(trial, outcome) -> None:
+    for user, responses in ((trial.a, LOW), (trial.b, HIGH_D1)):
+        assessment_submit(assessment=assess(trial, user, outcome, responses), user=user)
+    consensus = consensus_start(review=trial.review, user=trial.owner, outcome=outcome)
+    assessment_save(assessment=consensus, user=trial.owner, answers=answers(LOW), domains={},
+                    overall=JudgementInput(""))  # fmt: skip
+    assessment_submit(assessment=consensus, user=trial.owner)
+
+
+def test_the_overview_costs_the_same_queries_for_one_result_or_many(
+    trial, django_assert_max_num_queries
+):
+    _consensus_of(trial, trial.pfs)
+    client = trial.client(trial.owner)
+    # 17 with one result: the session, the review and the member, the results and their
+    # assessments (with answers and overrides), the settings, the audit events the methods and
+    # the digest check read, the users the paragraph names, the menu.
+    with django_assert_max_num_queries(17) as one:
+        assert client.get(url("overview", trial)).status_code == 200
+    for n in range(4):
+        outcome = extraction_save(instance=Outcome(study=trial.pfs.study), user=trial.owner,
+                                  name=f"Outcome {n}", kind=OutcomeKind.PROPORTION)  # fmt: skip
+        _consensus_of(trial, outcome)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(url("overview", trial)).content.decode()
+    assert page.count('class="rob-dot rob-low"') >= 5 * 6
+
+
+def test_the_audit_log_says_who_submitted_what_without_the_answers(trial):
+    _consensus_of(trial, trial.pfs)
+    page = (
+        trial.client(trial.viewer)
+        .get(reverse("screening:audit-log", args=[trial.review.slug]))
+        .content.decode()
+    )
+    assert (
+        "submitted their risk-of-bias assessment of HARMONi-A · Progression-free survival" in page
+    )
+    assert (
+        "submitted the risk-of-bias consensus of HARMONi-A · Progression-free survival: "
+        "overall low" in page
+    )
+    assert "started a risk-of-bias assessment of HARMONi-A" in page
