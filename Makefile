@@ -136,16 +136,22 @@ bench-prioritisation: venv
 	$(PY) bench/prioritisation.py $(DATASETS) --markdown $(BENCH_ARGS)
 
 # The screenshots in docs/screenshots/ (docs/screenshots.md), desktop and phone, from the demo.
-# The full-text reader, quotes, bulk upload and labels are shown as their browser tests leave them.
+# The full-text reader, quotes, bulk upload, labels and risk of bias are shown as their browser
+# tests leave them.
 SHOTS = test-artifacts/screenshots
 screenshots: venv
 	DOCS_SCREENSHOTS=1 $(PY) -m pytest -p no:cacheprovider -q tests/browser/test_docs_screenshots.py \
-	  tests/browser/test_pdf_reader.py tests/browser/test_bulk_pdf_upload.py tests/browser/test_labels.py
+	  tests/browser/test_pdf_reader.py tests/browser/test_bulk_pdf_upload.py tests/browser/test_labels.py \
+	  tests/browser/test_risk_of_bias.py
 	cp $(SHOTS)/test_a_full_text_is_screened_beside_its_decisions-chromium-full-text-reader.png docs/screenshots/full-text-reader-desktop.png
 	cp $(SHOTS)/test_the_reader_passes_axe_wide_and_on_a_phone-chromium-phone.png docs/screenshots/full-text-reader-phone.png
 	cp $(SHOTS)/test_words_selected_in_a_report_become_a_values_quote-chromium-quote-taken.png docs/screenshots/quote-from-pdf-desktop.png
 	cp $(SHOTS)/test_a_zip_of_pdfs_is_matched_corrected_and_attached-chromium-matches.png docs/screenshots/bulk-pdf-matches-desktop.png
 	cp $(SHOTS)/labels-panel.png docs/screenshots/labels-panel-desktop.png
+	cp $(SHOTS)/test_two_assessors_differ_and_the_owner_makes_the_consensus-chromium-assessment-form.png docs/screenshots/rob-form-desktop.png
+	cp $(SHOTS)/test_two_assessors_differ_and_the_owner_makes_the_consensus-chromium-result-differences.png docs/screenshots/rob-differences-desktop.png
+	cp $(SHOTS)/test_two_assessors_differ_and_the_owner_makes_the_consensus-chromium-overview-plots.png docs/screenshots/rob-overview-desktop.png
+	cp $(SHOTS)/test_words_selected_in_the_report_become_an_answers_quote-chromium-quote-into-answer.png docs/screenshots/rob-quote-desktop.png
 
 clean:
 	rm -rf staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis bench/out

@@ -37,6 +37,14 @@ class ResultRow:
         """Every assessor has submitted: their assessments are seen by all."""
         return len(self.submitted) >= self.wanted
 
+    @property
+    def who(self) -> str:
+        """Who assesses it and how far they are: "ana (submitted), ben (draft)"."""
+        return ", ".join(
+            f"{a.assessor.username} ({'submitted' if a.submitted else 'draft'})"
+            for a in self.assessors
+        )
+
     def mine(self, user_id: int) -> Assessment | None:
         return next((a for a in self.assessors if a.assessor_id == user_id), None)
 
