@@ -173,6 +173,7 @@ def _form_context(assessment: Assessment, posted=None) -> dict:
         "tool": rob,
         "domain_forms": forms,
         "overall": value["overall"],
+        "overall_chosen": value["overall"]["judgement"] if value["overall"]["overridden"] else "",
         "responses": RESPONSES,
         "judgements": JUDGEMENTS,
         "reports": [link.reference for link in links],

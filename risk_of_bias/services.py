@@ -137,15 +137,20 @@ def assessment_start(
     assessment = Assessment.objects.create(
         review=review, outcome=outcome, comparison=comparison, tool=wanted.tool, assessor=user
     )
+    _started(assessment, user)
+    return assessment
+
+
+def _started(assessment: Assessment, user: AbstractBaseUser) -> None:
+    """The audit event of a new assessment (an assessor's or the consensus): who, which result."""
     audit_record(
-        review=review,
+        review=assessment.review,
         review_locked=True,
         actor=user,
         action=AuditAction.ROB_START,
         obj=assessment,
-        after={**result_names(outcome), "kind": assessment.kind},
+        after={**result_names(assessment.outcome), "kind": assessment.kind},
     )
-    return assessment
 
 
 def _own_draft(assessment: Assessment, user: AbstractBaseUser) -> None:
@@ -305,14 +310,7 @@ def consensus_start(
         assessor=user,
     )
     Answer.objects.bulk_create(_agreed_answers(consensus, submitted))
-    audit_record(
-        review=review,
-        review_locked=True,
-        actor=user,
-        action=AuditAction.ROB_START,
-        obj=consensus,
-        after={**result_names(outcome), "kind": consensus.kind},
-    )
+    _started(consensus, user)
     return consensus
 
 

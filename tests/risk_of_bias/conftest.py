@@ -19,13 +19,8 @@ from screening.constants import Role
 from screening.models import Membership
 from tests.extraction.conftest import TRIALS_RIS, include
 from tests.factories import UserFactory
+from tests.risk_of_bias.answers import HIGH_D1, LOW  # noqa: F401  (the tests import them here)
 from tests.screening.permissions.world import world  # noqa: F401  (the blind-screening fixture)
-
-# Every domain low (D1 1.1-1.3, D2 2.1, 2.2, 2.6, D3 3.1, D4 4.1-4.3, D5 5.1-5.3).
-LOW = {"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y", "3.1": "Y",
-       "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}  # fmt: skip
-# The sequence not concealed (1.2 N): D1 high, whatever else.
-HIGH_D1 = {**LOW, "1.2": "N"}
 
 
 @dataclass

@@ -1,10 +1,10 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from extraction.export import csv_text, export_json
-from screening.management.commands._review_arg import review_from_arg
+from screening.management.commands._review_arg import review_from_arg, write_export
 
 
 class Command(BaseCommand):
@@ -25,13 +25,4 @@ class Command(BaseCommand):
             body = json.dumps(export_json(review), indent=2, ensure_ascii=False) + "\n"
         else:
             body = csv_text(review)
-        if output:
-            # newline="": the csv module's CRLF line ends reach the file unchanged.
-            try:
-                with output.open("w", encoding="utf-8", newline="") as handle:
-                    handle.write(body)
-            except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
-            self.stderr.write(f"Wrote {output}.")
-        else:
-            self.stdout.write(body, ending="")
+        write_export(self, body, output)

@@ -1,4 +1,5 @@
-"""Helpers shared by the commands: finding a review by slug or id, a user by name."""
+"""Helpers shared by the commands: finding a review by slug or id, a user by name, writing an
+export to a file or to standard output."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -21,3 +22,17 @@ def user_from_arg(username: str):
     if user is None:
         raise CommandError(f"No user '{username}'.")
     return user
+
+
+def write_export(command, body: str, output) -> None:
+    """An export command's text, to `output` (a Path) or, without one, to standard output."""
+    if not output:
+        command.stdout.write(body, ending="")
+        return
+    try:
+        # newline="": the csv module's CRLF line ends reach the file unchanged.
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(body)
+    except OSError as error:
+        raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
+    command.stderr.write(f"Wrote {output}.")

@@ -378,6 +378,26 @@ OPEN_TO_ANYONE = {
 }
 
 
+def crawl_as(world: World, role: str, sentinels: list[str]) -> list[tuple]:
+    """Every URL of the crawl, with its queries and everyone's, plain and htmx, as `role`: where
+    any of `sentinels` shows (name, url, query, htmx, found)."""
+    client = world.clients[role]
+    leaks = []
+    for name, url, queries in crawl_urls(world):
+        if client.get(url).status_code == 405:
+            continue  # a POST-only view: the same answer whatever the query
+        variants = []
+        for query in [{}, *queries, *everywhere(world)]:
+            if query not in variants:
+                variants.append(query)
+        for query, headers in ((q, h) for q in variants for h in ({}, HTMX)):
+            text = body(client.get(url, query, headers=headers))
+            found = [sentinel for sentinel in sentinels if sentinel in text]
+            if found:
+                leaks.append((name, url, query, bool(headers), found))
+    return leaks
+
+
 def test_every_project_url_is_in_the_crawl():
     problems = mapping_problems()
     assert not problems, "\n".join(problems)

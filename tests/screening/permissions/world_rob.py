@@ -20,6 +20,7 @@ from risk_of_bias.services import (
     assessment_submit,
     consensus_start,
 )
+from tests.risk_of_bias.answers import LOW
 
 ROB_DRAFT = "Zqx-rob-draft-sentinel-6120"  # A's comment in a draft assessment
 ROB_SUBMITTED = "Zqx-rob-submitted-sentinel-7381"  # A's comment, submitted, the owner's pending
@@ -27,9 +28,6 @@ ROB_SENTINELS = {
     ROB_DRAFT: "A's risk-of-bias draft (Response)",
     ROB_SUBMITTED: "A's submitted risk-of-bias assessment, the other pending (Survival)",
 }
-# Every domain low (see tests/risk_of_bias/conftest.py).
-LOW = {"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y", "3.1": "Y",
-       "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}  # fmt: skip
 
 
 def _assess(review, user, outcome, comment: str = "", submit: bool = True):
