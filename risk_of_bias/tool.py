@@ -139,18 +139,23 @@ def _domain(data: Mapping) -> Domain:
 
 @cache
 def _load() -> dict[str, Tool]:
-    data = json.loads(DATA.read_text(encoding="utf-8"))
-    # One Domain object per entry, shared by both variants: they differ only in D2.
-    domains = {key: _domain(entry) for key, entry in data["domains"].items()}
-    return {
-        key: Tool(
-            key=key,
-            name=data["name"],
-            label=entry["label"],
-            domains=tuple(domains[name] for name in entry["domains"]),
-        )
-        for key, entry in data["tools"].items()
-    }
+    """Every tool of every data file in tools/ (rob2.json; RoB 2 for cluster or crossover
+    trials would be a file beside it), by key."""
+    found: dict[str, Tool] = {}
+    for path in sorted(DATA.parent.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        # One Domain object per entry, shared by a file's variants (RoB 2's differ only in D2).
+        domains = {key: _domain(entry) for key, entry in data["domains"].items()}
+        for key, entry in data["tools"].items():
+            if key in found:
+                raise ValueError(f"{path.name}: the tool {key!r} is defined twice.")
+            found[key] = Tool(
+                key=key,
+                name=data["name"],
+                label=entry["label"],
+                domains=tuple(domains[name] for name in entry["domains"]),
+            )
+    return found
 
 
 TOOLS: dict[str, Tool] = _load()

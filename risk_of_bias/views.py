@@ -87,6 +87,12 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "max_assessors": MAX_ASSESSORS,
         "listing": listing,
         "plotted": len(plotted),
+        "any_override": any(
+            d["overridden"]
+            for entry in listing
+            if entry["reported"]
+            for d in [*entry["reported"]["domains"], entry["reported"]["overall"]]
+        ),
         "plot_kinds": PLOT_KINDS,
         "agreement": _agreement(rows),
         "methods": methods_paragraph(review, rows),

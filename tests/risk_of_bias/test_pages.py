@@ -104,6 +104,9 @@ def test_the_consensus_is_made_by_a_resolver_and_reported(trial):
     overview = client.get(url("overview", trial)).content.decode()
     consensus_cell = re.search(rf'id="result-{trial.pfs.pk}".*?</tr>', overview, re.S).group(0)
     assert consensus_cell.count("rob-dot rob-low") == 5 and "rob-dot rob-some" in consensus_cell
+    # The overall judgement overrides the proposal (low): marked, here too.
+    assert consensus_cell.count('class="override-mark"') == 1
+    assert 'title="Overridden: the algorithm proposed low"' in consensus_cell
     assert (
         'id="rob-methods"' in overview
         and "settled by consensus (made by olivia-owner (1 result))" in overview
