@@ -83,6 +83,7 @@ def study_rows(studies) -> Iterator[dict[str, Any]]:
             "registry_ids": "; ".join(study.registry_ids or []),
             "phase": study.get_phase_display(),
             "status": study.get_status_display(),
+            **{f"custom_{key}": value for key, value in (study.custom or {}).items()},
         }
         for outcome in study.outcomes.all():
             about = {
@@ -154,13 +155,20 @@ def _csv_cell(value: Any) -> str:
     return spreadsheet_cell(value)
 
 
+def custom_columns(review: Review) -> list[str]:
+    """The review's custom fields as columns after COLUMNS: custom_<key>, in the fields' order."""
+    return [f"custom_{key}" for key in review.custom_fields.values_list("key", flat=True)]
+
+
 def csv_text(review: Review) -> str:
-    """The table as CSV text, starting with a byte-order mark."""
+    """The table as CSV text, starting with a byte-order mark; each row carries its study's
+    values of the review's custom fields."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    columns = COLUMNS + custom_columns(review)
+    writer.writerow(columns)
     for row in rows(review):
-        writer.writerow([_csv_cell(row[column]) for column in COLUMNS])
+        writer.writerow([_csv_cell(row.get(column)) for column in columns])
     return "\ufeff" + out.getvalue()
 
 
@@ -188,6 +196,7 @@ def _study_json(study: Study) -> dict[str, Any]:
         "number_randomised": study.number_randomised,
         "status": study.status,
         "notes": study.notes,
+        "custom": dict(study.custom or {}),
         "reports": [
             {
                 "reference_id": link.reference_id,

@@ -42,6 +42,9 @@ class Study(models.Model):
         max_length=12, choices=StudyStatus.choices, default=StudyStatus.UNKNOWN
     )
     notes = models.TextField(blank=True)
+    # The review's own fields (CustomField), by key: checked against their JSON schema
+    # (extraction/custom_fields.py) on every save.
+    custom = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -283,3 +286,33 @@ def _looks_like_p(text: str) -> bool:
     except ValueError:
         return False
     return 0 <= value <= 1
+
+
+class CustomField(models.Model):
+    """A field a review's owners add to its studies, beside the fixed trial fields: funding,
+    follow-up, a setting of their own. Its values live in Study.custom under its key."""
+
+    TEXT, NUMBER, CHOICE, DATE = "text", "number", "choice", "date"
+    KINDS = [(TEXT, "Text"), (NUMBER, "Number"), (CHOICE, "Choice"), (DATE, "Date")]
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="custom_fields")
+    key = models.SlugField(max_length=40, help_text="Its name in exports, e.g. funding")
+    label = models.CharField(max_length=120, help_text="As the study page shows it")
+    kind = models.CharField(max_length=8, choices=KINDS, default=TEXT)
+    choices = models.JSONField(default=list, blank=True)  # for a choice: the values allowed
+    required = models.BooleanField(default=False)
+    help_text = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "key"],
+                name="custom_field_key_once_per_review",
+                violation_error_message="The review already has a field with that key.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label

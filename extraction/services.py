@@ -33,7 +33,7 @@ class ExtractionRefused(Refused):
     """The action is not allowed now; `str(error)` is the sentence for the person."""
 
 
-def _editor(review: Review, user: AbstractBaseUser | None) -> None:
+def check_editor(review: Review, user: AbstractBaseUser | None) -> None:
     """Owners and reviewers edit studies; None is the system (the demo loader, a command)."""
     if user is None:
         return
@@ -64,7 +64,7 @@ def study_create(
     **fields: Any,
 ) -> Study:
     """A study, with the given included reports linked to it (the first is its primary)."""
-    _editor(review, user)
+    check_editor(review, user)
     review_lock(review)
     study = Study(review=review, name=name.strip(), **fields)
     study.full_clean()
@@ -83,7 +83,7 @@ def study_create(
 
 @transaction.atomic
 def study_update(*, study: Study, user: AbstractBaseUser | None, **fields: Any) -> Study:
-    _editor(study.review, user)
+    check_editor(study.review, user)
     review_lock(study.review)
     before = snapshot(study, STUDY_FIELDS)
     for name, value in fields.items():
@@ -109,7 +109,7 @@ def study_update(*, study: Study, user: AbstractBaseUser | None, **fields: Any) 
 @transaction.atomic
 def study_delete(*, study: Study, user: AbstractBaseUser | None) -> None:
     """Delete a study that holds no data yet; its reports become unlinked."""
-    _editor(study.review, user)
+    check_editor(study.review, user)
     review_lock(study.review)
     if study.arms.exists() or study.outcomes.exists():
         raise ExtractionRefused(
@@ -135,7 +135,7 @@ def report_link(
     """Link an included report to the study, moving it from another study if it was in one.
     A study's first report is its primary one."""
     review = study.review
-    _editor(review, user)
+    check_editor(review, user)
     review_lock(review)
     if not included_report_ids(review).filter(reference_id=reference.pk).exists():
         raise ExtractionRefused(
@@ -183,7 +183,7 @@ def reports_link(
 def report_unlink(*, link: StudyReport, user: AbstractBaseUser | None) -> None:
     """Undo a link: the report is unlinked (PRISMA counts it as a study of its own again)."""
     study = link.study
-    _editor(study.review, user)
+    check_editor(study.review, user)
     review_lock(study.review)
     if _values_from(study, link.reference):
         raise ExtractionRefused(
@@ -203,7 +203,7 @@ def report_unlink(*, link: StudyReport, user: AbstractBaseUser | None) -> None:
 @transaction.atomic
 def report_set_primary(*, link: StudyReport, user: AbstractBaseUser | None) -> StudyReport:
     study = link.study
-    _editor(study.review, user)
+    check_editor(study.review, user)
     review_lock(study.review)
     previous = study.links.filter(primary=True).exclude(pk=link.pk).first()
     if previous is None and link.primary:
@@ -262,11 +262,11 @@ def extraction_save(
     # Check who may edit before touching the caller's object (which may get its study only
     # from the fields, as a new arm result gets its outcome).
     with suppress(ObjectDoesNotExist):
-        _editor(_study_of(instance).review, user)
+        check_editor(_study_of(instance).review, user)
     for name, value in fields.items():
         setattr(instance, name, value)
     study = _study_of(instance)
-    _editor(study.review, user)
+    check_editor(study.review, user)
     review_lock(study.review)
     before = None
     if instance.pk is not None:
@@ -314,7 +314,7 @@ def extraction_delete(*, instance: models.Model, user: AbstractBaseUser | None) 
     if not isinstance(instance, EXTRACTED):
         raise TypeError(f"extraction_delete() does not delete {type(instance).__name__}")
     study = _study_of(instance)
-    _editor(study.review, user)
+    check_editor(study.review, user)
     review_lock(study.review)
     # What goes with it (an arm's or an outcome's results and comparisons) is in the event too.
     if isinstance(instance, Arm):

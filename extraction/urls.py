@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import exports, grid, studies, study
+from .views import custom_fields, exports, grid, studies, study
 
 app_name = "extraction"
 
@@ -11,6 +11,23 @@ urlpatterns: list = [
     path("r/<slug:slug>/studies/link/", studies.report_link_view, name="report-link"),
     path("r/<slug:slug>/studies/confirm/", studies.suggestion_confirm, name="suggestion-confirm"),
     path("r/<slug:slug>/studies/<int:pk>/", study.study_detail, name="study-detail"),
+    path(
+        "r/<slug:slug>/studies/<int:pk>/custom/",
+        custom_fields.study_custom_save,
+        name="study-custom",
+    ),
+    # The review's custom fields (views/custom_fields.py).
+    path("r/<slug:slug>/studies/fields/", custom_fields.custom_field_list, name="custom-fields"),
+    path(
+        "r/<slug:slug>/studies/fields/<int:pk>/",
+        custom_fields.custom_field_edit,
+        name="custom-field-edit",
+    ),
+    path(
+        "r/<slug:slug>/studies/fields/<int:pk>/delete/",
+        custom_fields.custom_field_delete_view,
+        name="custom-field-delete",
+    ),
     path("r/<slug:slug>/studies/<int:pk>/delete/", study.study_delete_view, name="study-delete"),
     path(
         "r/<slug:slug>/studies/<int:pk>/reports/<int:link>/<str:action>/",

@@ -209,6 +209,7 @@ class AuditAction(models.TextChoices):
     REPORT_PRIMARY = "study.primary", "Primary report chosen"
     EXTRACTION_EDIT = "extraction.edit", "Extracted data edited"
     EXTRACTION_DELETE = "extraction.delete", "Extracted data deleted"
+    CUSTOM_FIELD = "study.field", "Custom field defined"
     # Labels and the discussion of a reference (screening/labels).
     LABEL_CREATE = "label.create", "Label created"
     LABEL_EDIT = "label.edit", "Label renamed"

@@ -17,6 +17,7 @@ from django.urls import reverse
 from screening.models import Membership, Review
 
 from ..constants import COMMON_OUTCOMES, Measure, OutcomeKind, StudyKind
+from ..custom_fields import custom_rows
 from ..forms import ArmForm, ComparisonForm, OutcomeForm, ResultForm, RowForm, StudyForm
 from ..models import Arm, Comparison, Outcome, Study
 from ..selectors import report_pdfs, reports_to_add, study_data
@@ -249,7 +250,15 @@ class StudyPage:
         return {"review": self.review, "membership": self.membership, "study": self.study,
                 "page": self, **extra}  # fmt: skip
 
-    def render(self, request: HttpRequest, details: StudyForm | None = None) -> HttpResponse:
+    def render(
+        self,
+        request: HttpRequest,
+        details: StudyForm | None = None,
+        custom_typed: dict[str, str] | None = None,
+        custom_error: str = "",
+    ) -> HttpResponse:
+        """The page; a refused save of its details (`details`) or of its custom fields' values
+        (`custom_typed`, `custom_error`) comes back as it was typed, with why."""
         details = details or StudyForm(instance=self.study, prefix="study", editable=self.can_edit)
         linked = {link.reference_id for link in self.links}
         context = self.context(
@@ -259,6 +268,8 @@ class StudyPage:
             show_data=self.study.kind == StudyKind.TRIAL or self.arms or self.outcomes,
             common_outcomes=COMMON_OUTCOMES,
             pdfs=report_pdfs(self.review, self.links),
+            custom=custom_rows(self.review, self.study, custom_typed),
+            custom_error=custom_error,
         )
         return render(request, "extraction/study_detail.html", context)
 

@@ -154,6 +154,15 @@ def _rob_settings(say: Say) -> list[Part]:
     return [f"changed the risk-of-bias settings: {changes(say.before, say.after)}"]
 
 
+def _custom_field(say: Say) -> list[Part]:
+    if say.after.get("deleted"):
+        return [f"removed the studies' custom field ‘{say.before.get('label', '')}’"]
+    verb = "changed" if say.before else "added"
+    return [
+        f"{verb} the studies' custom field ‘{say.after.get('label', '')}’ ({say.after.get('kind')})"
+    ]
+
+
 def _study_create(say: Say) -> list[Part]:
     return ["created the study ", say.study(say.pk, say.after.get("name", ""))]
 
@@ -234,6 +243,7 @@ DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.ROB_SUBMIT: _rob_submit,
     AuditAction.ROB_CONSENSUS: _rob_consensus,
     AuditAction.ROB_SETTINGS: _rob_settings,
+    AuditAction.CUSTOM_FIELD: _custom_field,
     AuditAction.STUDY_CREATE: _study_create,
     AuditAction.STUDY_EDIT: _study_edit,
     AuditAction.STUDY_DELETE: _study_delete,

@@ -244,6 +244,10 @@ URLS: dict[str, dict[str, Any]] = {
     "extraction:report-link": {},
     "extraction:suggestion-confirm": {},
     "extraction:study-detail": {"pk": _pk("study")},
+    "extraction:study-custom": {"pk": _pk("study")},
+    "extraction:custom-fields": {},
+    "extraction:custom-field-edit": {"pk": _pk("custom_field")},
+    "extraction:custom-field-delete": {"pk": _pk("custom_field")},
     "extraction:study-delete": {"pk": _pk("study")},
     "extraction:report-action": {
         "pk": _pk("study"),

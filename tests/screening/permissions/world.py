@@ -30,6 +30,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from extraction.constants import Measure, OutcomeKind
+from extraction.custom_fields import custom_field_save
 from extraction.models import Arm, ArmResult, Comparison, Outcome
 from extraction.services import extraction_save, study_create
 from references.models import Reference
@@ -172,6 +173,8 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
     for who in (owner, reviewer):
         _vote(review, refs["R5"], who, "include", stage=FT)
     study = study_create(review=review, user=owner, name="HARMONi-crawl", reports=[refs["R5"]])
+    custom_field = custom_field_save(review=review, user=owner, key="funding", label="Funding",
+                                     kind="text")  # fmt: skip
     link = study.links.get()
     arms = [
         extraction_save(instance=Arm(study=study), user=owner, label=label, report=refs["R5"],
@@ -224,6 +227,7 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
         "sample": sample,
         "full_text": full_text,
         "study": study,
+        "custom_field": custom_field,
         "link": link,
         "arms": arms,
         "outcome": outcome,
