@@ -205,3 +205,14 @@ def test_the_audit_log_says_who_submitted_what_without_the_answers(trial):
         "overall low" in page
     )
     assert "started a risk-of-bias assessment of HARMONi-A" in page
+
+
+def test_a_hostile_answer_is_refused_in_words_and_nothing_breaks(trial):
+    client = trial.client(trial.a)
+    client.post(url("start", trial, trial.pfs.pk))
+    response = client.post(
+        url("assess", trial, trial.pfs.pk), _form({**LOW, "1.1": "ZZ"}, action="save")
+    )
+    assert response.status_code == 200
+    assert "1.1: answer one of Y, PY, PN, N, NI." in response.content.decode()
+    assert not Assessment.objects.get(assessor=trial.a).answers.exists()
