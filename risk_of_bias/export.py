@@ -29,6 +29,14 @@ def result_label(row: ResultRow, *, demo: bool = False) -> str:
     return f"{label} (demo data)" if demo else label
 
 
+def weights(rows: list[ResultRow]) -> list[int]:
+    """Each result's weight for the summary plot and robvis's Weight column: its study's number
+    randomised when every study has one; else 1 each (equal weights), rather than weigh a
+    result whose size is unknown as if it were one participant."""
+    sizes = [row.outcome.study.number_randomised for row in rows]
+    return sizes if all(sizes) else [1] * len(rows)
+
+
 def shown(row: ResultRow) -> list[Assessment]:
     """The assessments of a result anyone may read: the submitted ones of a revealed result,
     and the submitted consensus."""
@@ -73,10 +81,9 @@ def csv_text(review: Review) -> str:
     domains = [d.id for d in tool(rows[0].reported.tool).domains] if rows else []
     domains = domains or ["D1", "D2", "D3", "D4", "D5"]
     writer.writerow(["Study", *domains, "Overall", "Weight"])
-    for row in rows:
+    for row, weight in zip(rows, weights(rows), strict=True):
         value = assessment_content(row.reported)
         judged = {d["domain"]: ROBVIS_VALUES[d["judgement"]] for d in value["domains"]}
-        weight = row.outcome.study.number_randomised or 1
         writer.writerow(
             [
                 result_label(row, demo=demo),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from risk_of_bias.agreement import domain_agreement
 from risk_of_bias.content import content_of
-from risk_of_bias.export import DEMO_NOTE, csv_text, export_json, result_label
+from risk_of_bias.export import DEMO_NOTE, csv_text, export_json, result_label, weights
 from risk_of_bias.methods import methods_paragraph
 from risk_of_bias.plot_summary import summary_svg
 from risk_of_bias.plot_traffic import traffic_light_svg
@@ -32,17 +32,16 @@ PLOT_KINDS = [("traffic-light", "Traffic-light plot"), ("summary", "Summary plot
 def _plot_rows(review: Review, rows: list[ResultRow]) -> list[PlotRow]:
     """The reported (consensus) judgements of each result, as the plots draw them."""
     demo = rob_settings(review).demo_data
+    reported = [row for row in rows if row.reported]
     found = []
-    for row in rows:
-        if not row.reported:
-            continue
+    for row, weight in zip(reported, weights(reported), strict=True):
         value = content_of(row.reported)
         found.append(
             PlotRow(
                 label=result_label(row),
                 judgements={d["domain"]: d["judgement"] for d in value["domains"]},
                 overall=value["overall"]["judgement"],
-                weight=float(row.outcome.study.number_randomised or 1),
+                weight=float(weight),
                 note="demo data" if demo else "",
             )
         )
@@ -106,15 +105,20 @@ def plot(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse:
     review, _ = review_for_user(request, slug)
     if kind not in PLOTS or fmt not in ("svg", "png"):
         raise Http404("No such plot.")
-    rows = _plot_rows(review, result_rows(review))
+    results = result_rows(review)
+    rows = _plot_rows(review, results)
     if not rows:
         raise Http404("No result has its consensus yet: nothing to plot.")
+    options = {}
+    if kind == "summary":  # weighted by size only when every study's size is known
+        sizes = [r.outcome.study.number_randomised for r in results if r.reported]
+        options["weighted"] = all(sizes)
     rob = tool(rob_settings(review).tool)
     domains = [PlotDomain(d.id, d.name) for d in rob.domains]
     title = "Risk of bias (RoB 2), consensus judgements"
     if rob_settings(review).demo_data:
         title += " (demo data)"
-    svg = PLOTS[kind](rows, domains, title=title)
+    svg = PLOTS[kind](rows, domains, title=title, **options)
     name = f"{review.slug}-risk-of-bias-{kind}.{fmt}"
     if fmt == "png":
         response = HttpResponse(plot_png(svg), content_type="image/png")

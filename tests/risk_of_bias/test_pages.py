@@ -216,3 +216,27 @@ def test_a_hostile_answer_is_refused_in_words_and_nothing_breaks(trial):
     assert response.status_code == 200
     assert "1.1: answer one of Y, PY, PN, N, NI." in response.content.decode()
     assert not Assessment.objects.get(assessor=trial.a).answers.exists()
+
+
+def test_a_result_of_unknown_size_makes_the_weights_equal(trial):
+    """The summary plot and robvis's Weight are sizes only when every study's size is known:
+    a result of unknown size does not count as one participant."""
+    harmonia = trial.pfs.study
+    other = extraction_save(instance=Outcome(study=harmonia), user=trial.owner, name="OS",
+                            kind=OutcomeKind.TIME_TO_EVENT)  # fmt: skip
+    for outcome in (trial.pfs, other):
+        _consensus_of(trial, outcome)
+    client = trial.client(trial.owner)
+    weights = [
+        row.split(",")[-1]
+        for row in client.get(url("export", trial, "csv")).content.decode().splitlines()[1:]
+    ]
+    assert weights == ["322", "322"]
+    assert "Weighted" in client.get(url("plot", trial, "summary", "svg")).content.decode()
+    type(harmonia).objects.filter(pk=harmonia.pk).update(number_randomised=None)
+    weights = [
+        row.split(",")[-1]
+        for row in client.get(url("export", trial, "csv")).content.decode().splitlines()[1:]
+    ]
+    assert weights == ["1", "1"]
+    assert "Unweighted" in client.get(url("plot", trial, "summary", "svg")).content.decode()
