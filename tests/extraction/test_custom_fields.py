@@ -147,3 +147,18 @@ def test_the_audit_log_says_what_was_defined_and_filled(fields, study, owner, cl
     assert "added the studies' custom field ‘Median follow-up (months)’ (number)" in log
     assert "removed the studies' custom field ‘Sponsor’" in log
     assert "edited the study" in log and "Public" in log
+
+
+def test_empty_huge_and_wrong_kind_input_is_refused_in_words(fields, study, owner):
+    with pytest.raises(ExtractionRefused, match="Sponsor: at most 2,000 characters."):
+        custom_values_save(study=study, user=owner,
+                           typed={"funding": "Public", "sponsor": "x" * 2001})  # fmt: skip
+    with pytest.raises(ExtractionRefused, match="The review has no field “nosuch”"):
+        custom_values_save(study=study, user=owner, typed={"funding": "Public", "nosuch": "1"})
+    with pytest.raises(ExtractionRefused, match="is not a number"):
+        custom_values_save(study=study, user=owner,
+                           typed={"funding": "Public", "follow_up": "inf"})  # fmt: skip
+    with pytest.raises(ExtractionRefused, match="Choose the kind of field"):
+        custom_field_save(review=study.review, user=owner, key="k", label="K", kind="colour")
+    study.refresh_from_db()
+    assert study.custom == {}
