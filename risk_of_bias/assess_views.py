@@ -19,7 +19,7 @@ from extraction.selectors import report_pdfs
 from risk_of_bias.content import content, content_of
 from risk_of_bias.export import result_label
 from risk_of_bias.forms import answers_from, domains_from, judgement_from
-from risk_of_bias.models import Answer, Assessment, DomainJudgement
+from risk_of_bias.models import Answer, Assessment, DomainJudgement, RobSettings
 from risk_of_bias.selectors import ResultRow, result_row
 from risk_of_bias.services import (
     RobRefused,
@@ -27,7 +27,6 @@ from risk_of_bias.services import (
     assessment_start,
     assessment_submit,
     consensus_start,
-    rob_settings,
 )
 from risk_of_bias.tool import JUDGEMENTS, RESPONSES, Condition, Tool, applicable, tool
 from screening.constants import EDITOR_ROLES
@@ -184,14 +183,13 @@ def _form_context(assessment: Assessment, posted=None) -> dict:
     }
 
 
-def _page(request, review, membership, outcome, **more) -> dict:
-    settings = rob_settings(review)
+def _page(review, membership, outcome, **more) -> dict:
     return {
         "review": review,
         "membership": membership,
         "outcome": outcome,
-        "label": f"{outcome.study.acronym or outcome.study.name} · {outcome.name}",
-        "rob": settings,
+        "label": result_label(outcome),
+        "rob": RobSettings.for_review(review),
         **more,
     }
 
@@ -226,7 +224,7 @@ def _edit(request: HttpRequest, review, membership, outcome, assessment, templat
         posted = None if done else request.POST
     else:
         posted = None
-    context = _page(request, review, membership, outcome, assessment=assessment, **extra)
+    context = _page(review, membership, outcome, assessment=assessment, **extra)
     if assessment is not None:
         context |= _form_context(assessment, posted)
     return render(request, template, context)
@@ -295,7 +293,6 @@ def result(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     row = result_row(review, outcome)
     shown = row.visible(request.user.pk)
     context = _page(
-        request,
         review,
         membership,
         outcome,
@@ -307,7 +304,6 @@ def result(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         and row.mine(request.user.pk) is None
         and len(row.assessors) < row.wanted,
         can_consent=membership.resolves and row.revealed,
-        label=result_label(row),
     )
     return render(request, "risk_of_bias/result.html", context)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 
-from risk_of_bias.models import Assessment
-from risk_of_bias.selectors import ResultRow, assessment_content, result_rows
-from risk_of_bias.services import rob_settings
+from risk_of_bias.content import content_of
+from risk_of_bias.models import Assessment, RobSettings
+from risk_of_bias.selectors import ResultRow, result_rows
 from risk_of_bias.tool import tool
 from screening.models import Review
 
@@ -23,9 +23,9 @@ DEMO_NOTE = (
 )
 
 
-def result_label(row: ResultRow, *, demo: bool = False) -> str:
-    study = row.outcome.study
-    label = f"{study.acronym or study.name} · {row.outcome.name}"
+def result_label(outcome, *, demo: bool = False) -> str:
+    """A result as every page, plot and export names it: "HARMONi-A · Progression-free survival"."""
+    label = f"{outcome.study.acronym or outcome.study.name} · {outcome.name}"
     return f"{label} (demo data)" if demo else label
 
 
@@ -45,7 +45,7 @@ def shown(row: ResultRow) -> list[Assessment]:
 
 
 def _entry(row: ResultRow, assessment: Assessment) -> dict:
-    value = assessment_content(assessment)
+    value = content_of(assessment)
     who = "consensus" if assessment.kind == Assessment.CONSENSUS else assessment.assessor.username
     return {
         "study": row.outcome.study.acronym or row.outcome.study.name,
@@ -68,25 +68,26 @@ def export_json(review: Review) -> dict:
         "assessments": assessments,
         "results_awaiting_consensus": waiting,
     }
-    if rob_settings(review).demo_data:
+    if RobSettings.for_review(review).demo_data:
         body["note"] = DEMO_NOTE
     return body
 
 
 def csv_text(review: Review) -> str:
     rows = [row for row in result_rows(review) if row.reported]
-    demo = rob_settings(review).demo_data  # said in each row's label: robvis reads no comment
+    # Said in each row's label: robvis reads no comment line.
+    demo = RobSettings.for_review(review).demo_data
     out = io.StringIO()
     writer = csv.writer(out)
     domains = [d.id for d in tool(rows[0].reported.tool).domains] if rows else []
     domains = domains or ["D1", "D2", "D3", "D4", "D5"]
     writer.writerow(["Study", *domains, "Overall", "Weight"])
     for row, weight in zip(rows, weights(rows), strict=True):
-        value = assessment_content(row.reported)
+        value = content_of(row.reported)
         judged = {d["domain"]: ROBVIS_VALUES[d["judgement"]] for d in value["domains"]}
         writer.writerow(
             [
-                result_label(row, demo=demo),
+                result_label(row.outcome, demo=demo),
                 *(judged[d] for d in domains),
                 ROBVIS_VALUES[value["overall"]["judgement"]],
                 weight,

@@ -46,6 +46,12 @@ class RobSettings(models.Model):
     def __str__(self) -> str:
         return f"{self.assessors} assessor(s), {self.tool}"
 
+    @classmethod
+    def for_review(cls, review: Review) -> RobSettings:
+        """The review's settings; the defaults, unsaved, while no owner has changed them (a
+        page that reads them writes nothing)."""
+        return cls.objects.filter(review=review).first() or cls(review=review)
+
 
 class Assessment(models.Model):
     ASSESSOR, CONSENSUS = "assessor", "consensus"

@@ -12,9 +12,8 @@ from django.db.models import Prefetch
 
 from extraction.models import Outcome
 from risk_of_bias.content import content_of, digest
-from risk_of_bias.models import Answer, Assessment, DomainJudgement
+from risk_of_bias.models import Answer, Assessment, DomainJudgement, RobSettings
 from risk_of_bias.plots import COLOUR_SCHEMES, SYMBOLS
-from risk_of_bias.services import rob_settings
 from screening.constants import AuditAction
 from screening.models import AuditEvent, Review
 
@@ -75,7 +74,7 @@ def result_rows(review: Review, outcome_ids: list[int] | None = None) -> list[Re
     outcomes = Outcome.objects.filter(study__review=review).select_related("study")
     if outcome_ids is not None:
         outcomes = outcomes.filter(pk__in=outcome_ids)
-    wanted = rob_settings(review).assessors
+    wanted = RobSettings.for_review(review).assessors
     rows = {
         outcome.pk: ResultRow(outcome=outcome, wanted=wanted)
         for outcome in outcomes.order_by("study__name", "study_id", "position", "id")
@@ -91,11 +90,6 @@ def result_rows(review: Review, outcome_ids: list[int] | None = None) -> list[Re
 
 def result_row(review: Review, outcome: Outcome) -> ResultRow:
     return result_rows(review, [outcome.pk])[0]
-
-
-def assessment_content(assessment: Assessment) -> dict:
-    """The content of an assessment the caller has checked the member may see."""
-    return content_of(assessment)
 
 
 def digest_mismatches(review: Review) -> list[Assessment]:
@@ -128,7 +122,7 @@ def forest_judgements(review: Review, outcome_ids: list[int]) -> dict:
             value = content_of(row.reported)
             judged = [d["judgement"] for d in value["domains"]] + [value["overall"]["judgement"]]
             rows[row.outcome.pk] = [(j, COLOUR_SCHEMES["cochrane"][j], SYMBOLS[j]) for j in judged]
-    demo = " (demo data)" if rob_settings(review).demo_data else ""
+    demo = " (demo data)" if RobSettings.for_review(review).demo_data else ""
     note = (
         "Risk of bias (RoB 2, consensus)" + demo + ": D1 randomisation, D2 deviations, D3 missing "
         "data, D4 measurement, D5 reported result; + low, - some concerns, X high."

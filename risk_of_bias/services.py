@@ -50,11 +50,6 @@ class JudgementInput:
     justification: str = ""
 
 
-def rob_settings(review: Review) -> RobSettings:
-    found, _ = RobSettings.objects.get_or_create(review=review)
-    return found
-
-
 def _membership(review: Review, user: AbstractBaseUser) -> Membership:
     membership = Membership.objects.in_review(review).filter(user_id=user.pk).first()
     if membership is None or membership.role not in EDITOR_ROLES:
@@ -80,7 +75,7 @@ def rob_settings_update(
     if tool_key not in TOOLS:
         raise RobRefused("Choose one of the tools offered.")
     review_lock(review)
-    current = rob_settings(review)
+    current, _ = RobSettings.objects.get_or_create(review=review)
     before = {"assessors": current.assessors, "tool": current.tool}
     if tool_key != current.tool and Assessment.objects.in_review(review).exists():
         raise RobRefused("Assessments were made with the current tool: it cannot change now.")
@@ -128,7 +123,7 @@ def assessment_start(
     own = existing.filter(assessor=user).first()
     if own is not None:
         return own
-    wanted = rob_settings(review)
+    wanted = RobSettings.for_review(review)
     if existing.count() >= wanted.assessors:
         raise RobRefused(
             f"This result has its {wanted.assessors} assessor{'s' if wanted.assessors > 1 else ''}"
@@ -295,7 +290,7 @@ def consensus_start(
     existing = found.filter(kind=Assessment.CONSENSUS).first()
     if existing is not None:
         return existing
-    wanted = rob_settings(review).assessors
+    wanted = RobSettings.for_review(review).assessors
     submitted = list(found.filter(kind=Assessment.ASSESSOR, submitted_at__isnull=False))
     if len(submitted) < wanted:
         raise RobRefused(

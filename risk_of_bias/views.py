@@ -14,11 +14,12 @@ from risk_of_bias.agreement import domain_agreement
 from risk_of_bias.content import content_of
 from risk_of_bias.export import DEMO_NOTE, csv_text, export_json, result_label, weights
 from risk_of_bias.methods import methods_paragraph
+from risk_of_bias.models import RobSettings
 from risk_of_bias.plot_summary import summary_svg
 from risk_of_bias.plot_traffic import traffic_light_svg
 from risk_of_bias.plots import PlotDomain, PlotRow, plot_png
 from risk_of_bias.selectors import ResultRow, digest_mismatches, result_rows
-from risk_of_bias.services import MAX_ASSESSORS, rob_settings, rob_settings_update
+from risk_of_bias.services import MAX_ASSESSORS, rob_settings_update
 from risk_of_bias.tool import TOOLS, tool
 from screening.constants import OWNER_ROLES
 from screening.models import Review
@@ -31,14 +32,14 @@ PLOT_KINDS = [("traffic-light", "Traffic-light plot"), ("summary", "Summary plot
 
 def _plot_rows(review: Review, rows: list[ResultRow]) -> list[PlotRow]:
     """The reported (consensus) judgements of each result, as the plots draw them."""
-    demo = rob_settings(review).demo_data
+    demo = RobSettings.for_review(review).demo_data
     reported = [row for row in rows if row.reported]
     found = []
     for row, weight in zip(reported, weights(reported), strict=True):
         value = content_of(row.reported)
         found.append(
             PlotRow(
-                label=result_label(row),
+                label=result_label(row.outcome),
                 judgements={d["domain"]: d["judgement"] for d in value["domains"]},
                 overall=value["overall"]["judgement"],
                 weight=float(weight),
@@ -65,13 +66,13 @@ def _agreement(rows: list[ResultRow]):
 
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
-    settings = rob_settings(review)
+    settings = RobSettings.for_review(review)
     rows = result_rows(review)
     plotted = _plot_rows(review, rows)
     listing = [
         {
             "row": row,
-            "label": result_label(row),
+            "label": result_label(row.outcome),
             "mine": row.mine(request.user.pk),
             "reported": content_of(row.reported) if row.reported else None,
         }
@@ -113,10 +114,10 @@ def plot(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse:
     if kind == "summary":  # weighted by size only when every study's size is known
         sizes = [r.outcome.study.number_randomised for r in results if r.reported]
         options["weighted"] = all(sizes)
-    rob = tool(rob_settings(review).tool)
+    rob = tool(RobSettings.for_review(review).tool)
     domains = [PlotDomain(d.id, d.name) for d in rob.domains]
     title = "Risk of bias (RoB 2), consensus judgements"
-    if rob_settings(review).demo_data:
+    if RobSettings.for_review(review).demo_data:
         title += " (demo data)"
     svg = PLOTS[kind](rows, domains, title=title, **options)
     name = f"{review.slug}-risk-of-bias-{kind}.{fmt}"
