@@ -83,9 +83,8 @@ def _problem(error, fields: Mapping[str, CustomField]) -> str:
     return f"{label}: {error.message}."
 
 
-def check_values(review: Review, values: dict[str, Any]) -> None:
-    """Refuse values that do not meet the review's schema, every problem said."""
-    fields = list(CustomField.objects.filter(review=review))
+def check_values(fields: list[CustomField], values: dict[str, Any]) -> None:
+    """Refuse values that do not meet the schema of the review's `fields`, every problem said."""
     validator = Draft202012Validator(values_schema(fields), format_checker=FormatChecker())
     by_key = {field.key: field for field in fields}
     problems = [_problem(e, by_key) for e in sorted(validator.iter_errors(values), key=str)]
@@ -108,7 +107,7 @@ def custom_values_save(*, study: Study, user: AbstractBaseUser | None, typed: Ma
     unknown = sorted(set(typed) - set(fields))
     if unknown:
         raise ExtractionRefused(f"The review has no field “{unknown[0]}”.")
-    check_values(study.review, values)
+    check_values(list(fields.values()), values)
     before = dict(study.custom or {})
     if values == before:
         return study
@@ -230,11 +229,8 @@ def custom_field_save(
 
 
 def _in_use(field: CustomField) -> int:
-    return sum(
-        1
-        for custom in Study.objects.in_review(field.review).values_list("custom", flat=True)
-        if field.key in (custom or {})
-    )
+    """How many of the review's studies hold a value of the field."""
+    return Study.objects.in_review(field.review).filter(custom__has_key=field.key).count()
 
 
 @transaction.atomic
