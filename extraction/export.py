@@ -50,8 +50,8 @@ def studies_with_data(review: Review):
             "links",
             queryset=StudyReport.objects.select_related("reference").defer(*_heavy("reference")),
         ),
-        Prefetch("arms", queryset=Arm.objects.order_by("position", "id")),
-        Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "id")),
+        Prefetch("arms", queryset=Arm.objects.reported().order_by("position", "id")),
+        Prefetch("outcomes", queryset=Outcome.objects.reported().order_by("position", "id")),
         Prefetch(
             "outcomes__results",
             queryset=ArmResult.objects.select_related("report").defer(*_heavy("report")),

@@ -17,7 +17,14 @@ from references.models import Reference
 from screening.models import Review
 
 from .constants import Blinding, Measure, OutcomeKind, Phase, StudyKind, StudyStatus
-from .querysets import ComparisonQuerySet, OutcomeQuerySet, StudyQuerySet, StudyReportQuerySet
+from .querysets import (
+    ArmQuerySet,
+    ArmResultQuerySet,
+    ComparisonQuerySet,
+    OutcomeQuerySet,
+    StudyQuerySet,
+    StudyReportQuerySet,
+)
 from .validation import check_events, check_interval, raise_if
 
 DECIMAL = {"max_digits": 14, "decimal_places": 4, "null": True, "blank": True}
@@ -95,7 +102,76 @@ class StudyReport(models.Model):
         return f"{self.reference_id} in {self.study_id}"
 
 
-class Arm(models.Model):
+class ExtractionSettings(models.Model):
+    """A review's extraction settings (one row, made when an owner first changes them)."""
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, related_name="extraction_settings"
+    )
+    extractors = models.PositiveSmallIntegerField(
+        default=2, help_text="How many people extract each study independently (1 to 3)."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.extractors} extractor(s) per study"
+
+    @classmethod
+    def for_review(cls, review: Review) -> ExtractionSettings:
+        """The review's settings; the defaults, unsaved, while no owner has changed them (a
+        page that reads them writes nothing)."""
+        return cls.objects.filter(review=review).first() or cls(review=review)
+
+
+class Entry(models.Model):
+    """One extractor's independent entry of a study's arms, outcomes, results and comparisons.
+
+    Blind: until every entry the study needs is submitted, only its extractor sees it. The
+    study's reported data (the consensus) are the rows with no entry; a consensus row made from
+    the entries keeps a link to the entry rows it came from (their `consensus`)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="entries")
+    extractor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)  # None: a draft
+    digest = models.CharField(max_length=64, blank=True)  # of the content, as submitted
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "extractor"],
+                name="entry_once_per_extractor",
+                violation_error_message="You already have an entry of this study.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} by {self.extractor}"
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class EntryRow(models.Model):
+    """What the four kinds of extracted row share: the entry they belong to (None: the study's
+    consensus, the reported data) and, on an entry's row, the consensus row made from it."""
+
+    entry = models.ForeignKey(
+        Entry, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    consensus = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sources"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Arm(EntryRow):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="arms")
     label = models.CharField(max_length=120, help_text="e.g. Ivonescimab + chemotherapy")
     intervention = models.CharField(
@@ -108,14 +184,23 @@ class Arm(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = ArmQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["study", "label"],
+                condition=Q(entry__isnull=True),
                 name="arm_label_once_per_study",
                 violation_error_message="The study already has an arm of that name.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "label"],
+                condition=Q(entry__isnull=False),
+                name="arm_label_once_per_entry",
+                violation_error_message="The entry already has an arm of that name.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,10 +209,11 @@ class Arm(models.Model):
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         check_report(errors, self.study_id, self.report_id)
+        check_entry(errors, self)
         raise_if(errors)
 
 
-class Outcome(models.Model):
+class Outcome(EntryRow):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="outcomes")
     name = models.CharField(max_length=200, help_text="e.g. Progression-free survival")
     kind = models.CharField(max_length=16, choices=OutcomeKind.choices)
@@ -144,16 +230,28 @@ class Outcome(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["study", "name", "timepoint"],
+                condition=Q(entry__isnull=True),
                 name="outcome_once_per_study_time",
                 violation_error_message="The study already has that outcome at that time point.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "name", "timepoint"],
+                condition=Q(entry__isnull=False),
+                name="outcome_once_per_entry_time",
+                violation_error_message="The entry already has that outcome at that time point.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.timepoint})" if self.timepoint else self.name
 
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        check_entry(errors, self)
+        raise_if(errors)
 
-class SourcedValue(models.Model):
+
+class SourcedValue(EntryRow):
     """Where a number came from: the report (one of the study's), and optionally page and quote."""
 
     report = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
@@ -168,7 +266,8 @@ class SourcedValue(models.Model):
 
 class ArmResult(SourcedValue):
     """One arm's result on one outcome: the value is a median in months (time to event), a
-    percentage (proportion) or a mean (continuous), with its 95% CI; and/or events / n."""
+    percentage (proportion) or a mean (continuous), with its 95% CI; and/or events / n. Its
+    entry is its outcome's (set by clean())."""
 
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="results")
     arm = models.ForeignKey(Arm, on_delete=models.CASCADE, related_name="results")
@@ -177,6 +276,8 @@ class ArmResult(SourcedValue):
     ci_high = models.DecimalField("95% CI upper", **DECIMAL)
     events = models.PositiveIntegerField(null=True, blank=True)
     n = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = ArmResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["outcome_id", "arm__position", "arm_id"]
@@ -212,6 +313,9 @@ class ArmResult(SourcedValue):
             errors.setdefault("arm", []).append("The arm belongs to another study.")
         if self.outcome_id:
             check_report(errors, self.outcome.study_id, self.report_id)
+            self.entry_id = self.outcome.entry_id
+            if self.arm_id and self.arm.entry_id != self.entry_id:
+                errors.setdefault("arm", []).append("The arm belongs to another entry.")
         raise_if(errors)
 
 
@@ -259,9 +363,13 @@ class Comparison(SourcedValue):
         if self.outcome_id:
             study = self.outcome.study_id
             check_report(errors, study, self.report_id)
+            self.entry_id = self.outcome.entry_id
             for field in ("arm", "comparator"):
-                if getattr(self, f"{field}_id") and getattr(self, field).study_id != study:
+                arm = getattr(self, field) if getattr(self, f"{field}_id") else None
+                if arm is not None and arm.study_id != study:
                     errors.setdefault(field, []).append("That arm belongs to another study.")
+                elif arm is not None and arm.entry_id != self.entry_id:
+                    errors.setdefault(field, []).append("That arm belongs to another entry.")
         if self.p_value and not _looks_like_p(self.p_value):
             errors.setdefault("p_value", []).append(
                 "Write p as reported: a number between 0 and 1, or <0.001."
@@ -277,6 +385,12 @@ def check_report(errors: dict[str, list[str]], study_id: int | None, report_id: 
         errors.setdefault("report", []).append(
             "That report is not one of this study's: link it to the study first."
         )
+
+
+def check_entry(errors: dict[str, list[str]], row: Arm | Outcome) -> None:
+    """An entry's arm or outcome is of the entry's study."""
+    if row.entry_id and row.study_id and row.entry.study_id != row.study_id:
+        errors.setdefault("study", []).append("That entry is of another study.")
 
 
 def _looks_like_p(text: str) -> bool:

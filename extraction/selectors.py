@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from references.models import Reference
 from screening.constants import ItemState, Stage
@@ -14,7 +14,7 @@ from screening.models import FullText, Review, ScreeningItem
 from screening.permissions.blinding import VoteView
 from screening.permissions.labels import NO_LABEL, labels_on, with_label
 
-from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
+from .models import Arm, ArmResult, Comparison, Entry, Outcome, Study, StudyReport
 
 # Columns of a reference that no studies page shows (a PubMed entry's raw XML is 17 kB).
 HEAVY = ("raw", "abstract", "abstract_sections", "mesh_terms", "keywords", "publication_types")
@@ -69,7 +69,8 @@ def studies_listed(review: Review) -> list[Study]:
     return list(
         Study.objects.in_review(review)
         .annotate(
-            arm_count=Count("arms", distinct=True), outcome_count=Count("outcomes", distinct=True)
+            arm_count=Count("arms", filter=Q(arms__entry=None), distinct=True),
+            outcome_count=Count("outcomes", filter=Q(outcomes__entry=None), distinct=True),
         )
         .prefetch_related(Prefetch("links", queryset=report_links()))
     )
@@ -92,8 +93,9 @@ class StudyData:
     )  # by outcome
 
 
-def study_data(study: Study) -> StudyData:
-    """Everything a study's page shows of it, in the same five queries whatever its size."""
+def study_data(study: Study, entry: Entry | None = None) -> StudyData:
+    """Everything a study's page shows of it, in the same five queries whatever its size: its
+    consensus (the reported data), or with `entry`, that entry's rows."""
     links = list(report_links().filter(study=study))
     for link in links:
         link.study = study
@@ -101,15 +103,17 @@ def study_data(study: Study) -> StudyData:
         links=links,
         reports=[link.reference for link in links],
         primary_id=next((link.reference_id for link in links if link.primary), None),
-        arms=list(study.arms.all()),
-        outcomes=list(study.outcomes.all()),
+        arms=list(Arm.objects.filter(study=study, entry=entry)),
+        outcomes=list(Outcome.objects.filter(study=study, entry=entry)),
     )
     arms = {arm.pk: arm for arm in data.arms}
     outcomes = {outcome.pk: outcome for outcome in data.outcomes}
-    for result in ArmResult.objects.filter(outcome__study=study):
+    for result in ArmResult.objects.filter(outcome__in=list(outcomes)):
         result.outcome, result.arm = outcomes[result.outcome_id], arms[result.arm_id]
         data.results[result.outcome_id, result.arm_id] = result
-    for comparison in Comparison.objects.filter(outcome__study=study).order_by("outcome", "id"):
+    for comparison in Comparison.objects.filter(outcome__in=list(outcomes)).order_by(
+        "outcome", "id"
+    ):
         comparison.outcome = outcomes[comparison.outcome_id]
         comparison.arm = arms[comparison.arm_id]
         comparison.comparator = arms[comparison.comparator_id]

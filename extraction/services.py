@@ -16,10 +16,10 @@ from django.forms.models import model_to_dict
 
 from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
-from screening.constants import EDITOR_ROLES, AuditAction
-from screening.models import Membership, Review
-from screening.permissions.refusals import Refused
+from screening.constants import AuditAction
+from screening.models import Review
 
+from .access import ExtractionRefused, check_editor, check_row_writer
 from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
 from .selectors import included_report_ids
 
@@ -27,18 +27,6 @@ STUDY_FIELDS = [
     "name", "acronym", "kind", "registry_ids", "phase", "randomised", "blinding", "setting",
     "countries", "population", "number_randomised", "status", "notes",
 ]  # fmt: skip
-
-
-class ExtractionRefused(Refused):
-    """The action is not allowed now; `str(error)` is the sentence for the person."""
-
-
-def check_editor(review: Review, user: AbstractBaseUser | None) -> None:
-    """Owners and reviewers edit studies; None is the system (the demo loader, a command)."""
-    if user is None:
-        return
-    if not Membership.objects.in_review(review).filter(user=user, role__in=EDITOR_ROLES).exists():
-        raise ExtractionRefused("Only the review's owners and reviewers edit its studies.")
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -244,6 +232,11 @@ def _values_from(study: Study, reference: Reference) -> bool:
 EXTRACTED = (Arm, Outcome, ArmResult, Comparison)
 
 
+def row_snapshot(row: models.Model) -> dict[str, Any]:
+    """A consensus row's values for the log (whose entry and consensus links are not values)."""
+    return {k: v for k, v in snapshot(row).items() if k not in ("entry", "consensus")}
+
+
 def _study_of(instance: models.Model) -> Study:
     if isinstance(instance, (Arm, Outcome)):
         return instance.study
@@ -266,17 +259,21 @@ def extraction_save(
     for name, value in fields.items():
         setattr(instance, name, value)
     study = _study_of(instance)
-    check_editor(study.review, user)
+    if isinstance(instance, (ArmResult, Comparison)):
+        instance.entry_id = instance.outcome.entry_id  # a result is in its outcome's entry
     review_lock(study.review)
+    check_row_writer(instance, study, user)
     before = None
     if instance.pk is not None:
         stored = type(instance).objects.get(pk=instance.pk)
-        before = snapshot(stored)
+        before = row_snapshot(stored)
     instance.full_clean()
     if isinstance(instance, Outcome) and instance.pk is not None:
         _recheck_results(instance)
     instance.save()
-    after = snapshot(instance)
+    if instance.entry_id is not None:
+        return instance  # an entry's draft: its submission logs it (entries.entry_submit)
+    after = row_snapshot(instance)
     if before is not None:
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         if not changed:
@@ -314,8 +311,11 @@ def extraction_delete(*, instance: models.Model, user: AbstractBaseUser | None) 
     if not isinstance(instance, EXTRACTED):
         raise TypeError(f"extraction_delete() does not delete {type(instance).__name__}")
     study = _study_of(instance)
-    check_editor(study.review, user)
     review_lock(study.review)
+    check_row_writer(instance, study, user)
+    if instance.entry_id is not None:
+        instance.delete()  # an entry's draft: its submission logs it
+        return
     # What goes with it (an arm's or an outcome's results and comparisons) is in the event too.
     if isinstance(instance, Arm):
         results = ArmResult.objects.filter(arm=instance)
@@ -325,8 +325,8 @@ def extraction_delete(*, instance: models.Model, user: AbstractBaseUser | None) 
         comparisons = Comparison.objects.filter(outcome=instance)
     else:
         results, comparisons = ArmResult.objects.none(), Comparison.objects.none()
-    dependants = [snapshot(row) for row in [*results, *comparisons]]
-    before = {"study": study.pk, **snapshot(instance)}
+    dependants = [row_snapshot(row) for row in [*results, *comparisons]]
+    before = {"study": study.pk, **row_snapshot(instance)}
     if dependants:
         before["with"] = dependants
     audit_record(

@@ -1,8 +1,22 @@
 from django.urls import path
 
-from .views import custom_fields, exports, grid, studies, study
+from .views import custom_fields, entries, exports, grid, studies, study
 
 app_name = "extraction"
+
+GRID = [
+    ("arms/new/", grid.arm_save, "arm-create"),
+    ("arms/<int:row>/", grid.arm_save, "arm-save"),
+    ("arms/<int:row>/delete/", grid.arm_delete, "arm-delete"),
+    ("outcomes/new/", grid.outcome_save, "outcome-create"),
+    ("outcomes/<int:row>/", grid.outcome_save, "outcome-save"),
+    ("outcomes/<int:row>/delete/", grid.outcome_delete, "outcome-delete"),
+    ("outcomes/<int:outcome>/arms/<int:arm>/", grid.result_save, "result-save"),
+    ("outcomes/<int:outcome>/arms/<int:arm>/delete/", grid.result_delete, "result-delete"),
+    ("outcomes/<int:outcome>/comparisons/new/", grid.comparison_save, "comparison-create"),
+    ("comparisons/<int:row>/", grid.comparison_save, "comparison-save"),
+    ("comparisons/<int:row>/delete/", grid.comparison_delete, "comparison-delete"),
+]
 
 urlpatterns: list = [
     # The studies page (views/studies.py) and a study's page (views/study.py).
@@ -34,50 +48,34 @@ urlpatterns: list = [
         study.report_action,
         name="report-action",
     ),
-    # The rows of a study's data grid (views/grid.py).
-    path("r/<slug:slug>/studies/<int:pk>/arms/new/", grid.arm_save, name="arm-create"),
-    path("r/<slug:slug>/studies/<int:pk>/arms/<int:row>/", grid.arm_save, name="arm-save"),
-    path(
-        "r/<slug:slug>/studies/<int:pk>/arms/<int:row>/delete/",
-        grid.arm_delete,
-        name="arm-delete",
+    # The rows of a study's data grid (views/grid.py): GRID below, for the consensus and for
+    # an extractor's own entry.
+    *(
+        path(f"r/<slug:slug>/studies/<int:pk>/{route}", view, name=name)
+        for route, view, name in GRID
     ),
-    path("r/<slug:slug>/studies/<int:pk>/outcomes/new/", grid.outcome_save, name="outcome-create"),
-    path(
-        "r/<slug:slug>/studies/<int:pk>/outcomes/<int:row>/",
-        grid.outcome_save,
-        name="outcome-save",
+    *(
+        path(
+            f"r/<slug:slug>/studies/<int:pk>/entries/<int:entry>/{route}",
+            view,
+            name=f"entry-{name}",
+        )
+        for route, view, name in GRID
     ),
+    # Double extraction: entries, their comparison and the consensus (views/entries.py).
+    path("r/<slug:slug>/studies/settings/", entries.settings_update, name="settings"),
     path(
-        "r/<slug:slug>/studies/<int:pk>/outcomes/<int:row>/delete/",
-        grid.outcome_delete,
-        name="outcome-delete",
+        "r/<slug:slug>/studies/<int:pk>/entries/start/",
+        entries.entry_start_view,
+        name="entry-start",
     ),
+    path("r/<slug:slug>/studies/<int:pk>/entries/<int:entry>/", entries.entry_page, name="entry"),
     path(
-        "r/<slug:slug>/studies/<int:pk>/outcomes/<int:outcome>/arms/<int:arm>/",
-        grid.result_save,
-        name="result-save",
+        "r/<slug:slug>/studies/<int:pk>/entries/<int:entry>/submit/",
+        entries.entry_submit_view,
+        name="entry-submit",
     ),
-    path(
-        "r/<slug:slug>/studies/<int:pk>/outcomes/<int:outcome>/arms/<int:arm>/delete/",
-        grid.result_delete,
-        name="result-delete",
-    ),
-    path(
-        "r/<slug:slug>/studies/<int:pk>/outcomes/<int:outcome>/comparisons/new/",
-        grid.comparison_save,
-        name="comparison-create",
-    ),
-    path(
-        "r/<slug:slug>/studies/<int:pk>/comparisons/<int:row>/",
-        grid.comparison_save,
-        name="comparison-save",
-    ),
-    path(
-        "r/<slug:slug>/studies/<int:pk>/comparisons/<int:row>/delete/",
-        grid.comparison_delete,
-        name="comparison-delete",
-    ),
+    path("r/<slug:slug>/studies/<int:pk>/compare/", entries.compare_page, name="compare"),
     # Exports and the forest plot (views/exports.py).
     path("r/<slug:slug>/forest/", exports.forest_page, name="forest"),
     path("r/<slug:slug>/extraction/export/", exports.export_download, name="export"),

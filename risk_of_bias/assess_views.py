@@ -36,7 +36,7 @@ from screening.permissions.actions import attempt
 
 
 def _outcome(review: Review, pk: int) -> Outcome:
-    return get_object_or_404(Outcome.objects.select_related("study"), pk=pk, study__review=review)
+    return get_object_or_404(Outcome.objects.in_review(review).select_related("study"), pk=pk)
 
 
 def for_display(value: dict) -> dict:

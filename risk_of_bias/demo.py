@@ -94,7 +94,7 @@ def rob_demo_load(
         return
     RobSettings.objects.update_or_create(review=review, defaults={"demo_data": True})
     for acronym, (blinding, one, two, agreed) in PLAN.items():
-        outcome = Outcome.objects.get(study__review=review, study__acronym=acronym, name=PFS)
+        outcome = Outcome.objects.in_review(review).get(study__acronym=acronym, name=PFS)
         _assess(review, first, outcome, _answers(one, blinding))
         _assess(review, second, outcome, _answers(two, blinding))
         _assess(review, owner, outcome, _answers(agreed, blinding), consensus=True)

@@ -71,7 +71,7 @@ def _assessments():
 
 def result_rows(review: Review, outcome_ids: list[int] | None = None) -> list[ResultRow]:
     """Every outcome of the review's studies, by study and position, with its assessments."""
-    outcomes = Outcome.objects.filter(study__review=review).select_related("study")
+    outcomes = Outcome.objects.in_review(review).select_related("study")
     if outcome_ids is not None:
         outcomes = outcomes.filter(pk__in=outcome_ids)
     wanted = RobSettings.for_review(review).assessors

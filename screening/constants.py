@@ -210,6 +210,13 @@ class AuditAction(models.TextChoices):
     EXTRACTION_EDIT = "extraction.edit", "Extracted data edited"
     EXTRACTION_DELETE = "extraction.delete", "Extracted data deleted"
     CUSTOM_FIELD = "study.field", "Custom field defined"
+    # Double extraction: an entry's rows are a draft only its extractor sees, so they are not
+    # logged one by one; its submission logs its content's digest (as risk of bias does), and
+    # the consensus logs each value taken from the entries, and from which.
+    ENTRY_START = "entry.start", "Extraction entry started"
+    ENTRY_SUBMIT = "entry.submit", "Extraction entry submitted"
+    ENTRY_CONSENSUS = "entry.consensus", "Consensus value taken from the entries"
+    EXTRACTION_SETTINGS = "extraction.settings", "Extraction settings changed"
     # Labels and the discussion of a reference (screening/labels).
     LABEL_CREATE = "label.create", "Label created"
     LABEL_EDIT = "label.edit", "Label renamed"

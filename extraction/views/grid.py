@@ -13,17 +13,21 @@ from django.views.decorators.http import require_POST
 
 from screening.constants import EDITOR_ROLES
 from screening.permissions.access import review_for_user
+from screening.permissions.actions import attempt
 
 from ..forms import ArmForm, ComparisonForm, OutcomeForm, ResultForm, RowForm, put_errors
 from ..models import Arm, ArmResult, Comparison, Outcome
 from ..services import ExtractionRefused, extraction_delete, extraction_save
-from .common import study_of_review
+from .common import back, own_entry, study_of_review
 from .study_page import OutcomeBlock, Row, StudyPage
 
 
-def _editable(request: HttpRequest, slug: str, pk: int) -> StudyPage:
+def _editable(request: HttpRequest, slug: str, pk: int, entry: int | None) -> StudyPage:
+    """The page whose grid a row belongs to: the study's consensus, or (under an entry's
+    address) the member's own entry; another's entry is not found."""
     review, membership = review_for_user(request, slug, roles=EDITOR_ROLES)
-    return StudyPage(review, membership, study_of_review(review, pk))
+    study = study_of_review(review, pk)
+    return StudyPage(review, membership, study, entry=own_entry(study, request.user, entry))
 
 
 def _save(form: RowForm, instance, user) -> bool:
@@ -57,23 +61,31 @@ def _refused(
     return page.render(request)
 
 
+def _delete(request: HttpRequest, page: StudyPage, instance) -> HttpResponse | None:
+    """Delete through the service; a refusal comes back as a message on the page (the
+    answer returned), else None."""
+    if attempt(request, lambda: extraction_delete(instance=instance, user=request.user)):
+        return None
+    return back(request, page.address)
+
+
 def _reloaded(page: StudyPage) -> StudyPage:
-    return StudyPage(page.review, page.membership, page.study)
+    return StudyPage(page.review, page.membership, page.study, entry=page.entry)
 
 
 def _to_page(page: StudyPage, anchor: str) -> HttpResponse:
-    return redirect(page.url("study-detail") + f"#{anchor}")
+    return redirect(page.address + f"#{anchor}")
 
 
 @require_POST
-def arm_save(request: HttpRequest, slug: str, pk: int, row: int | None = None) -> HttpResponse:
-    page = _editable(request, slug, pk)
+def arm_save(
+    request: HttpRequest, slug: str, pk: int, row: int | None = None, entry: int | None = None
+) -> HttpResponse:
+    page = _editable(request, slug, pk, entry)
     arm = page.arm(row) if row else None
     prefix = f"arm-{row}" if row else "arm-new"
     form = page.bind(ArmForm, prefix, request.POST)
-    instance = (
-        copy.copy(arm) if arm else Arm(study=page.study, position=page.next_position(page.arms))
-    )
+    instance = copy.copy(arm) if arm else page.new_row(Arm)
     if not _save(form, instance, request.user):
         page.bound[prefix] = form
         return _refused(request, page, form, rows=[page.arm_row(arm)])
@@ -90,25 +102,24 @@ def arm_save(request: HttpRequest, slug: str, pk: int, row: int | None = None) -
 
 
 @require_POST
-def arm_delete(request: HttpRequest, slug: str, pk: int, row: int) -> HttpResponse:
-    page = _editable(request, slug, pk)
-    extraction_delete(instance=page.arm(row), user=request.user)
+def arm_delete(request: HttpRequest, slug: str, pk: int, row: int, entry: int | None = None):
+    page = _editable(request, slug, pk, entry)
+    if refused := _delete(request, page, page.arm(row)):
+        return refused
     if not request.htmx:
         return _to_page(page, "arms")
     return _reloaded(page).fragment(request, outcomes_oob=True)
 
 
 @require_POST
-def outcome_save(request: HttpRequest, slug: str, pk: int, row: int | None = None):
-    page = _editable(request, slug, pk)
+def outcome_save(
+    request: HttpRequest, slug: str, pk: int, row: int | None = None, entry: int | None = None
+):
+    page = _editable(request, slug, pk, entry)
     outcome = page.outcome(row) if row else None
     prefix = f"outcome-{row}" if row else "outcome-new"
     form = page.bind(OutcomeForm, prefix, request.POST)
-    instance = (
-        copy.copy(outcome)
-        if outcome
-        else Outcome(study=page.study, position=page.next_position(page.outcomes))
-    )
+    instance = copy.copy(outcome) if outcome else page.new_row(Outcome)
     if not _save(form, instance, request.user):
         page.bound[prefix] = form
         if outcome is None:
@@ -127,17 +138,20 @@ def outcome_save(request: HttpRequest, slug: str, pk: int, row: int | None = Non
 
 
 @require_POST
-def outcome_delete(request: HttpRequest, slug: str, pk: int, row: int) -> HttpResponse:
-    page = _editable(request, slug, pk)
-    extraction_delete(instance=page.outcome(row), user=request.user)
+def outcome_delete(request: HttpRequest, slug: str, pk: int, row: int, entry: int | None = None):
+    page = _editable(request, slug, pk, entry)
+    if refused := _delete(request, page, page.outcome(row)):
+        return refused
     if not request.htmx:
         return _to_page(page, "outcomes")
     return HttpResponse("")
 
 
 @require_POST
-def result_save(request: HttpRequest, slug: str, pk: int, outcome: int, arm: int):
-    page = _editable(request, slug, pk)
+def result_save(
+    request: HttpRequest, slug: str, pk: int, outcome: int, arm: int, entry: int | None = None
+):
+    page = _editable(request, slug, pk, entry)
     the_outcome, the_arm = page.outcome(outcome), page.arm(arm)
     result = page.results.get((outcome, arm))
     prefix = f"result-{outcome}-{arm}"
@@ -154,13 +168,16 @@ def result_save(request: HttpRequest, slug: str, pk: int, outcome: int, arm: int
 
 
 @require_POST
-def result_delete(request: HttpRequest, slug: str, pk: int, outcome: int, arm: int):
-    page = _editable(request, slug, pk)
+def result_delete(
+    request: HttpRequest, slug: str, pk: int, outcome: int, arm: int, entry: int | None = None
+):
+    page = _editable(request, slug, pk, entry)
     the_outcome, the_arm = page.outcome(outcome), page.arm(arm)
     result = page.results.get((outcome, arm))
     if result is None:
         raise Http404("No result to delete.")
-    extraction_delete(instance=result, user=request.user)
+    if refused := _delete(request, page, result):
+        return refused
     if not request.htmx:
         return _to_page(page, f"outcome-{outcome}")
     page = _reloaded(page)
@@ -169,9 +186,14 @@ def result_delete(request: HttpRequest, slug: str, pk: int, outcome: int, arm: i
 
 @require_POST
 def comparison_save(
-    request: HttpRequest, slug: str, pk: int, outcome: int | None = None, row: int | None = None
+    request: HttpRequest,
+    slug: str,
+    pk: int,
+    outcome: int | None = None,
+    row: int | None = None,
+    entry: int | None = None,
 ) -> HttpResponse:
-    page = _editable(request, slug, pk)
+    page = _editable(request, slug, pk, entry)
     comparison = page.comparison(row) if row else None
     the_outcome = comparison.outcome if comparison else page.outcome(outcome)
     prefix = f"comparison-{row}" if row else f"comparison-new-{outcome}"
@@ -192,10 +214,13 @@ def comparison_save(
 
 
 @require_POST
-def comparison_delete(request: HttpRequest, slug: str, pk: int, row: int) -> HttpResponse:
-    page = _editable(request, slug, pk)
+def comparison_delete(
+    request: HttpRequest, slug: str, pk: int, row: int, entry: int | None = None
+) -> HttpResponse:
+    page = _editable(request, slug, pk, entry)
     comparison = page.comparison(row)
-    extraction_delete(instance=comparison, user=request.user)
+    if refused := _delete(request, page, comparison):
+        return refused
     if not request.htmx:
         return _to_page(page, f"outcome-{comparison.outcome_id}")
     return HttpResponse("")

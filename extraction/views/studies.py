@@ -19,8 +19,9 @@ from screening.permissions.actions import attempt
 from screening.permissions.blinding import VoteView
 from screening.permissions.labels import label_choices, labels_for
 
+from ..access import MAX_EXTRACTORS, entry_states
 from ..forms import StudyCreateForm, put_errors
-from ..models import Study
+from ..models import ExtractionSettings, Study
 from ..selectors import (
     included_report_ids,
     included_studies_count,
@@ -52,6 +53,10 @@ def _render_list(
     request: HttpRequest, review: Review, membership: Membership, create_form: StudyCreateForm
 ) -> HttpResponse:
     studies = studies_listed(review)
+    settings = ExtractionSettings.for_review(review)
+    states = entry_states(review, studies, settings.extractors)
+    for study in studies:
+        study.entry_state = states[study.pk]
     unlinked = list(unlinked_reports(review))
     label = request.GET.get("label", "").strip()
     listed, unlinked_listed = label_reports(
@@ -78,6 +83,8 @@ def _render_list(
         "create_from": create_from,
         "included_reports": included_report_ids(review).count(),
         "studies_counted": included_studies_count(review),
+        "extractors": settings.extractors,
+        "extractor_choices": range(1, MAX_EXTRACTORS + 1),
     }
     return render(request, "extraction/study_list.html", context)
 

@@ -16,10 +16,11 @@ from django.urls import reverse
 
 from screening.models import Membership, Review
 
+from ..access import entry_state
 from ..constants import COMMON_OUTCOMES, Measure, OutcomeKind, StudyKind
 from ..custom_fields import custom_rows
 from ..forms import ArmForm, ComparisonForm, OutcomeForm, ResultForm, RowForm, StudyForm
-from ..models import Arm, Comparison, Outcome, Study
+from ..models import Arm, Comparison, Entry, Outcome, Study
 from ..selectors import report_pdfs, reports_to_add, study_data
 
 # What an arm's value is, by the outcome's kind (the grid's column heading).
@@ -88,14 +89,36 @@ class StudyPage:
         membership: Membership,
         study: Study,
         bound: dict[str, forms.Form] | None = None,
+        entry: Entry | None = None,
     ) -> None:
         self.review, self.study, self.membership = review, study, membership
-        self.can_edit = membership.can_edit
+        self.entry = entry  # None: the study's consensus, its reported data
+        self.entries = entry_state(study)
+        self.can_edit, self.why_not = self._writable()
         self.bound = bound or {}
-        data = study_data(study)
+        data = study_data(study, entry)
         self.links, self.reports, self.primary_id = data.links, data.reports, data.primary_id
         self.arms, self.outcomes = data.arms, data.outcomes
         self.results, self.comparisons = data.results, data.comparisons
+
+    def _writable(self) -> tuple[bool, str]:
+        """Whether this member may change the rows shown (the services decide the same way;
+        this only spares them a form they could not save), and if not, why."""
+        membership, entries = self.membership, self.entries
+        if not membership.can_edit:
+            return False, ""
+        if self.entry is not None:
+            if self.entry.extractor_id != membership.user_id:
+                return False, ""
+            return not self.entry.submitted, "Submitted: this entry cannot change any more."
+        if entries.consensus_waits:
+            return False, entries.consensus_waits
+        if entries.double and not membership.resolves:
+            return False, (
+                "This review extracts each study independently: enter the data in your own "
+                "entry; its owners and resolvers make the consensus."
+            )
+        return True, ""
 
     # Lookups for the views: each 404s for a row of another study.
 
@@ -118,7 +141,27 @@ class StudyPage:
     def next_position(self, rows) -> int:
         return max((row.position for row in rows), default=-1) + 1
 
+    def new_row(self, model: type[Arm] | type[Outcome]) -> Arm | Outcome:
+        """A new arm or outcome of the grid shown (the consensus, or the entry), at its end."""
+        rows = self.arms if model is Arm else self.outcomes
+        return model(study=self.study, entry=self.entry, position=self.next_position(rows))
+
+    @property
+    def address(self) -> str:
+        """This page's own address: the study's, or the entry's."""
+        if self.entry is not None:
+            return reverse(
+                "extraction:entry", args=[self.review.slug, self.study.pk, self.entry.pk]
+            )
+        return self.study.get_absolute_url()
+
     def url(self, name: str, *args) -> str:
+        """A grid address: the consensus's, or with an entry, the same under the entry's."""
+        if self.entry is not None:
+            return reverse(
+                f"extraction:entry-{name}",
+                args=[self.review.slug, self.study.pk, self.entry.pk, *args],
+            )
         return reverse(f"extraction:{name}", args=[self.review.slug, self.study.pk, *args])
 
     def form(self, cls: type[RowForm], prefix: str, instance=None, initial=None) -> RowForm:
@@ -270,8 +313,34 @@ class StudyPage:
             pdfs=report_pdfs(self.review, self.links),
             custom=custom_rows(self.review, self.study, custom_typed),
             custom_error=custom_error,
+            **self.entry_context(),
         )
         return render(request, "extraction/study_detail.html", context)
+
+    def entry_context(self) -> dict:
+        """What the study's page says of its independent entries."""
+        entries, user_id = self.entries, self.membership.user_id
+        can_start = (
+            entries.double
+            and self.membership.can_edit
+            and entries.mine(user_id) is None
+            and len(entries.entries) < entries.wanted
+            and not self.arms
+            and not self.outcomes
+        )
+        return {"entries_visible": entries.visible(user_id), "can_start": can_start}
+
+    def render_entry(self, request: HttpRequest) -> HttpResponse:
+        """An entry's page: its grid beside the reports, and (for its extractor, while a
+        draft) the button that submits it."""
+        context = self.context(
+            entry=self.entry,
+            arm_rows=[self.arm_row(arm) for arm in self.arms] + [self.arm_row()],
+            common_outcomes=COMMON_OUTCOMES,
+            pdfs=report_pdfs(self.review, self.links),
+            mine=self.entry.extractor_id == self.membership.user_id,
+        )
+        return render(request, "extraction/entry.html", context)
 
     def fragment(
         self,

@@ -223,6 +223,29 @@ def _extraction_delete(say: Say) -> list[Part]:
     return parts
 
 
+def _entry_start(say: Say) -> list[Part]:
+    return ["started their independent entry of the study ", say.study(say.after.get("study"))]
+
+
+def _entry_submit(say: Say) -> list[Part]:
+    digest = str(say.after.get("digest", ""))[:12]
+    study = say.study(say.after.get("study"))
+    return ["submitted their entry of the study ", study, f" (digest {digest}…)"]
+
+
+def _entry_consensus(say: Say) -> list[Part]:
+    study = say.study(say.after.get("study"))
+    disagreed = say.after.get("disagreed") or []
+    how = f", resolving a disagreement on {', '.join(disagreed)}" if disagreed else ""
+    verb = "changed" if say.before else "took"
+    row = say.after.get("row", "a row")
+    return [f"{verb} {row} into the consensus of the study ", study, how]
+
+
+def _extraction_settings(say: Say) -> list[Part]:
+    return [f"changed the extraction settings: {changes(say.before, say.after)}"]
+
+
 DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.REVIEW_CREATE: _review_create,
     AuditAction.MEMBER_INVITE: _member_invite,
@@ -252,4 +275,8 @@ DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.REPORT_PRIMARY: _report_primary,
     AuditAction.EXTRACTION_EDIT: _extraction_edit,
     AuditAction.EXTRACTION_DELETE: _extraction_delete,
+    AuditAction.ENTRY_START: _entry_start,
+    AuditAction.ENTRY_SUBMIT: _entry_submit,
+    AuditAction.ENTRY_CONSENSUS: _entry_consensus,
+    AuditAction.EXTRACTION_SETTINGS: _extraction_settings,
 }
