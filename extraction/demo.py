@@ -17,6 +17,9 @@ number of its PRISMA diagram is computed from records and decisions:
   ClinicalTrials.gov pages (2). 15 reports, of 13 studies (demo_data/ivonescimab/studies.json).
 - Two demo reviewers screen; a few disagreements, settled by the owner, give the conflict and
   agreement pages something to show. Those votes are the demo's, not the article's.
+- The same two extract HARMONi-A and HARMONi-2 independently, each entry with the article's
+  values but for one slip of the second reviewer's per study, which the owner settles in the
+  consensus (demo_entries.py); the owner enters the other studies once.
 - Labels and a discussion post, the demo's too, give every list's label filter something to
   filter: "Conference abstract" (the owner's, on the meeting abstracts), "Grey literature" (the
   first reviewer's, on the web pages), the first reviewer's private "Read again", and a post.
@@ -25,7 +28,6 @@ number of its PRISMA diagram is computed from records and decisions:
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -42,8 +44,8 @@ from screening.permissions.blinding import VoteView
 from screening.retrieval.services import full_text_record
 from screening.reviews.services import review_create
 
-from .models import Arm, ArmResult, Outcome
-from .services import extraction_save, study_create
+from .demo_entries import SLIPS, double_extract, enter
+from .services import study_create
 
 DATA = Path(__file__).resolve().parent / "demo_data" / "ivonescimab"
 SLUG = "ivonescimab"
@@ -117,7 +119,7 @@ def ivonescimab_demo_load(
     reasons = _reasons(review, owner)
     positions = _import(review, owner)
     _screen(review, owner, first, second, reasons, positions)
-    _studies(review, owner, positions)
+    _studies(review, owner, first, second, positions)
     _labels(review, owner, first, positions)
     return review
 
@@ -224,8 +226,9 @@ def _screen(review, owner, first, second, reasons, positions) -> None:
         vote(reference, FT, second, "include")
 
 
-def _studies(review, owner, positions) -> None:
-    """The 13 studies of studies.json, their reports (the first is primary) and their data."""
+def _studies(review, owner, first, second, positions) -> None:
+    """The 13 studies of studies.json, their reports (the first is primary) and their data:
+    HARMONi-A and HARMONi-2 extracted twice, independently (demo_entries.py), the rest once."""
     plan = json.loads((DATA / "studies.json").read_text(encoding="utf-8"))
     report = {int(n): positions[(file, position)] for n, (file, position) in
               plan["reports"].items()}  # fmt: skip
@@ -234,25 +237,10 @@ def _studies(review, owner, positions) -> None:
         study = study_create(
             review=review, user=owner, reports=[report[n] for n in entry["reports"]], **fields
         )
-        arms = {}
-        for position, arm in enumerate(entry.get("arms", [])):
-            arms[arm["label"]] = extraction_save(
-                instance=Arm(study=study), user=owner, position=position,
-                **{**arm, "report": report[arm["report"]]},
-            )  # fmt: skip
-        for position, outcome_entry in enumerate(entry.get("outcomes", [])):
-            results = outcome_entry.pop("results")
-            outcome = extraction_save(
-                instance=Outcome(study=study), user=owner, position=position, **outcome_entry
-            )
-            for result in results:
-                values = {k: Decimal(result[k]) for k in ("value", "ci_low", "ci_high") if k in
-                          result}  # fmt: skip
-                extraction_save(
-                    instance=ArmResult(outcome=outcome, arm=arms[result["arm"]]), user=owner,
-                    report=report[result["report"]], quote=result.get("quote", ""),
-                    note=result.get("note", ""), **values,
-                )  # fmt: skip
+        if study.acronym in SLIPS:
+            double_extract(study, entry, report, owner, first, second)
+        else:
+            enter(study, None, owner, entry, report)
 
 
 def _labels(review: Review, owner, first, positions) -> None:

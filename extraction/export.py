@@ -28,7 +28,8 @@ from django.db.models import Prefetch
 from references.spreadsheet import spreadsheet_cell
 from screening.models import Review
 
-from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
+from .access import entry_states
+from .models import Arm, ArmResult, Comparison, Entry, Outcome, Study, StudyReport
 
 ARM_RESULT, COMPARISON = "arm_result", "comparison"
 COLUMNS = [
@@ -67,61 +68,111 @@ def _heavy(field: str) -> list[str]:
     return [f"{field}__{name}" for name in HEAVY]
 
 
-def rows(review: Review) -> Iterator[dict[str, Any]]:
-    """The table's rows as dicts keyed by COLUMNS, with Python values (Decimal, int, str, None)."""
-    return study_rows(studies_with_data(review))
+ENTRY_COLUMNS = ["entry", "extractor"]  # first, when the entries are asked for
+CONSENSUS = "consensus"
+
+
+def rows(review: Review, entries: bool = False) -> Iterator[dict[str, Any]]:
+    """The table's rows as dicts keyed by COLUMNS, with Python values (Decimal, int, str, None):
+    the consensus; with `entries`, each row says whose it is, and after the consensus's come
+    the rows of every submitted entry of the studies whose entries are all in."""
+    studies = list(studies_with_data(review))
+    if not entries:
+        yield from study_rows(studies)
+        return
+    for row in study_rows(studies):
+        yield {"entry": CONSENSUS, "extractor": "", **row}
+    for entry in revealed_entries(review, studies):
+        for row in entry_rows(entry):
+            yield {"entry": f"entry {entry.pk}", "extractor": entry.extractor.username, **row}
 
 
 def study_rows(studies) -> Iterator[dict[str, Any]]:
-    """The rows of studies fetched by studies_with_data()."""
+    """The rows of studies fetched by studies_with_data(): their consensus, the reported data."""
     for study in studies:
-        arms = {arm.pk: arm for arm in study.arms.all()}
-        base = {
-            "study_id": study.pk,
-            "study": study.name,
-            "acronym": study.acronym,
-            "registry_ids": "; ".join(study.registry_ids or []),
-            "phase": study.get_phase_display(),
-            "status": study.get_status_display(),
-            **{f"custom_{key}": value for key, value in (study.custom or {}).items()},
+        yield from _data_rows(study, study.arms.all(), study.outcomes.all())
+
+
+def entry_rows(entry: Entry) -> Iterator[dict[str, Any]]:
+    """The rows of one extractor's entry, laid out as the consensus's."""
+    arms = Arm.objects.filter(entry=entry).order_by("position", "id")
+    outcomes = (
+        Outcome.objects.filter(entry=entry)
+        .order_by("position", "id")
+        .prefetch_related(
+            Prefetch(
+                "results",
+                queryset=ArmResult.objects.select_related("report").defer(*_heavy("report")),
+            ),
+            Prefetch(
+                "comparisons",
+                queryset=Comparison.objects.select_related("report").defer(*_heavy("report")),
+            ),
+        )
+    )
+    yield from _data_rows(entry.study, arms, outcomes)
+
+
+def revealed_entries(review: Review, studies: list[Study]) -> list[Entry]:
+    """The submitted entries of the studies whose entries are all in: the ones every member
+    may read (access.EntryState.visible), and so the ones an export gives."""
+    states = entry_states(review, studies)
+    return [
+        entry
+        for study in studies
+        if states[study.pk].revealed
+        for entry in states[study.pk].submitted
+    ]
+
+
+def _data_rows(study: Study, arms, outcomes) -> Iterator[dict[str, Any]]:
+    arms = {arm.pk: arm for arm in arms}
+    base = {
+        "study_id": study.pk,
+        "study": study.name,
+        "acronym": study.acronym,
+        "registry_ids": "; ".join(study.registry_ids or []),
+        "phase": study.get_phase_display(),
+        "status": study.get_status_display(),
+        **{f"custom_{key}": value for key, value in (study.custom or {}).items()},
+    }
+    for outcome in outcomes:
+        about = {
+            "outcome": outcome.name,
+            "outcome_kind": outcome.kind,
+            "timepoint": outcome.timepoint,
+            "unit": outcome.unit,
         }
-        for outcome in study.outcomes.all():
-            about = {
-                "outcome": outcome.name,
-                "outcome_kind": outcome.kind,
-                "timepoint": outcome.timepoint,
-                "unit": outcome.unit,
-            }
-            for result in outcome.results.all():
-                arm = arms[result.arm_id]
-                yield _row(
-                    base,
-                    about,
-                    result,
-                    row_kind=ARM_RESULT,
-                    arm=arm.label,
-                    control_arm="yes" if arm.comparator else "no",
-                    intervention=arm.intervention,
-                    arm_n=arm.number_randomised,
-                    value=result.value,
-                    events=result.events,
-                    n=result.n,
-                )
-            for comparison in outcome.comparisons.all():
-                arm, comparator = arms[comparison.arm_id], arms[comparison.comparator_id]
-                yield _row(
-                    base,
-                    about,
-                    comparison,
-                    row_kind=COMPARISON,
-                    arm=arm.label,
-                    comparator=comparator.label,
-                    intervention=arm.intervention,
-                    arm_n=arm.number_randomised,
-                    measure=comparison.measure,
-                    estimate=comparison.estimate,
-                    p=comparison.p_value,
-                )
+        for result in outcome.results.all():
+            arm = arms[result.arm_id]
+            yield _row(
+                base,
+                about,
+                result,
+                row_kind=ARM_RESULT,
+                arm=arm.label,
+                control_arm="yes" if arm.comparator else "no",
+                intervention=arm.intervention,
+                arm_n=arm.number_randomised,
+                value=result.value,
+                events=result.events,
+                n=result.n,
+            )
+        for comparison in outcome.comparisons.all():
+            arm, comparator = arms[comparison.arm_id], arms[comparison.comparator_id]
+            yield _row(
+                base,
+                about,
+                comparison,
+                row_kind=COMPARISON,
+                arm=arm.label,
+                comparator=comparator.label,
+                intervention=arm.intervention,
+                arm_n=arm.number_randomised,
+                measure=comparison.measure,
+                estimate=comparison.estimate,
+                p=comparison.p_value,
+            )
 
 
 def _row(base: dict, about: dict, source: ArmResult | Comparison, **values: Any) -> dict:
@@ -160,14 +211,15 @@ def custom_columns(review: Review) -> list[str]:
     return [f"custom_{key}" for key in review.custom_fields.values_list("key", flat=True)]
 
 
-def csv_text(review: Review) -> str:
+def csv_text(review: Review, entries: bool = False) -> str:
     """The table as CSV text, starting with a byte-order mark; each row carries its study's
-    values of the review's custom fields."""
+    values of the review's custom fields. With `entries`, the extractors' entries too, each row
+    saying whose it is (the consensus's first)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    columns = COLUMNS + custom_columns(review)
+    columns = (ENTRY_COLUMNS if entries else []) + COLUMNS + custom_columns(review)
     writer.writerow(columns)
-    for row in rows(review):
+    for row in rows(review, entries):
         writer.writerow([_csv_cell(row.get(column)) for column in columns])
     return "\ufeff" + out.getvalue()
 
@@ -229,13 +281,29 @@ def _study_json(study: Study) -> dict[str, Any]:
     }
 
 
-def export_json(review: Review) -> dict[str, Any]:
-    """{"studies": [...], "rows": [...]}, ready for json.dumps."""
+def _json_row(row: dict) -> dict:
+    return {column: _json_value(value) for column, value in row.items()}
+
+
+def export_json(review: Review, entries: bool = False) -> dict[str, Any]:
+    """{"studies": [...], "rows": [...]} (the consensus), ready for json.dumps; with `entries`,
+    also "entries": every submitted entry of the studies whose entries are all in, with its
+    extractor, submission time, digest and rows."""
     studies = list(studies_with_data(review))
-    return {
+    found = {
         "studies": [_study_json(study) for study in studies],
-        "rows": [
-            {column: _json_value(value) for column, value in row.items()}
-            for row in study_rows(studies)
-        ],
+        "rows": [_json_row(row) for row in study_rows(studies)],
     }
+    if entries:
+        found["entries"] = [
+            {
+                "id": entry.pk,
+                "study_id": entry.study_id,
+                "extractor": entry.extractor.username,
+                "submitted_at": entry.submitted_at.isoformat(),
+                "digest": entry.digest,
+                "rows": [_json_row(row) for row in entry_rows(entry)],
+            }
+            for entry in revealed_entries(review, studies)
+        ]
+    return found

@@ -30,7 +30,9 @@ PLOTS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 def export_download(request: HttpRequest, slug: str) -> HttpResponse:
-    """?format=csv (the default) or json: the review's extracted data, as a file."""
+    """?format=csv (the default) or json: the review's extracted data, as a file; the
+    consensus, and with ?entries=1 the extractors' entries too (only those every member may
+    read: of the studies whose entries are all in)."""
     review, _ = review_for_user(request, slug)
     wanted = request.GET.get("format", "csv")
     if wanted not in EXPORTS:
@@ -39,10 +41,11 @@ def export_download(request: HttpRequest, slug: str) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
+    entries = request.GET.get("entries") == "1"
     if wanted == "json":
-        body = json.dumps(export_json(review), indent=2, ensure_ascii=False) + "\n"
+        body = json.dumps(export_json(review, entries), indent=2, ensure_ascii=False) + "\n"
     else:
-        body = csv_text(review)
+        body = csv_text(review, entries)
     response = HttpResponse(body, content_type=EXPORTS[wanted])
     stem = f"{review.slug}-extraction-{timezone.now():%Y-%m-%d}"
     response["Content-Disposition"] = f'attachment; filename="{stem}.{wanted}"'

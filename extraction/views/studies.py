@@ -21,6 +21,7 @@ from screening.permissions.labels import label_choices, labels_for
 
 from ..access import MAX_EXTRACTORS, entry_states
 from ..forms import StudyCreateForm, put_errors
+from ..methods import methods_paragraph
 from ..models import ExtractionSettings, Study
 from ..selectors import (
     included_report_ids,
@@ -84,6 +85,7 @@ def _render_list(
         "included_reports": included_report_ids(review).count(),
         "studies_counted": included_studies_count(review),
         "extractors": settings.extractors,
+        "methods": methods_paragraph(review),
         "extractor_choices": range(1, MAX_EXTRACTORS + 1),
     }
     return render(request, "extraction/study_list.html", context)

@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from extraction.models import ArmResult, Study
+from extraction.methods import methods_paragraph
+from extraction.models import ArmResult, Entry, Study
 from screening.audit.chain import audit_chain_verify
-from screening.constants import DecisionKind, ItemState, Stage
+from screening.constants import AuditAction, DecisionKind, ItemState, Stage
 from screening.decisions.items import cache_differences
 from screening.models import (
     AuditEvent,
@@ -106,17 +107,49 @@ def test_studies_hold_their_reports_and_the_articles_values(demo):
     harmoni_2 = demo.get(acronym="HARMONi-2")
     assert [link.reference.pmid for link in harmoni_2.links.all()] == ["40057343", ""]
     assert harmoni_2.links.get(primary=True).reference.journal == "Lancet"
-    orr = ArmResult.objects.filter(outcome__study__acronym="HARMONi-A",
-                                   outcome__name="Objective response rate")  # fmt: skip
+    orr = ArmResult.objects.reported().filter(outcome__study__acronym="HARMONi-A",
+                                              outcome__name="Objective response rate")  # fmt: skip
     assert sorted((r.value, r.ci_low, r.ci_high, r.report.pmid) for r in orr) == [
         (Decimal("35.4"), Decimal("28.0"), Decimal("43.3"), "38820549"),
         (Decimal("50.6"), Decimal("42.6"), Decimal("58.6"), "38820549"),
     ]
-    pfs = ArmResult.objects.get(outcome__study=harmoni_2, outcome__name="Progression-free survival",
-                                arm__label="Ivonescimab")  # fmt: skip
+    pfs = ArmResult.objects.reported().get(outcome__study=harmoni_2, arm__label="Ivonescimab",
+                                           outcome__name="Progression-free survival")  # fmt: skip
     assert pfs.value == 11 and "approximately 11 months" in pfs.note
     documents = demo.filter(kind="document")
     assert documents.count() == 3 and not documents.filter(arms__isnull=False).exists()
+
+
+def test_two_trials_are_double_extracted_and_their_disagreements_settled_by_the_owner(demo):
+    """HARMONi-A and HARMONi-2: an entry by each demo reviewer, submitted; one value differs
+    in each; the owner's consensus holds the article's value, linked to both entries."""
+    entries = Entry.objects.filter(study__in=demo).select_related("study", "extractor")
+    assert sorted((e.study.acronym, e.extractor.username, e.submitted) for e in entries) == [
+        ("HARMONi-2", "demo-reviewer", True), ("HARMONi-2", "demo-second", True),
+        ("HARMONi-A", "demo-reviewer", True), ("HARMONi-A", "demo-second", True),
+    ]  # fmt: skip
+    settled = AuditEvent.objects.filter(action=AuditAction.ENTRY_CONSENSUS).exclude(
+        after__disagreed=[]
+    )
+    assert sorted(e.after["row"] for e in settled) == [
+        "Objective response rate: Pembrolizumab",
+        "Objective response rate: Placebo + chemotherapy",
+    ]
+    assert {e.actor.username for e in settled} == {"demo"}
+    placebo = ArmResult.objects.reported().get(
+        outcome__study__acronym="HARMONi-A", arm__label="Placebo + chemotherapy",
+        outcome__name="Objective response rate",
+    )  # fmt: skip
+    assert placebo.ci_high == Decimal("43.3")
+    assert sorted(s.ci_high for s in placebo.sources.all()) == [Decimal("43.0"), Decimal("43.3")]
+    paragraph = methods_paragraph(demo.first().review)
+    assert "Data were extracted from 10 studies." in paragraph
+    assert (
+        "HARMONi-2 and HARMONi-A were extracted independently (two studies by two reviewers)"
+        in (paragraph)
+    )
+    assert "disagreed on two values in two rows, resolved by consensus (demo)" in paragraph
+    assert "were extracted without independent entries (8 studies by one person)" in paragraph
 
 
 def test_the_demo_has_labels_for_every_lists_filter_and_a_post(demo):

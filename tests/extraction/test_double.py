@@ -4,9 +4,13 @@ while an entry is pending."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from extraction.access import ExtractionRefused, entry_state
 from extraction.consensus import RESULT, compare, consensus_take, consensus_take_agreed
@@ -17,6 +21,7 @@ from extraction.entries import (
     entry_submit,
     extraction_settings_update,
 )
+from extraction.export import csv_text, export_json
 from extraction.models import Arm, ArmResult, Entry, Outcome
 from extraction.selectors import study_data
 from extraction.services import extraction_save, study_create
@@ -190,3 +195,34 @@ def test_a_row_only_one_entry_has_is_taken_from_it(
     assert lone.rows == [None, extra] and lone.kind != RESULT
     made = consensus_take(study=study, user=owner, token=lone.token, choices={})
     assert made.name == "Progression-free survival" and made.entry_id is None
+
+
+def test_exports_give_the_consensus_and_on_request_the_revealed_entries(
+    review, owner, reviewer, second, study, included
+):
+    report = included[2]
+    first = extract(study, reviewer, report, "50.6")
+    other = extract(study, second, report, "50.6")
+    entry_submit(entry=first, user=reviewer)
+    # One entry in: none is exported, even on request (the export is every member's).
+    assert export_json(review, entries=True)["entries"] == []
+    assert "50.6" not in csv_text(review, entries=True)
+    entry_submit(entry=other, user=second)
+    consensus_take_agreed(study=study, user=owner)
+    plain = export_json(review)
+    assert "entries" not in plain and len(plain["rows"]) == 2
+    both = export_json(review, entries=True)
+    assert [(e["extractor"], len(e["rows"])) for e in both["entries"]] == [
+        ("rui-reviewer", 2),
+        ("sara-second", 2),
+    ]
+    table = list(csv.DictReader(io.StringIO(csv_text(review, entries=True).lstrip("\ufeff"))))
+    assert [row["entry"] for row in table] == ["consensus"] * 2 + [f"entry {first.pk}"] * 2 + [
+        f"entry {other.pk}"
+    ] * 2
+    out = io.StringIO()
+    call_command("export_extraction", review.slug, "--entries", "--format", "json", stdout=out)
+    assert len(json.loads(out.getvalue())["entries"]) == 2
+    out = io.StringIO()
+    call_command("export_extraction", review.slug, stdout=out)
+    assert "entry" not in out.getvalue().splitlines()[0].split(",")[:2]
