@@ -164,10 +164,10 @@ def entry_submit(*, entry: Entry, user: AbstractBaseUser | None) -> Entry:
     return entry
 
 
-def entry_digest_mismatches(review: Review) -> list[Entry]:
-    """Submitted entries whose rows no longer match the digest the (signed, chained) audit log
-    holds for their submission: a rewrite behind the application's back. A submitted entry
-    with no such event counts too."""
+def entry_digest_mismatches(review: Review, study: Study | None = None) -> list[Entry]:
+    """Submitted entries (of the review, or of one study) whose rows no longer match the digest
+    the (signed, chained) audit log holds for their submission: a rewrite behind the
+    application's back. A submitted entry with no such event counts too."""
     from screening.models import AuditEvent
 
     logged = {
@@ -178,6 +178,8 @@ def entry_digest_mismatches(review: Review) -> list[Entry]:
     }
     found = []
     entries = Entry.objects.filter(study__review=review, submitted_at__isnull=False)
+    if study is not None:
+        entries = entries.filter(study=study)
     for entry in entries.select_related("study", "extractor"):
         current = digest(entry_content(entry, entry.study))
         if logged.get(entry.pk) != current or entry.digest != current:

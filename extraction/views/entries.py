@@ -17,7 +17,12 @@ from screening.permissions.actions import attempt
 
 from ..access import MAX_EXTRACTORS
 from ..consensus import EVIDENCE, Aligned, compare, consensus_take, consensus_take_agreed, shown
-from ..entries import entry_start, entry_submit, extraction_settings_update
+from ..entries import (
+    entry_digest_mismatches,
+    entry_start,
+    entry_submit,
+    extraction_settings_update,
+)
 from ..models import Entry
 from .common import back, posted_int, study_of_review, visible_entry
 from .study_page import StudyPage
@@ -177,6 +182,7 @@ def compare_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 for n, row in enumerate(compared.rows)
             ],
             agreed_open=sum(1 for row in compared.rows if row.agree and row.consensus is None),
+            rewritten=entry_digest_mismatches(review, study),
             max_extractors=MAX_EXTRACTORS,
         )
     return render(request, "extraction/compare.html", context)

@@ -111,6 +111,11 @@ def test_blind_entries_compared_and_resolved_by_the_owner(
     assert values == ["35.4", "50.6"]
     study_page = ana.get(url("study-detail", review, study.pk)).content.decode()
     assert 'value="50.6"' in study_page and "Compare the entries" in study_page
+    # A submitted entry rewritten behind the application's back shows on the comparison.
+    assert 'id="rewritten"' not in olivia.get(url("compare", review, study.pk)).content.decode()
+    ArmResult.objects.filter(entry=other).update(page="99")
+    compare = olivia.get(url("compare", review, study.pk)).content.decode()
+    assert "Changed since it was submitted:\n" in compare and "sara-second's entry" in compare
 
 
 def test_the_owner_sets_how_many_extract_each_study(review, owner, reviewer, study):
