@@ -20,7 +20,7 @@ from screening.constants import AuditAction
 from screening.models import Review
 
 from .access import ExtractionRefused, check_editor, check_row_writer
-from .models import Arm, ArmResult, Comparison, Outcome, Study, StudyReport
+from .models import Arm, ArmResult, Comparison, Entry, Outcome, Study, StudyReport
 from .selectors import included_report_ids
 
 STUDY_FIELDS = [
@@ -99,6 +99,8 @@ def study_delete(*, study: Study, user: AbstractBaseUser | None) -> None:
     """Delete a study that holds no data yet; its reports become unlinked."""
     check_editor(study.review, user)
     review_lock(study.review)
+    if Entry.objects.filter(study=study).exists():
+        raise ExtractionRefused(f"{study} has independent extraction entries: it stays.")
     if study.arms.exists() or study.outcomes.exists():
         raise ExtractionRefused(
             f"{study} holds extracted data: delete its arms and outcomes first."

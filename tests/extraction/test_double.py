@@ -24,7 +24,7 @@ from extraction.entries import (
 from extraction.export import csv_text, export_json
 from extraction.models import Arm, ArmResult, Entry, Outcome
 from extraction.selectors import study_data
-from extraction.services import extraction_save, study_create
+from extraction.services import extraction_save, study_create, study_delete
 from screening.constants import AuditAction, Role
 from screening.models import AuditEvent, Membership
 from tests.factories import UserFactory
@@ -135,6 +135,13 @@ def test_at_most_the_wanted_entries_and_once_each(review, owner, reviewer, secon
         extraction_settings_update(review=review, user=reviewer, extractors=2)
     with pytest.raises(ExtractionRefused, match="1 to 3 people"):
         extraction_settings_update(review=review, user=owner, extractors=4)
+
+
+def test_a_study_with_entries_is_not_deleted(review, owner, reviewer, study):
+    entry_start(study=study, user=reviewer)
+    with pytest.raises(ExtractionRefused, match="has independent extraction entries: it stays"):
+        study_delete(study=study, user=owner)
+    assert Entry.objects.filter(study=study).exists()
 
 
 def test_only_its_extractor_writes_an_entry(review, owner, reviewer, second, study, included):
