@@ -177,10 +177,14 @@ def compare_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         context.update(
             entries=entries,
             compared=compared,
-            rows=[
-                (row, _lines(row, entries, reports), _evidence(row), n)
-                for n, row in enumerate(compared.rows)
-            ],
+            # The rows that differ first (each kind in grid order): what the reader came for.
+            rows=sorted(
+                (
+                    (row, _lines(row, entries, reports), _evidence(row), n)
+                    for n, row in enumerate(compared.rows)
+                ),
+                key=lambda each: each[0].agree,
+            ),
             agreed_open=sum(1 for row in compared.rows if row.agree and row.consensus is None),
             rewritten=entry_digest_mismatches(review, study),
             max_extractors=MAX_EXTRACTORS,

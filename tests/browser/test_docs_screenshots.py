@@ -52,6 +52,7 @@ def _pages() -> list[tuple[str, str, str, int]]:
         ("prisma", reverse("screening:prisma", args=[demo]), "demo", 200),
         ("audit-log", reverse("screening:audit-log", args=[demo]), "demo", 200),
         ("study", reverse("extraction:study-detail", args=[demo, study.pk]), "demo", 200),
+        ("compare-entries", reverse("extraction:compare", args=[demo, study.pk]), "demo", 200),
         ("forest-plot", reverse("extraction:forest", args=[demo]), "demo", 200),
         (
             "forbidden",
