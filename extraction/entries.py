@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction
-from screening.models import Membership, Review
+from screening.models import AuditEvent, Membership, Review
 
 from .access import (
     MAX_EXTRACTORS,
@@ -168,8 +168,6 @@ def entry_digest_mismatches(review: Review, study: Study | None = None) -> list[
     """Submitted entries (of the review, or of one study) whose rows no longer match the digest
     the (signed, chained) audit log holds for their submission: a rewrite behind the
     application's back. A submitted entry with no such event counts too."""
-    from screening.models import AuditEvent
-
     logged = {
         int(object_id): after.get("digest")
         for object_id, after in AuditEvent.objects.in_review(review)
