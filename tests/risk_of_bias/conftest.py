@@ -20,7 +20,7 @@ from screening.models import Membership
 from tests.extraction.conftest import TRIALS_RIS, include
 from tests.factories import UserFactory
 from tests.risk_of_bias.answers import HIGH_D1, LOW  # noqa: F401  (the tests import them here)
-from tests.screening.permissions.world import world  # noqa: F401  (the blind-screening fixture)
+from tests.screening.permissions.world import world, world_module  # noqa: F401  (the blind-screening fixtures)
 
 
 @dataclass

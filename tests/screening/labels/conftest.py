@@ -15,7 +15,7 @@ from screening.models import Membership
 from screening.permissions.blinding import VoteView
 from tests.factories import UserFactory
 from tests.screening.decisions.test_screening import ris
-from tests.screening.permissions.world import world  # noqa: F401  (the blind-screening fixture)
+from tests.screening.permissions.world import world, world_module  # noqa: F401  (the blind-screening fixtures)
 
 
 @dataclass

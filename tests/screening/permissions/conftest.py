@@ -1,1 +1,1 @@
-from .world import world  # noqa: F401  (the fixture)
+from .world import world, world_module  # noqa: F401  (the fixtures)

@@ -17,36 +17,50 @@ R5, and no one else may ever see it. A's shared label "Crawl team label" is on R
 seen by all) and on R1 (open, hidden from B and V): it bore a sentinel name, straight in the
 table, while A put it on R1, so that the sentinel lives only in that use's audit event. A's
 post on R2 (open) is a sentinel; A's post on R5 is plain.
+
+The world is built once per test module (and xdist worker), in a transaction rolled back when
+the module is done, with its files in a folder of its own; each test gets a fresh copy of its
+objects and clients, and its own savepoint inside that transaction (pytest-django's `db`), so a
+test's writes never reach the next test. A module that uses `world` makes no cast of its own
+(the `review`, `owner`... fixtures: the world's are in the database for the whole module) and
+has no transactional test (`transactional_db`, `live_server`: they would empty the tables).
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 
 from extraction.constants import Measure, OutcomeKind
 from extraction.custom_fields import custom_field_save
 from extraction.models import Arm, ArmResult, Comparison, Outcome
 from extraction.services import extraction_save, study_create
 from references.models import Reference
-from screening.constants import JobStatus, Role, SearchMethod, Stage
+from screening.constants import JobStatus, Role, SearchMethod, SourceKind, Stage
 from screening.decisions.review_settings import reason_create, review_settings_update
 from screening.decisions.services import decision_record
 from screening.identification.import_jobs import import_job_create
+from screening.identification.imports import references_import, source_get_or_create
 from screening.labels.discussion import post_create
 from screening.labels.services import label_apply, label_create
 from screening.models import ExclusionReason, Label, Membership, PubmedJob, ScreeningItem
 from screening.permissions.blinding import VoteView
 from screening.retrieval.services import full_text_record
-from screening.reviews.services import invitation_create
+from screening.reviews.services import invitation_create, review_create
 from screening.verification.services import verification_draw
 from tests.factories import UserFactory
 from tests.screening.decisions.test_screening import PDF, ris
+from tests.screening.permissions.world_entries import ENTRY_SENTINELS, entries_world
 from tests.screening.permissions.world_rob import ROB_SENTINELS, risk_of_bias_world
 from tests.screening.test_views import RIS, RIS_NEAR
 
@@ -70,6 +84,7 @@ SENTINELS = {
     REASON_R6: "A's exclusion reason on R6 (conflict)",
     NOTE_R6: "A's note on R6 (conflict)",
     **ROB_SENTINELS,
+    **ENTRY_SENTINELS,
 }
 HTMX = {"HX-Request": "true"}
 # The modules of the project: a URL whose view lives in one of them is the crawl's to visit.
@@ -92,6 +107,9 @@ class World:
     reason_r6: ExclusionReason
     objects: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
+    # What a test makes once for the whole module, outside the database (see _bulk_batch in
+    # test_crawl.py): shared by every test's copy of the world.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def hidden(self) -> dict[str, Reference]:
@@ -124,8 +142,70 @@ def _vote_under(review, reason: ExclusionReason, sentinel: str, **vote) -> None:
     reason.refresh_from_db()
 
 
+@pytest.fixture(scope="module")
+def world_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The module's world (see the module's docstring): (the world without clients, each
+    role's session cookie, the world's media folder). Its transaction is marked as Django's
+    TestCase marks its own, so that a durable atomic block in a service nests in it as it does
+    in a test."""
+    folder = tmp_path_factory.mktemp("world")
+    media = folder / "media"
+    media.mkdir()
+    block = transaction.atomic()
+    block._from_testcase = True
+    with django_db_blocker.unblock(), block:
+        with override_settings(MEDIA_ROOT=str(media)):
+            built = _build(folder)
+        sessions = {
+            role: client.cookies[django_settings.SESSION_COOKIE_NAME].value
+            for role, client in built.clients.items()
+        }
+        built.clients = {}
+        yield built, sessions, media
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(review, owner, reviewer, outsider, import_text) -> World:
+def world(db, settings, world_module) -> World:
+    """This test's copy of the module's world: its own objects (a test may change them) and its
+    own clients, logged in with the module's sessions; the files in the module's folder."""
+    built, sessions, media = world_module
+    settings.MEDIA_ROOT = str(media)
+    world = copy.deepcopy(built)
+    world.shared = built.shared
+    for role, session in sessions.items():
+        client = Client()
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = session
+        world.clients[role] = client
+    return world
+
+
+def _build(folder: Path) -> World:
+    """The cast and the review of tests/conftest.py (owner, reviewer, outsider, review,
+    import_text), then the world."""
+    owner = UserFactory(username="olivia-owner", email="olivia@example.org")
+    reviewer = UserFactory(username="rui-reviewer", email="rui@example.org")
+    outsider = UserFactory(username="otto-outsider", email="otto@example.org")
+    review = review_create(
+        slug="ivonescimab",
+        title="Ivonescimab in advanced non-small cell lung cancer",
+        owner=owner,
+        question="Does ivonescimab improve progression-free survival in advanced NSCLC?",
+    )
+    Membership.objects.create(review=review, user=reviewer, role=Role.REVIEWER)
+
+    def import_text(text: str, *, name: str, source: str):
+        path = folder / name
+        path.write_text(text)
+        src = source_get_or_create(review=review, name=source, kind=SourceKind.DATABASE,
+                                   user=owner)  # fmt: skip
+        return references_import(review=review, source=src, path=path, file_name=name,
+                                 user=owner)  # fmt: skip
+
+    return build_world(review, owner, reviewer, outsider, import_text)
+
+
+def build_world(review, owner, reviewer, outsider, import_text: Callable[..., Any]) -> World:
     b = UserFactory(username="bea-blind")
     viewer = UserFactory(username="vic-viewer")
     Membership.objects.create(review=review, user=b, role=Role.REVIEWER)
@@ -205,6 +285,7 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
 
     labels = _label_and_post(review, reviewer, refs)
     rob = risk_of_bias_world(review, owner, reviewer, study, outcome)
+    entries = entries_world(review, owner, reviewer)
 
     states = {
         name: ScreeningItem.objects.get(review=review, reference=ref, stage=TA).state
@@ -237,6 +318,7 @@ def world(review, owner, reviewer, outsider, import_text) -> World:
         "item_r6": ScreeningItem.objects.get(review=review, reference=refs["R6"], stage=TA),
         **labels,
         **rob,
+        **entries,
     }
     world.clients = {
         "O": _client(owner), "B": _client(b), "V": _client(viewer), "X": _client(outsider),

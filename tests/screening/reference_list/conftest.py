@@ -1,1 +1,1 @@
-from tests.screening.permissions.world import world  # noqa: F401  (the blind-screening fixture)
+from tests.screening.permissions.world import world, world_module  # noqa: F401  (the blind-screening fixtures)
