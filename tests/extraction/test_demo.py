@@ -26,6 +26,7 @@ from screening.models import (
     ReferenceLabel,
     ScreeningItem,
 )
+from tests.module_data import module_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +37,17 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, loaded once for the module (tests/module_data.py); its media folder."""
+    with module_transaction(django_db_blocker, tmp_path_factory, "demo") as media:
+        run("load_demo")
+        yield media
+
+
 @pytest.fixture
-def demo(django_db_blocker):
-    run("load_demo")
+def demo(db, settings, demo_module):
+    settings.MEDIA_ROOT = str(demo_module)
     return Study.objects.filter(review__slug="ivonescimab")
 
 
@@ -197,7 +206,7 @@ def test_the_demo_is_consistent_and_loads_once(demo):
     assert "ivonescimab" in output and "demo-screening" in output
 
 
-def test_load_demo_refuses_under_production_settings(settings):
+def test_load_demo_refuses_under_production_settings(demo, settings):
     settings.DEMO_ALLOWED = False
     with pytest.raises(CommandError, match="production"):
         run("load_demo")

@@ -38,8 +38,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from extraction.constants import Measure, OutcomeKind
 from extraction.custom_fields import custom_field_save
@@ -59,6 +58,7 @@ from screening.retrieval.services import full_text_record
 from screening.reviews.services import invitation_create, review_create
 from screening.verification.services import verification_draw
 from tests.factories import UserFactory
+from tests.module_data import module_transaction
 from tests.screening.decisions.test_screening import PDF, ris
 from tests.screening.permissions.world_entries import ENTRY_SENTINELS, entries_world
 from tests.screening.permissions.world_rob import ROB_SENTINELS, risk_of_bias_world
@@ -145,24 +145,15 @@ def _vote_under(review, reason: ExclusionReason, sentinel: str, **vote) -> None:
 @pytest.fixture(scope="module")
 def world_module(django_db_setup, django_db_blocker, tmp_path_factory):
     """The module's world (see the module's docstring): (the world without clients, each
-    role's session cookie, the world's media folder). Its transaction is marked as Django's
-    TestCase marks its own, so that a durable atomic block in a service nests in it as it does
-    in a test."""
-    folder = tmp_path_factory.mktemp("world")
-    media = folder / "media"
-    media.mkdir()
-    block = transaction.atomic()
-    block._from_testcase = True
-    with django_db_blocker.unblock(), block:
-        with override_settings(MEDIA_ROOT=str(media)):
-            built = _build(folder)
+    role's session cookie, the world's media folder)."""
+    with module_transaction(django_db_blocker, tmp_path_factory, "world") as media:
+        built = _build(media.parent)
         sessions = {
             role: client.cookies[django_settings.SESSION_COOKIE_NAME].value
             for role, client in built.clients.items()
         }
         built.clients = {}
         yield built, sessions, media
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -16,13 +16,22 @@ from screening.models import Review
 from screening.searches.appendix import appendix_build, appendix_markdown
 from screening.searches.prisma_s import MISSING, NONE, PARTLY, REPORTED
 from screening.searches.word import appendix_docx
+from tests.module_data import module_transaction
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, loaded once for the module (tests/module_data.py); its media folder."""
+    with module_transaction(django_db_blocker, tmp_path_factory, "demo") as media:
+        call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+        yield media
+
+
 @pytest.fixture
-def demo(django_db_blocker):
-    call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+def demo(db, settings, demo_module):
+    settings.MEDIA_ROOT = str(demo_module)
     return Review.objects.get(slug="ivonescimab")
 
 
