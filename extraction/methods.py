@@ -27,9 +27,12 @@ def _names(studies: list[Study]) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
-def methods_paragraph(review: Review) -> str:
-    """The paragraph, or "" while no study has data."""
-    studies = {study.pk: study for study in Study.objects.in_review(review)}
+def methods_paragraph(review: Review, studies: list[Study] | None = None) -> str:
+    """The paragraph, or "" while no study has data. `studies`: the review's, if the caller
+    has them already."""
+    if studies is None:
+        studies = list(Study.objects.in_review(review))
+    studies = {study.pk: study for study in studies}
     events = AuditEvent.objects.in_review(review).filter(
         action__in=[
             AuditAction.ENTRY_SUBMIT,

@@ -85,7 +85,7 @@ def _render_list(
         "included_reports": included_report_ids(review).count(),
         "studies_counted": included_studies_count(review),
         "extractors": settings.extractors,
-        "methods": methods_paragraph(review),
+        "methods": methods_paragraph(review, studies),
         "extractor_choices": range(1, MAX_EXTRACTORS + 1),
     }
     return render(request, "extraction/study_list.html", context)

@@ -45,7 +45,7 @@ def test_a_lead_walks_the_demo_from_prisma_to_the_forest_plot(
     screenshot("demo-study")
 
     # Correct a value with the keyboard: Enter in the row saves it, without a page load.
-    placebo_pfs = ArmResult.objects.get(
+    placebo_pfs = ArmResult.objects.reported().get(
         outcome__study__acronym="HARMONi-A", outcome__name="Progression-free survival",
         arm__label="Placebo + chemotherapy",
     )  # fmt: skip
