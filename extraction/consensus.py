@@ -35,7 +35,7 @@ MODELS = {ARM: Arm, OUTCOME: Outcome, RESULT: ArmResult, COMPARISON: Comparison}
 COMPARED = {
     ARM: ("intervention", "comparator", "number_randomised", "report"),
     OUTCOME: ("kind", "unit"),
-    RESULT: ("value", "ci_low", "ci_high", "events", "n", "report"),
+    RESULT: ("value", "ci_low", "ci_high", "events", "n", "sd", "se", "q1", "q3", "report"),
     COMPARISON: ("estimate", "ci_low", "ci_high", "p_value", "report"),
 }
 EVIDENCE = ("page", "quote", "note")
@@ -43,6 +43,7 @@ LABELS = {
     "intervention": "Intervention", "comparator": "Control arm", "number_randomised": "Randomised",
     "report": "Report", "kind": "Kind", "unit": "Unit", "value": "Value", "ci_low": "CI lower",
     "ci_high": "CI upper", "events": "Events", "n": "n", "estimate": "Estimate", "p_value": "p",
+    "sd": "SD", "se": "SE", "q1": "Lower quartile", "q3": "Upper quartile",
 }  # fmt: skip
 
 

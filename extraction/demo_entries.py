@@ -49,10 +49,12 @@ def enter(
             values = {k: result[k] for k in ("value", "ci_low", "ci_high") if k in result}
             if slip and (planned["name"], result["arm"]) == slip[:2]:
                 values[slip[2]] = slip[3]
+            counts = {k: result[k] for k in ("events", "n") if k in result}
             extraction_save(
                 instance=ArmResult(outcome=outcome, arm=arms[result["arm"]]), user=user,
                 report=report[result["report"]], quote=result.get("quote", ""),
                 note=result.get("note", ""), **{k: Decimal(v) for k, v in values.items()},
+                **counts,
             )  # fmt: skip
 
 

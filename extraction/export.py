@@ -36,7 +36,8 @@ COLUMNS = [
     "row_kind", "study_id", "study", "acronym", "registry_ids", "phase", "status",
     "arm", "control_arm", "comparator", "intervention", "arm_n",
     "outcome", "outcome_kind", "timepoint", "unit",
-    "value", "ci_low", "ci_high", "events", "n", "measure", "estimate", "p",
+    "value", "ci_low", "ci_high", "events", "n", "sd", "se", "q1", "q3", "measure", "estimate",
+    "p",
     "report_id", "report", "report_pmid", "report_doi", "page", "quote", "note",
 ]  # fmt: skip
 # A reference's heavy columns (its source entry, its abstract) are never needed here.
@@ -157,6 +158,10 @@ def _data_rows(study: Study, arms, outcomes) -> Iterator[dict[str, Any]]:
                 value=result.value,
                 events=result.events,
                 n=result.n,
+                sd=result.sd,
+                se=result.se,
+                q1=result.q1,
+                q3=result.q3,
             )
         for comparison in outcome.comparisons.all():
             arm, comparator = arms[comparison.arm_id], arms[comparison.comparator_id]

@@ -197,6 +197,21 @@ class ResultForm(SourceFields):
     field_order = ["value", "ci_low", "ci_high", "events", "n", "report", "page", "quote", "note"]
 
 
+class ContinuousResultForm(ResultForm):
+    """A continuous outcome's result: the mean (or median) with its SD, SE or quartiles."""
+
+    events = None
+    sd = forms.DecimalField(**DECIMAL, label="SD", widget=number_input())
+    se = forms.DecimalField(**DECIMAL, label="SE", widget=number_input())
+    q1 = forms.DecimalField(**DECIMAL, label="Lower quartile", widget=number_input())
+    q3 = forms.DecimalField(**DECIMAL, label="Upper quartile", widget=number_input())
+
+    field_order = [
+        "value", "ci_low", "ci_high", "sd", "se", "q1", "q3", "n", "report", "page", "quote",
+        "note",
+    ]  # fmt: skip
+
+
 class ComparisonForm(SourceFields):
     arm_fields = ("arm", "comparator")
     arm = _choice("Arm")

@@ -276,6 +276,12 @@ class ArmResult(SourcedValue):
     ci_high = models.DecimalField("95% CI upper", **DECIMAL)
     events = models.PositiveIntegerField(null=True, blank=True)
     n = models.PositiveIntegerField(null=True, blank=True)
+    # A continuous outcome's spread: its SD or SE; or, when the value is a median, its
+    # quartiles (an analysis may estimate a mean and SD from them: meta_analysis/inputs.py).
+    sd = models.DecimalField("SD", **DECIMAL)
+    se = models.DecimalField("SE", **DECIMAL)
+    q1 = models.DecimalField("Lower quartile", **DECIMAL)
+    q3 = models.DecimalField("Upper quartile", **DECIMAL)
 
     objects = ArmResultQuerySet.as_manager()
 
@@ -307,6 +313,7 @@ class ArmResult(SourcedValue):
         if kind == OutcomeKind.TIME_TO_EVENT and self.value is not None and self.value < 0:
             errors.setdefault("value", []).append("A median time cannot be negative.")
         check_events(errors, events=self.events, n=self.n)
+        check_spread(errors, self)
         if self.value is None and self.events is None:
             errors.setdefault("value", []).append("Give the value, or the events (with n).")
         if self.arm_id and self.outcome_id and self.arm.study_id != self.outcome.study_id:
@@ -385,6 +392,20 @@ def check_report(errors: dict[str, list[str]], study_id: int | None, report_id: 
         errors.setdefault("report", []).append(
             "That report is not one of this study's: link it to the study first."
         )
+
+
+def check_spread(errors: dict[str, list[str]], result: ArmResult) -> None:
+    """An SD and SE are not negative; quartiles are in order, around the value (the median)."""
+    for name in ("sd", "se"):
+        if getattr(result, name) is not None and getattr(result, name) < 0:
+            errors.setdefault(name, []).append(f"The {name.upper()} cannot be negative.")
+    q1, q3, value = result.q1, result.q3, result.value
+    if q1 is not None and q3 is not None and q1 > q3:
+        errors.setdefault("q1", []).append(
+            f"The lower quartile ({q1.normalize():f}) is above the upper one ({q3.normalize():f})."
+        )
+    elif value is not None and (q1 is not None and value < q1 or q3 is not None and value > q3):
+        errors.setdefault("value", []).append("A median lies between its quartiles.")
 
 
 def check_entry(errors: dict[str, list[str]], row: Arm | Outcome) -> None:

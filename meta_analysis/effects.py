@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import NamedTuple
 
-from statsmodels.stats.meta_analysis import effectsize_2proportions
-
 Z_95 = 1.959964  # the normal quantile of a two-sided 95% interval, as published CIs use it
 BINARY_MEASURES = ("RR", "OR", "RD")
 # statsmodels' names for them.
@@ -108,6 +106,10 @@ def binary_effect(counts: BinaryCounts, measure: str) -> Effect | None:
         return None
     (a, b), (c, d) = counts.table()
     add = 0.5 if 0 in (a, b, c, d) else 0.0
+    from statsmodels.stats.meta_analysis import (
+        effectsize_2proportions,  # loaded here: see pooling._stats
+    )
+
     yi, vi = effectsize_2proportions(
         a + add, a + b + 2 * add, c + add, c + d + 2 * add, statistic=_STATISTIC[measure]
     )

@@ -12,14 +12,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
-from statsmodels.stats.contingency_tables import StratifiedTable
-from statsmodels.stats.meta_analysis import combine_effects
 
 from meta_analysis.effects import BinaryCounts
 
 TAU2_METHODS = ("DL", "PM", "REML")
 _STATSMODELS_METHOD = {"DL": "dl", "PM": "iterated"}
+
+
+def _scipy():
+    """SciPy, loaded when an analysis runs, not with
+    the URLs: the web process's import path stays free of SciPy (tests/test_architecture.py)."""
+    import scipy.optimize
+    import scipy.stats
+
+    return scipy
+
+
+def _statsmodels():
+    """What statsmodels gives here, loaded when an analysis runs (as _scipy)."""
+    from types import SimpleNamespace
+
+    from statsmodels.stats.contingency_tables import StratifiedTable
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    return SimpleNamespace(combine_effects=combine_effects, StratifiedTable=StratifiedTable)
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,7 @@ def inverse_variance(yi: np.ndarray, vi: np.ndarray) -> InverseVariance:
     shift = float(np.mean(yi))
     # combine_effects also computes I² as 1 - 1/H², dividing by zero when Q is 0; unused here.
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = combine_effects(yi - shift, vi, method_re="dl")
+        result = _statsmodels().combine_effects(yi - shift, vi, method_re="dl")
     return InverseVariance(
         estimate=float(result.mean_effect_fe) + shift,
         se=float(result.sd_eff_w_fe),
@@ -58,7 +74,9 @@ def tau2(yi: np.ndarray, vi: np.ndarray, method: str) -> float:
         return tau2_reml(yi, vi)
     shift = float(np.mean(yi))
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = combine_effects(yi - shift, vi, method_re=_STATSMODELS_METHOD[method])
+        result = _statsmodels().combine_effects(
+            yi - shift, vi, method_re=_STATSMODELS_METHOD[method]
+        )
     # statsmodels leaves a negative DL estimate (Q < k - 1) as it is; metafor, RevMan and
     # DerSimonian & Laird (1986) set it to 0.
     return max(0.0, float(result.tau2))
@@ -128,8 +146,8 @@ def tau2_interval(yi: np.ndarray, vi: np.ndarray, level: float = 0.95) -> tuple[
     df; a bound is 0 when Q at τ² = 0 is already below its quantile."""
     df = len(yi) - 1
     tail = (1 - level) / 2
-    low = _q_profile_root(yi, vi, stats.chi2.ppf(1 - tail, df))
-    high = _q_profile_root(yi, vi, stats.chi2.ppf(tail, df))
+    low = _q_profile_root(yi, vi, _scipy().stats.chi2.ppf(1 - tail, df))
+    high = _q_profile_root(yi, vi, _scipy().stats.chi2.ppf(tail, df))
     return low, high
 
 
@@ -140,7 +158,7 @@ def _q_profile_root(yi: np.ndarray, vi: np.ndarray, target: float) -> float:
     while generalised_q(yi, vi, high) > target:
         high *= 2
     return float(
-        optimize.brentq(lambda t: generalised_q(yi, vi, t) - target, 0.0, high, xtol=1e-14)
+        _scipy().optimize.brentq(lambda t: generalised_q(yi, vi, t) - target, 0.0, high, xtol=1e-14)
     )
 
 
@@ -174,7 +192,7 @@ def mantel_haenszel(counts: Sequence[BinaryCounts], measure: str) -> MantelHaens
         if not (np.sum(a * d / n) > 0 and np.sum(b * c / n) > 0):
             raise ValueError("the Mantel-Haenszel odds ratio is undefined for these tables")
         # Robins, Breslow & Greenland (1986) SE, as metafor's rma.mh and RevMan.
-        stratified = StratifiedTable(list(tables))
+        stratified = _statsmodels().StratifiedTable(list(tables))
         return MantelHaenszel(
             float(stratified.logodds_pooled), float(stratified.logodds_pooled_se), b * c / n
         )
@@ -182,7 +200,7 @@ def mantel_haenszel(counts: Sequence[BinaryCounts], measure: str) -> MantelHaens
         r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
         if not (r > 0 and s > 0):
             raise ValueError("the Mantel-Haenszel risk ratio needs events in both arms")
-        log_rr = float(np.log(StratifiedTable(list(tables)).riskratio_pooled))
+        log_rr = float(np.log(_statsmodels().StratifiedTable(list(tables)).riskratio_pooled))
         # statsmodels gives the pooled RR only. Its variance: Greenland S, Robins JM.
         # Estimation of a common effect parameter from sparse follow-up data. Biometrics
         # 1985;41:55-68; as metafor's rma.mh and RevMan.

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from meta_analysis import estimators
 from meta_analysis.effects import BinaryCounts, study_labels
@@ -26,6 +25,14 @@ RANDOM_METHODS = estimators.TAU2_METHODS
 # estimate the between-study variance and its uncertainty in meta-analysis. Res Synth Methods
 # 2016;7:55-79).
 DEFAULT_METHOD = {"fixed": "IV", "random": "REML"}
+
+
+def _stats():
+    """SciPy's distributions, loaded when an analysis runs, not with
+    the URLs: the web process's import path stays free of SciPy (tests/test_architecture.py)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ def pool(
         h2=fit.h2,
         q=fit.q,
         q_df=len(y) - 1,
-        q_p=float(stats.chi2.sf(fit.q, len(y) - 1)),
+        q_p=float(_stats().chi2.sf(fit.q, len(y) - 1)),
         prediction_interval=_prediction_interval(fit, len(y), model),
         weights=tuple(float(w) for w in 100 * fit.weights / fit.weights.sum()),
         labels=names,
@@ -187,7 +194,7 @@ def _random(y: np.ndarray, v: np.ndarray, method: str, hksj: bool) -> _Fit:
 
 def _test(estimate: float, se: float, df: int | None) -> tuple[float, float, float]:
     """The test statistic, its two-sided p and the 95% critical value: normal, or t with df."""
-    distribution = stats.norm if df is None else stats.t(df)
+    distribution = _stats().norm if df is None else _stats().t(df)
     crit = float(distribution.ppf(1 - (1 - LEVEL) / 2))
     if se == 0:  # HKSJ with identical effects: nothing to test against
         return math.nan, math.nan, crit
@@ -210,7 +217,7 @@ def _prediction_interval(fit: _Fit, k: int, model: str) -> tuple[float, float] |
     fixed-effect model assumes there is no spread to predict."""
     if model == "fixed" or k < 3:
         return None
-    half = float(stats.t.ppf(1 - (1 - LEVEL) / 2, k - 2)) * math.sqrt(fit.tau2 + fit.se**2)
+    half = float(_stats().t.ppf(1 - (1 - LEVEL) / 2, k - 2)) * math.sqrt(fit.tau2 + fit.se**2)
     return fit.estimate - half, fit.estimate + half
 
 
@@ -335,7 +342,7 @@ def subgroups(
     overall = pool(
         yi, vi, model=model, method=method, hksj=hksj, labels=names, counts=counts, measure=measure
     )
-    return SubgroupResult(pooled, overall, between, df, float(stats.chi2.sf(between, df)))
+    return SubgroupResult(pooled, overall, between, df, float(_stats().chi2.sf(between, df)))
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,9 @@ class AuditAction(models.TextChoices):
     ROB_SUBMIT = "rob.submit", "Risk-of-bias assessment submitted"
     ROB_CONSENSUS = "rob.consensus", "Risk-of-bias consensus submitted"
     ROB_SETTINGS = "rob.settings", "Risk-of-bias settings changed"
+    # Meta-analysis (the meta_analysis app).
+    ANALYSIS_SAVE = "analysis.save", "Meta-analysis defined or changed"
+    ANALYSIS_DELETE = "analysis.delete", "Meta-analysis deleted"
 
 
 class LabelColour(models.TextChoices):

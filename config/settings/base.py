@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "screening",
     "extraction",
     "risk_of_bias",
+    "meta_analysis",
 ]
 
 MIDDLEWARE = [

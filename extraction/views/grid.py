@@ -15,11 +15,11 @@ from screening.constants import EDITOR_ROLES
 from screening.permissions.access import review_for_user
 from screening.permissions.actions import attempt
 
-from ..forms import ArmForm, ComparisonForm, OutcomeForm, ResultForm, RowForm, put_errors
+from ..forms import ArmForm, ComparisonForm, OutcomeForm, RowForm, put_errors
 from ..models import Arm, ArmResult, Comparison, Outcome
 from ..services import ExtractionRefused, extraction_delete, extraction_save
 from .common import back, own_entry, study_of_review
-from .study_page import OutcomeBlock, Row, StudyPage
+from .study_page import OutcomeBlock, Row, StudyPage, result_form
 
 
 def _editable(request: HttpRequest, slug: str, pk: int, entry: int | None) -> StudyPage:
@@ -155,7 +155,7 @@ def result_save(
     the_outcome, the_arm = page.outcome(outcome), page.arm(arm)
     result = page.results.get((outcome, arm))
     prefix = f"result-{outcome}-{arm}"
-    form = page.bind(ResultForm, prefix, request.POST)
+    form = page.bind(result_form(the_outcome), prefix, request.POST)
     instance = copy.copy(result) if result else ArmResult(outcome=the_outcome, arm=the_arm)
     if not _save(form, instance, request.user):
         page.bound[prefix] = form

@@ -19,7 +19,15 @@ from screening.models import Membership, Review
 from ..access import entry_state
 from ..constants import COMMON_OUTCOMES, Measure, OutcomeKind, StudyKind
 from ..custom_fields import custom_rows
-from ..forms import ArmForm, ComparisonForm, OutcomeForm, ResultForm, RowForm, StudyForm
+from ..forms import (
+    ArmForm,
+    ComparisonForm,
+    ContinuousResultForm,
+    OutcomeForm,
+    ResultForm,
+    RowForm,
+    StudyForm,
+)
 from ..models import Arm, Comparison, Entry, Outcome, Study
 from ..selectors import report_pdfs, reports_to_add, study_data
 
@@ -27,7 +35,7 @@ from ..selectors import report_pdfs, reports_to_add, study_data
 VALUE_LABEL = {
     OutcomeKind.TIME_TO_EVENT: "Median (months)",
     OutcomeKind.PROPORTION: "Percentage",
-    OutcomeKind.CONTINUOUS: "Mean",
+    OutcomeKind.CONTINUOUS: "Mean (or median)",
     OutcomeKind.COUNT: "Value",
 }
 
@@ -39,6 +47,11 @@ USUAL_MEASURE = {
     OutcomeKind.CONTINUOUS: Measure.MEAN_DIFFERENCE,
     OutcomeKind.COUNT: Measure.RISK_RATIO,
 }
+
+
+def result_form(outcome: Outcome) -> type[ResultForm]:
+    """A continuous outcome's results carry a spread (SD, SE, quartiles); the others events."""
+    return ContinuousResultForm if outcome.kind == OutcomeKind.CONTINUOUS else ResultForm
 
 
 def _plain(value):
@@ -240,11 +253,12 @@ class StudyPage:
     def result_row(self, outcome: Outcome, arm: Arm, *, saved: bool = False) -> Row:
         result = self.results.get((outcome.pk, arm.pk))
         prefix = f"result-{outcome.pk}-{arm.pk}"
+        continuous = outcome.kind == OutcomeKind.CONTINUOUS
         return Row(
-            kind="result",
+            kind="result continuous" if continuous else "result",
             dom_id=prefix,
             form=self.form(
-                ResultForm, prefix, instance=result, initial={"report": self.primary_id}
+                result_form(outcome), prefix, instance=result, initial={"report": self.primary_id}
             ),
             save_url=self.url("result-save", outcome.pk, arm.pk),
             delete_url=self.url("result-delete", outcome.pk, arm.pk) if result else "",

@@ -246,6 +246,17 @@ def _extraction_settings(say: Say) -> list[Part]:
     return [f"changed the extraction settings: {changes(say.before, say.after)}"]
 
 
+def _analysis_save(say: Say) -> list[Part]:
+    title = say.after.get("title", "an analysis")
+    if not say.before:
+        return [f"defined the meta-analysis {title}"]
+    return [f"changed the meta-analysis {title}: {changes(say.before, say.after)}"]
+
+
+def _analysis_delete(say: Say) -> list[Part]:
+    return [f"deleted the meta-analysis {say.before.get('title', '')}"]
+
+
 DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.REVIEW_CREATE: _review_create,
     AuditAction.MEMBER_INVITE: _member_invite,
@@ -279,4 +290,6 @@ DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.ENTRY_SUBMIT: _entry_submit,
     AuditAction.ENTRY_CONSENSUS: _entry_consensus,
     AuditAction.EXTRACTION_SETTINGS: _extraction_settings,
+    AuditAction.ANALYSIS_SAVE: _analysis_save,
+    AuditAction.ANALYSIS_DELETE: _analysis_delete,
 }

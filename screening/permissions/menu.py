@@ -65,6 +65,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuLink("Studies", "extraction:study-list"),
             MenuLink("Risk of bias", "risk_of_bias:overview"),
             MenuLink("Forest plots", "extraction:forest"),
+            MenuLink("Meta-analysis", "meta_analysis:list"),
         ),
     ),
     MenuGroup(

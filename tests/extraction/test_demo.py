@@ -4,6 +4,7 @@ ships, and its PRISMA numbers, computed from records and decisions, are the arti
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from io import StringIO
 
@@ -26,6 +27,7 @@ from screening.models import (
     ReferenceLabel,
     ScreeningItem,
 )
+from tests.meta_analysis.test_analyses import dersimonian_laird
 from tests.module_data import module_transaction
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +212,24 @@ def test_load_demo_refuses_under_production_settings(demo, settings):
     settings.DEMO_ALLOWED = False
     with pytest.raises(CommandError, match="production"):
         run("load_demo")
+
+
+def test_the_demo_pools_the_response_rates_as_a_labelled_demonstration(demo):
+    """The ORR of HARMONi-A and HARMONi-2 as risk ratios, random effects (DerSimonian-Laird),
+    from the arm sizes of the trials' primary reports: the by-hand DL result, and the note."""
+    found = json.loads(run("meta_analysis", "ivonescimab", "--format", "json"))["analyses"]
+    assert len(found) == 1
+    analysis = found[0]
+    assert (analysis["measure"], analysis["model"], analysis["method"]) == ("RR", "random", "DL")
+    assert analysis["note"].startswith("A demonstration, not a clinical claim")
+    pooled, se, tau2, _, weights = dersimonian_laird(
+        [((81, 161), (57, 161)), ((99, 198), (77, 200))]
+    )
+    assert analysis["pooled"]["estimate"] == pytest.approx(math.exp(pooled), abs=1e-6)
+    assert analysis["tau2"] == pytest.approx(tau2, abs=1e-6)
+    assert [s["study"] for s in analysis["studies"]] == ["HARMONi-2", "HARMONi-A"]
+    assert sorted(s["weight"] for s in analysis["studies"]) == pytest.approx(
+        sorted(weights), abs=0.01
+    )
+    not_pooled = {s["study"]: s["reason"] for s in analysis["not_pooled"]}
+    assert all("no events and total" in reason for reason in not_pooled.values())

@@ -311,6 +311,18 @@ URLS: dict[str, dict[str, Any]] = {
             {"format": "json", "entries": "1"},
         ]
     },
+    # Meta-analysis (the world's one analysis).
+    "meta_analysis:list": {},
+    "meta_analysis:export": {"queries": lambda w: [{"format": "json"}, {"format": "csv"}]},
+    "meta_analysis:api": {"queries": lambda w: [{"analysis": w.objects["analysis"].pk}]},
+    "meta_analysis:detail": {"pk": _pk("analysis")},
+    "meta_analysis:left-out": {"pk": _pk("analysis")},
+    "meta_analysis:delete": {"pk": _pk("analysis")},
+    "meta_analysis:plot": {
+        "pk": _pk("analysis"),
+        "kind": lambda w: ["forest"],  # (a funnel needs 10 studies: 404 here, by design)
+        "fmt": lambda w: ["svg", "png"],
+    },
     # Double extraction: the entries of both entry studies (A's submitted one, the owner's
     # draft, A's draft), each asked under both studies; the comparison of every study.
     "extraction:settings": {},

@@ -44,6 +44,7 @@ from extraction.constants import Measure, OutcomeKind
 from extraction.custom_fields import custom_field_save
 from extraction.models import Arm, ArmResult, Comparison, Outcome
 from extraction.services import extraction_save, study_create
+from meta_analysis.services import analysis_save
 from references.models import Reference
 from screening.constants import JobStatus, Role, SearchMethod, SourceKind, Stage
 from screening.decisions.review_settings import reason_create, review_settings_update
@@ -88,7 +89,14 @@ SENTINELS = {
 }
 HTMX = {"HX-Request": "true"}
 # The modules of the project: a URL whose view lives in one of them is the crawl's to visit.
-PROJECT_PACKAGES = {"config", "screening", "extraction", "references", "risk_of_bias"}
+PROJECT_PACKAGES = {
+    "config",
+    "screening",
+    "extraction",
+    "references",
+    "risk_of_bias",
+    "meta_analysis",
+}
 
 
 # --- The world --------------------------------------------------------------------------------
@@ -277,6 +285,8 @@ def build_world(review, owner, reviewer, outsider, import_text: Callable[..., An
     labels = _label_and_post(review, reviewer, refs)
     rob = risk_of_bias_world(review, owner, reviewer, study, outcome)
     entries = entries_world(review, owner, reviewer)
+    analysis = analysis_save(review=review, user=owner, outcome="Response", measure="OR",
+                             model="random", method="DL")  # fmt: skip
 
     states = {
         name: ScreeningItem.objects.get(review=review, reference=ref, stage=TA).state
@@ -310,6 +320,7 @@ def build_world(review, owner, reviewer, outsider, import_text: Callable[..., An
         **labels,
         **rob,
         **entries,
+        "analysis": analysis,
     }
     world.clients = {
         "O": _client(owner), "B": _client(b), "V": _client(viewer), "X": _client(outsider),
