@@ -12,6 +12,7 @@ from them (`_layout`), then the drawing.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -63,6 +64,9 @@ METHODS = {
     "PM": "Paule-Mandel",
     "REML": "restricted maximum likelihood (REML)",
 }
+
+
+NOTE_WIDTH = 100  # characters of the note per line
 
 
 @dataclass
@@ -120,7 +124,7 @@ def forest_svg(run: AnalysisRun) -> str:
         y += LINE_GAP
         body.append(text(MARGIN, y, words, attrs=f'font-size="{SMALL}" fill="{GREY}"'))
         widths.append(MARGIN * 2 + len(words) * SMALL_CHAR)
-    widths += [MARGIN * 2 + width_of([run.title, run.note])]
+    widths += [MARGIN * 2 + width_of([run.title, *textwrap.wrap(run.note, NOTE_WIDTH)])]
     size = (max(widths), y + MARGIN)
     return document("forest", size, f"Forest plot: {run.title}", _desc(run), body)
 
@@ -179,11 +183,9 @@ def _top_svg(run: AnalysisRun, layout: Layout) -> tuple[list[str], float]:
     where the rows begin."""
     out = [text(MARGIN, TITLE_Y, run.title, attrs='font-weight="bold"')]
     y = TITLE_Y
-    if run.note:
+    for line in textwrap.wrap(run.note, NOTE_WIDTH):  # a long note wraps, not the plot
         y += LINE_GAP
-        out.append(
-            text(MARGIN, y, run.note, attrs=f'class="note" font-style="italic" fill="{NOTE}"')
-        )
+        out.append(text(MARGIN, y, line, attrs=f'class="note" font-style="italic" fill="{NOTE}"'))
     first, second = y + LINE_GAP + 4, y + LINE_GAP + 20
     bold = 'font-weight="bold"'
     subheads = SUBHEADS[arm_mode(run)]

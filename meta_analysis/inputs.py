@@ -61,7 +61,7 @@ def _number(value: Decimal | None) -> float | None:
 
 def _cite(row, what: str) -> str:
     """ "HR 0.46 (0.34 to 0.62), Fang 2024 p. 5: “…”"."""
-    report = row.report.citation.split(".")[0] if row.report_id else "no report"
+    report = f"{row.report.first_author.split(',')[0]} {row.report.year or ''}".strip()
     page = f" p. {row.page}" if row.page else ""
     quote = f": “{row.quote}”" if row.quote else ""
     return f"{what}, {report}{page}{quote}"
