@@ -162,8 +162,11 @@ def _effect(analysis, outcome, arms, results, comparisons) -> StudyRow:
     if experimental and control and _means(row, analysis, outcome, experimental, control, results):
         return row
     if measure == "MD":
-        return _from_comparison(row, comparisons, "md", measure)
-    row.excluded = row.excluded or "no mean, SD and n for both arms"
+        row = _from_comparison(row, comparisons, "md", measure)
+        if row.excluded:
+            row.excluded = "no mean, SD and n for both arms, nor a MD with its 95% CI"
+        return row
+    row.excluded = "no mean, SD and n for both arms"
     return row
 
 

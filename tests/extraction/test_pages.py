@@ -480,3 +480,26 @@ def test_the_studies_pages_cost_the_same_queries_small_or_large(
             body = client_owner.get(page).content.decode()
     assert body.count('class="grid-row result') == 15
     assert body.count('class="grid-row comparison') == 5 + 5  # and a blank row under each
+
+
+def test_a_continuous_outcome_asks_each_arms_spread_and_checks_it(
+    client_owner, review, owner, harmoni_a, included
+):
+    arm = extraction_save(instance=Arm(study=harmoni_a), user=owner, label="Ivo",
+                          report=included[2])  # fmt: skip
+    score = extraction_save(instance=Outcome(study=harmoni_a), user=owner, name="Pain score",
+                            kind=OutcomeKind.CONTINUOUS)  # fmt: skip
+    page = client_owner.get(url("study-detail", review, harmoni_a.pk)).content.decode()
+    prefix = f"result-{score.pk}-{arm.pk}"
+    assert f'name="{prefix}-sd"' in page and f'name="{prefix}-events"' not in page
+    save = url("result-save", review, harmoni_a.pk, score.pk, arm.pk)
+    bad = {f"{prefix}-value": "12", f"{prefix}-q1": "14", f"{prefix}-q3": "10",
+           f"{prefix}-report": included[2].pk}  # fmt: skip
+    body = client_owner.post(save, bad).content.decode()
+    assert "The lower quartile (14) is above the upper one (10)." in body
+    assert not ArmResult.objects.exists()
+    good = {f"{prefix}-value": "12", f"{prefix}-sd": "3.5", f"{prefix}-n": "40",
+            f"{prefix}-report": included[2].pk}  # fmt: skip
+    client_owner.post(save, good)
+    saved = ArmResult.objects.get()
+    assert (saved.value, saved.sd, saved.n) == (Decimal("12"), Decimal("3.5"), 40)

@@ -9,6 +9,7 @@ import io
 import json
 import math
 from decimal import Decimal
+from statistics import NormalDist
 
 import pytest
 from django.core.management import call_command
@@ -212,3 +213,51 @@ def test_an_analysis_defined_on_the_page_and_a_bad_one_refused_in_words(
     header, *rows = csv_text.splitlines()
     assert header.startswith("analysis_id,outcome,comparison,measure,model,method,study,yi,vi")
     assert len(rows) == 2 and all(",yes," in row for row in rows)
+
+
+def _continuous(review, owner, report, name, arms_values):
+    """A study with a continuous outcome (a score): each arm's values as `extraction_save`
+    takes them (value, sd, se, q1, q3, n)."""
+    study = study_create(review=review, user=owner, name=name, reports=[report])
+    outcome = extraction_save(instance=Outcome(study=study), user=owner, name="Pain score",
+                              kind=OutcomeKind.CONTINUOUS)  # fmt: skip
+    for n, values in enumerate(arms_values):
+        arm = extraction_save(instance=Arm(study=study), user=owner, label=f"Arm {n}",
+                              report=report, comparator=n == 1, position=n)  # fmt: skip
+        given = {k: Decimal(str(v)) if k != "n" else v for k, v in values.items()}
+        extraction_save(instance=ArmResult(outcome=outcome, arm=arm), user=owner, report=report,
+                        **given)  # fmt: skip
+    return study
+
+
+def wan(q1: float, median: float, q3: float, n: int) -> tuple[float, float]:
+    """Wan et al. 2014, scenario C3, by hand: mean = (q1 + m + q3) / 3; SD = (q3 - q1) /
+    (2 Φ⁻¹((0.75n - 0.125) / (n + 0.25)))."""
+    z = NormalDist().inv_cdf((0.75 * n - 0.125) / (n + 0.25))
+    return (q1 + median + q3) / 3, (q3 - q1) / (2 * z)
+
+
+def test_mean_differences_from_sd_from_se_and_from_a_median_when_asked(review, owner, included):
+    _continuous(review, owner, included[0], "A", [{"value": 10, "sd": 2, "n": 50},
+                                                   {"value": 12, "sd": 3, "n": 50}])  # fmt: skip
+    _continuous(review, owner, included[2], "B", [{"value": 9, "se": 0.5, "n": 16},
+                                                   {"value": 11, "se": 0.5, "n": 16}])  # fmt: skip
+    medians = [{"value": 8, "q1": 6, "q3": 10, "n": 40}, {"value": 10, "q1": 8, "q3": 13, "n": 40}]
+    _continuous(review, owner, included[3], "C", medians)
+    analysis = analysis_save(review=review, user=owner, outcome="pain score", measure="MD",
+                             model="fixed", method="IV")  # fmt: skip
+    run = run_analysis(analysis)
+    by_name = {row.name: row for row in run.rows}
+    assert by_name["A"].yi == pytest.approx(-2) and by_name["A"].se ** 2 == pytest.approx(
+        4 / 50 + 9 / 50
+    )
+    # B's SD from its SE: 0.5 * √16 = 2 in each arm.
+    assert by_name["B"].se ** 2 == pytest.approx(4 / 16 + 4 / 16)
+    assert by_name["C"].excluded == "no mean, SD and n for both arms, nor a MD with its 95% CI"
+    analysis_save(review=review, user=owner, analysis=analysis, convert_medians=True)
+    converted = {row.name: row for row in run_analysis(analysis).rows}["C"]
+
+    (m1, s1), (m2, s2) = wan(6, 8, 10, 40), wan(8, 10, 13, 40)
+    assert converted.yi == pytest.approx(m1 - m2) and converted.se**2 == pytest.approx(
+        s1**2 / 40 + s2**2 / 40
+    )
