@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from extraction.forest.plot import outcome_key
 from extraction.models import Arm, ArmResult, Comparison, Outcome, Study
+from risk_of_bias.content import content_of
 from risk_of_bias.selectors import result_rows
 
 from .effects import (
@@ -113,11 +114,14 @@ def study_rows(analysis: Analysis) -> list[StudyRow]:
 
 
 def _risk_of_bias(review, outcomes: list[Outcome]) -> dict[int, str]:
-    """The overall judgement of each outcome's submitted risk-of-bias consensus."""
+    """The overall judgement (the algorithm's, or a person's override) of each outcome's
+    submitted risk-of-bias consensus: low, some concerns, high."""
     found = {}
     for row in result_rows(review, [o.pk for o in outcomes]):
-        if row.reported is not None and row.reported.overall:
-            found[row.outcome.pk] = row.reported.overall
+        if row.reported is not None:
+            judgement = content_of(row.reported)["overall"]["judgement"]
+            if judgement:
+                found[row.outcome.pk] = judgement
     return found
 
 

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from extraction.models import Study
+from meta_analysis.models import Analysis
 from screening.demo.worked_example import DEMO_PASSWORD
 from tests.browser.conftest import ARTIFACTS
 
@@ -32,6 +33,7 @@ def _pages() -> list[tuple[str, str, str, int]]:
     """(name, path, who, the status it answers) of each page shown in the docs."""
     demo, sandbox = "ivonescimab", "import-demo"
     study = Study.objects.get(review__slug=demo, acronym="HARMONi-A")
+    analysis = Analysis.objects.get(review__slug=demo)
     ta = [demo, "title-abstract"]
     find = reverse("screening:screen-find", args=[sandbox, "title-abstract"])
     return [
@@ -53,6 +55,7 @@ def _pages() -> list[tuple[str, str, str, int]]:
         ("audit-log", reverse("screening:audit-log", args=[demo]), "demo", 200),
         ("study", reverse("extraction:study-detail", args=[demo, study.pk]), "demo", 200),
         ("compare-entries", reverse("extraction:compare", args=[demo, study.pk]), "demo", 200),
+        ("meta-analysis", reverse("meta_analysis:detail", args=[demo, analysis.pk]), "demo", 200),
         ("forest-plot", reverse("extraction:forest", args=[demo]), "demo", 200),
         (
             "forbidden",

@@ -20,12 +20,23 @@ from extraction.constants import Measure, OutcomeKind
 from extraction.entries import entry_start
 from extraction.models import Arm, ArmResult, Comparison, ExtractionSettings, Outcome
 from extraction.services import extraction_save, study_create
+from meta_analysis.export import analysis_json
 from meta_analysis.models import Analysis
 from meta_analysis.run import run_analysis
 from meta_analysis.services import AnalysisRefused, analysis_save
+from risk_of_bias.services import (
+    AnswerInput,
+    JudgementInput,
+    assessment_save,
+    assessment_start,
+    assessment_submit,
+    consensus_start,
+    rob_settings_update,
+)
 from screening.constants import AuditAction, Role
 from screening.models import AuditEvent, Membership
 from tests.factories import UserFactory
+from tests.risk_of_bias.answers import HIGH_D1, LOW
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +272,36 @@ def test_mean_differences_from_sd_from_se_and_from_a_median_when_asked(review, o
     assert converted.yi == pytest.approx(m1 - m2) and converted.se**2 == pytest.approx(
         s1**2 / 40 + s2**2 / 40
     )
+
+
+def _judged(review, owner, outcome, responses):
+    """The owner's risk-of-bias assessment of the result, alone (one assessor), and its
+    consensus: submitted, so the analysis reads its overall judgement."""
+    assessment = assessment_start(review=review, user=owner, outcome=outcome)
+    given = {qid: AnswerInput(response=r) for qid, r in responses.items()}
+    assessment_save(assessment=assessment, user=owner, answers=given, domains={},
+                    overall=JudgementInput(""))  # fmt: skip
+    assessment_submit(assessment=assessment, user=owner)
+    consensus = consensus_start(review=review, user=owner, outcome=outcome)
+    assessment_submit(assessment=consensus, user=owner)
+
+
+def test_subgroups_by_risk_of_bias_and_the_analysis_without_high_risk(review, owner, trials):
+    rob_settings_update(review=review, user=owner, assessors=1, tool_key="rob2-assignment")
+    high, low = (Outcome.objects.in_review(review).get(study=s, name=ORR) for s in trials)
+    _judged(review, owner, high, HIGH_D1)
+    _judged(review, owner, low, LOW)
+    analysis = analysis_save(review=review, user=owner, outcome=ORR, measure="RR",
+                             model="fixed", method="IV", subgroup_by="risk_of_bias")  # fmt: skip
+    run = run_analysis(analysis)
+    assert {row.name: row.risk_of_bias for row in run.included} == {
+        "HARMONi-A": "high", "HARMONi-2": "low",
+    }  # fmt: skip
+    assert set(run.subgroups.subgroups) == {"high", "low"}
+    assert run.subgroups.q_between == pytest.approx(run.pooled.q)  # one study per subgroup
+    assert run.sensitivity_left_out == ["HARMONi-A"]
+    by_name = {row.name: row for row in run.included}
+    assert run.sensitivity.estimate == pytest.approx(by_name["HARMONi-2"].yi)
+    found = analysis_json(analysis)
+    assert found["sensitivity_without_high_risk_of_bias"]["left_out"] == ["HARMONi-A"]
+    assert found["subgroups"]["by"] == "Risk of bias (overall judgement)"
