@@ -13,6 +13,7 @@ from statistics import NormalDist
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
@@ -305,3 +306,16 @@ def test_subgroups_by_risk_of_bias_and_the_analysis_without_high_risk(review, ow
     found = analysis_json(analysis)
     assert found["sensitivity_without_high_risk_of_bias"]["left_out"] == ["HARMONi-A"]
     assert found["subgroups"]["by"] == "Risk of bias (overall judgement)"
+
+
+def test_the_command_names_an_analysis_the_review_lacks(review, owner, trials):
+    analysis = analysis_save(review=review, user=owner, outcome=ORR, measure="OR",
+                             model="fixed", method="MH")  # fmt: skip
+    with pytest.raises(CommandError, match="The review has no analysis 999."):
+        call_command("meta_analysis", review.slug, "--analysis", "999", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("meta_analysis", review.slug, "--analysis", str(analysis.pk), "--format", "csv",
+                 stdout=out)  # fmt: skip
+    rows = out.getvalue().splitlines()
+    counts = [row.split(",")[14:18] for row in rows[1:]]
+    assert sorted(counts) == [["81", "161", "57", "161"], ["99", "198", "77", "200"]]
