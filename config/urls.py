@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("extraction.urls")),
     path("", include("risk_of_bias.urls")),
     path("", include("meta_analysis.urls")),
+    path("", include("grade.urls")),
 ]
 
 # A 403 page that says why, in the review's menu (templates/403.html); Django's own 404

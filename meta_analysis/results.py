@@ -43,7 +43,7 @@ class StudyRow:
     means: tuple | None = None  # (mean, sd, n) of each arm, for MD, SMD
     arms: tuple[str, str] = ("", "")  # the experimental arm's label, the control arm's
     subgroup: str = ""
-    risk_of_bias: str = ""  # the result's overall judgement, if assessed: low, some, high
+    risk_of_bias: str = ""  # the result's overall judgement, if assessed: low, some concerns, high
     source: str = ""  # where the numbers came from, in words: report, page, quote
     report_ids: tuple[int, ...] = ()
     excluded: str = ""  # why the study is not pooled ("" when it is)

@@ -236,6 +236,7 @@ class AuditAction(models.TextChoices):
     # Meta-analysis (the meta_analysis app).
     ANALYSIS_SAVE = "analysis.save", "Meta-analysis defined or changed"
     ANALYSIS_DELETE = "analysis.delete", "Meta-analysis deleted"
+    GRADE_SAVE = "grade.save", "Certainty of the evidence (GRADE) judged"
 
 
 class LabelColour(models.TextChoices):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "extraction",
     "risk_of_bias",
     "meta_analysis",
+    "grade",
 ]
 
 MIDDLEWARE = [

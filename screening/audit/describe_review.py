@@ -257,6 +257,13 @@ def _analysis_delete(say: Say) -> list[Part]:
     return [f"deleted the meta-analysis {say.before.get('title', '')}"]
 
 
+def _grade_save(say: Say) -> list[Part]:
+    title = say.after.get("title", "an outcome")
+    if not say.before:
+        return [f"judged the certainty of the evidence (GRADE) for {title}"]
+    return [f"changed the GRADE judgements for {title}: {changes(say.before, say.after)}"]
+
+
 DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.REVIEW_CREATE: _review_create,
     AuditAction.MEMBER_INVITE: _member_invite,
@@ -292,4 +299,5 @@ DESCRIBERS: dict[str, Callable[[Say], list[Part]]] = {
     AuditAction.EXTRACTION_SETTINGS: _extraction_settings,
     AuditAction.ANALYSIS_SAVE: _analysis_save,
     AuditAction.ANALYSIS_DELETE: _analysis_delete,
+    AuditAction.GRADE_SAVE: _grade_save,
 }

@@ -57,6 +57,7 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuLink("PRISMA", "screening:prisma"),
             MenuLink("Audit", "screening:audit-log"),
+            MenuLink("Summary of findings", "grade:table"),
         ),
     ),
     MenuGroup(

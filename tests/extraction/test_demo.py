@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from extraction.methods import methods_paragraph
 from extraction.models import ArmResult, Entry, Study
+from grade.selectors import sof_rows
 from screening.audit.chain import audit_chain_verify
 from screening.constants import AuditAction, DecisionKind, ItemState, Stage
 from screening.decisions.items import cache_differences
@@ -233,3 +234,12 @@ def test_the_demo_pools_the_response_rates_as_a_labelled_demonstration(demo):
     )
     not_pooled = {s["study"]: s["reason"] for s in analysis["not_pooled"]}
     assert all("no events and total" in reason for reason in not_pooled.values())
+
+
+def test_the_demo_grades_its_pooled_outcome_low_with_each_downgrade_footnoted(demo):
+    (row,) = sof_rows(demo.first().review)
+    assert row.certainty == "low"
+    downgrades = {j.domain: j for j in row.judgements if j.level and j.level < 0}
+    assert set(downgrades) == {"indirectness", "imprecision"}
+    assert all(j.footnote and j.footnote_mark for j in downgrades.values())
+    assert {j.domain: j.proposed for j in row.judgements}["imprecision"] == -1  # as proposed

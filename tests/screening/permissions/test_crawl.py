@@ -311,6 +311,10 @@ URLS: dict[str, dict[str, Any]] = {
             {"format": "json", "entries": "1"},
         ]
     },
+    # GRADE: the summary-of-findings table of the world's analysis.
+    "grade:table": {},
+    "grade:export": {"fmt": lambda w: ["docx", "csv"]},
+    "grade:certainty": {"pk": _pk("analysis")},
     # Meta-analysis (the world's one analysis).
     "meta_analysis:list": {},
     "meta_analysis:export": {"queries": lambda w: [{"format": "json"}, {"format": "csv"}]},

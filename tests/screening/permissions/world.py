@@ -93,6 +93,7 @@ PROJECT_PACKAGES = {
     "config",
     "screening",
     "extraction",
+    "grade",
     "references",
     "risk_of_bias",
     "meta_analysis",

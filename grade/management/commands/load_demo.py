@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from extraction.demo import ivonescimab_demo_load
+from grade.demo import grade_demo_load
 from meta_analysis.demo import meta_analysis_demo_load
 from risk_of_bias.demo import rob_demo_load
 from screening.demo.worked_example import DEMO_PASSWORD, demo_users, import_demo_load
@@ -11,7 +12,7 @@ from screening.demo.worked_example import DEMO_PASSWORD, demo_users, import_demo
 class Command(BaseCommand):
     help = (
         "Create the demo logins and the demo reviews: the worked example (ivonescimab), "
-        "screened, extracted, assessed for risk of bias (demo data) and meta-analysed (a "
+        "screened, extracted, assessed for risk of bias (demo data), meta-analysed and GRADEd (a "
         "demonstration), and a sandbox of real "
         "export files (import-demo). Idempotent: run it again and nothing changes. Refuses to "
         "run under production settings."
@@ -28,7 +29,8 @@ class Command(BaseCommand):
             owner, first, second = users["demo"], users["demo-reviewer"], users["demo-second"]
             worked = ivonescimab_demo_load(owner, first, second)
             rob_demo_load(worked, owner, first, second)
-            meta_analysis_demo_load(worked, owner)
+            analysis = meta_analysis_demo_load(worked, owner)
+            grade_demo_load(analysis, owner)
             sandbox = import_demo_load(owner, first)
         for review in (worked, sandbox):
             self.stdout.write(
