@@ -27,6 +27,21 @@ LEVEL_CHOICES = {
 }  # fmt: skip
 
 
+def _typed(certainty: Certainty | None) -> dict[str, str]:
+    """The settings as a person types them: 0.8, not 0.8000."""
+
+    def plain(value) -> str:
+        return "" if value is None else format(value.normalize(), "f")
+
+    if certainty is None:
+        return {"control": "", "low": "", "high": ""}
+    return {
+        "control": plain(certainty.control_per_1000),
+        "low": plain(certainty.threshold_low),
+        "high": plain(certainty.threshold_high),
+    }
+
+
 def table_page(request: HttpRequest, slug: str) -> HttpResponse:
     review, membership = review_for_user(request, slug)
     rows = sof_rows(review)
@@ -38,7 +53,7 @@ def table_page(request: HttpRequest, slug: str) -> HttpResponse:
             (
                 row,
                 cells(row),
-                settings.get(row.analysis_id),
+                _typed(settings.get(row.analysis_id)),
                 relative_text(row),
                 absolute_text(row),
                 certainty_text(row),

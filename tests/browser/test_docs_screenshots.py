@@ -56,6 +56,7 @@ def _pages() -> list[tuple[str, str, str, int]]:
         ("study", reverse("extraction:study-detail", args=[demo, study.pk]), "demo", 200),
         ("compare-entries", reverse("extraction:compare", args=[demo, study.pk]), "demo", 200),
         ("meta-analysis", reverse("meta_analysis:detail", args=[demo, analysis.pk]), "demo", 200),
+        ("summary-of-findings", reverse("grade:table", args=[demo]), "demo", 200),
         ("forest-plot", reverse("extraction:forest", args=[demo]), "demo", 200),
         (
             "forbidden",

@@ -78,6 +78,7 @@ def test_the_table_as_a_page_a_word_document_and_csv(review, owner, analysis, cl
     page = client_owner.get(reverse("grade:table", args=[review.slug])).content.decode()
     assert "⊕⊕◯◯ LOW (ab)" in page and "Different comparators." in page
     assert "400 per 1,000 (assumed by the review team)" in page
+    assert 'value="0.8"' in page and 'value="1.25"' in page  # as typed, not 0.8000
     word = client_owner.get(reverse("grade:export", args=[review.slug, "docx"]))
     document = docx.Document(io.BytesIO(word.content))
     cells = [cell.text for cell in document.tables[0].rows[1].cells]
