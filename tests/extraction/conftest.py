@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from screening.constants import Stage
+from extraction.services import study_create
+from screening.constants import Role, Stage
 from screening.decisions.services import decision_record
+from screening.models import Membership
 from screening.retrieval.services import full_text_record
+from tests.factories import UserFactory
 
 
 def include(review, references, owner, reviewer) -> None:
@@ -56,3 +59,17 @@ def included(review, owner, reviewer, import_text):
     references = [record.reference for record in search.records.order_by("position")]
     include(review, references, owner, reviewer)
     return references
+
+
+@pytest.fixture
+def second(review):
+    """A second reviewer: the other extractor of the double-extraction tests."""
+    user = UserFactory(username="sara-second")
+    Membership.objects.create(review=review, user=user, role=Role.REVIEWER)
+    return user
+
+
+@pytest.fixture
+def study(review, owner, included):
+    """HARMONi-A with its JAMA report (included[2]), no data yet."""
+    return study_create(review=review, user=owner, name="HARMONi-A", reports=[included[2]])

@@ -24,25 +24,11 @@ from extraction.entries import (
 from extraction.export import csv_text, export_json
 from extraction.models import Arm, ArmResult, Entry, Outcome
 from extraction.selectors import study_data
-from extraction.services import extraction_save, study_create, study_delete
-from screening.constants import AuditAction, Role
-from screening.models import AuditEvent, Membership
-from tests.factories import UserFactory
+from extraction.services import extraction_save, study_delete
+from screening.constants import AuditAction
+from screening.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def second(review):
-    """A second reviewer, the other extractor."""
-    user = UserFactory(username="sara-second")
-    Membership.objects.create(review=review, user=user, role=Role.REVIEWER)
-    return user
-
-
-@pytest.fixture
-def study(review, owner, included):
-    return study_create(review=review, user=owner, name="HARMONi-A", reports=[included[2]])
 
 
 def extract(study, user, report, orr_ivo: str, entry=None) -> Entry:

@@ -11,28 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from extraction.models import Arm, ArmResult, Entry, ExtractionSettings, Outcome
-from extraction.services import study_create
-from screening.constants import Role
-from screening.models import Membership
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def url(name, review, *args):
     return reverse(f"extraction:{name}", args=[review.slug, *args])
-
-
-@pytest.fixture
-def second(review):
-    user = UserFactory(username="sara-second")
-    Membership.objects.create(review=review, user=user, role=Role.REVIEWER)
-    return user
-
-
-@pytest.fixture
-def study(review, owner, included):
-    return study_create(review=review, user=owner, name="HARMONi-A", reports=[included[2]])
 
 
 def client_of(user) -> Client:
