@@ -79,6 +79,8 @@ def test_two_blind_entries_then_a_consensus_linked_to_both(
     with pytest.raises(ExtractionRefused, match="owners and resolvers make the consensus"):
         consensus_take_agreed(study=study, user=second)
     assert consensus_take_agreed(study=study, user=owner) == 4  # 2 arms, the outcome, 1 result
+    with pytest.raises(ExtractionRefused, match="That row is in none of the entries."):
+        consensus_take(study=study, user=owner, token='["arm", "<script>"]', choices={})
     row = next(r for r in compare(study, state.submitted).rows if not r.agree)
     with pytest.raises(ExtractionRefused, match="Value: the entries differ; choose"):
         consensus_take(study=study, user=owner, token=row.token, choices={})

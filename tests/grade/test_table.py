@@ -103,3 +103,21 @@ def test_a_decision_posted_on_the_page_and_a_refusal_in_words(
     assert Certainty.objects.get().judgements["indirectness"]["level"] == -1
     assert client_outsider.post(url, {"design": "randomised"}).status_code == 404
     assert client_outsider.get(reverse("grade:table", args=[review.slug])).status_code == 404
+
+
+def test_malformed_empty_and_huge_settings_are_refused_in_words(review, owner, analysis):
+    cases = [
+        ({"threshold_low": "abc"}, "Important effect below: “abc” is not a number."),
+        ({"control_per_1000": "1e9"}, "Assumed control risk: give a number from 0 to 1000."),
+        ({"threshold_low": "1.25", "threshold_high": "0.8"}, "must be below the upper"),
+        ({"design": "cohort"}, "randomised trials or not"),
+        ({"decisions": {"not_a_domain": (0, "")}}, "not one of GRADE's domains"),
+        ({"decisions": {"indirectness": (-3, "x")}}, "choose one of the levels offered"),
+    ]
+    for given, words in cases:
+        with pytest.raises(GradeRefused, match=words):
+            certainty_save(analysis=analysis, user=owner, **given)
+    assert not Certainty.objects.exists()  # nothing of a refused save is kept
+    long = "x" * 5000  # a huge footnote is kept to its first 500 characters
+    certainty_save(analysis=analysis, user=owner, decisions={"indirectness": (-1, long)})
+    assert len(Certainty.objects.get().judgements["indirectness"]["footnote"]) == 500

@@ -12,6 +12,7 @@ from decimal import Decimal
 from statistics import NormalDist
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -319,3 +320,23 @@ def test_the_command_names_an_analysis_the_review_lacks(review, owner, trials):
     rows = out.getvalue().splitlines()
     counts = [row.split(",")[14:18] for row in rows[1:]]
     assert sorted(counts) == [["81", "161", "57", "161"], ["99", "198", "77", "200"]]
+
+
+def test_bad_definitions_and_left_out_studies_are_refused_in_words(
+    review, owner, trials, client_owner
+):
+    with pytest.raises(ValidationError, match="Name the outcome."):
+        analysis_save(review=review, user=owner, outcome="  ", measure="RR", model="random",
+                      method="DL")  # fmt: skip
+    with pytest.raises(AnalysisRefused, match="Choose a subgroup the review has."):
+        analysis_save(review=review, user=owner, outcome=ORR, measure="RR", model="random",
+                      method="DL", subgroup_by="custom:nope")  # fmt: skip
+    assert not Analysis.objects.exists()
+    analysis = analysis_save(review=review, user=owner, outcome=ORR, measure="RR",
+                             model="random", method="DL")  # fmt: skip
+    url = reverse("meta_analysis:left-out", args=[review.slug, analysis.pk])
+    assert client_owner.post(url, {"study": "abc", "reason": "x"}).status_code == 404
+    follow = client_owner.post(url, {"study": "999999", "reason": "x"}, follow=True)
+    assert "That study is not in this review." in follow.content.decode()
+    client_owner.post(url, {"study": trials[0].pk, "reason": "y" * 5000})
+    assert len(analysis.exclusions.get().reason) == 300  # a huge reason kept to 300 characters
