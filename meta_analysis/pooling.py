@@ -300,6 +300,17 @@ class SubgroupResult:
     q_between_p: float
 
 
+def _pool_some(indices, yi, vi, names, counts, **options) -> PoolResult:
+    """pool() on the studies at `indices` (a subgroup, or all but one)."""
+    return pool(
+        [yi[i] for i in indices],
+        [vi[i] for i in indices],
+        labels=[names[i] for i in indices],
+        counts=None if counts is None else [counts[i] for i in indices],
+        **options,
+    )
+
+
 def subgroups(
     yi: Sequence[float],
     vi: Sequence[float],
@@ -322,26 +333,16 @@ def subgroups(
     order = list(dict.fromkeys(groups))
     if len(order) < 2:
         raise ValueError("a test for subgroup differences needs at least two subgroups")
+    options = {"model": model, "method": method, "hksj": hksj, "measure": measure}
     pooled = {}
     for group in order:
         members = [i for i, g in enumerate(groups) if g == group]
-        pooled[group] = pool(
-            [yi[i] for i in members],
-            [vi[i] for i in members],
-            model=model,
-            method=method,
-            hksj=hksj,
-            labels=[names[i] for i in members],
-            counts=None if counts is None else [counts[i] for i in members],
-            measure=measure,
-        )
+        pooled[group] = _pool_some(members, yi, vi, names, counts, **options)
     estimates = np.array([r.estimate for r in pooled.values()])
     variances = np.array([r.se**2 for r in pooled.values()])
     between = estimators.inverse_variance(estimates, variances).q
     df = len(order) - 1
-    overall = pool(
-        yi, vi, model=model, method=method, hksj=hksj, labels=names, counts=counts, measure=measure
-    )
+    overall = pool(yi, vi, labels=names, counts=counts, **options)
     return SubgroupResult(pooled, overall, between, df, float(_stats().chi2.sf(between, df)))
 
 
@@ -369,18 +370,9 @@ def leave_one_out(
     if k < 2:
         raise ValueError("leave-one-out needs at least two studies")
     names = study_labels(labels, k)
+    options = {"model": model, "method": method, "hksj": hksj, "measure": measure}
     results = []
     for left in range(k):
         kept = [i for i in range(k) if i != left]
-        result = pool(
-            [yi[i] for i in kept],
-            [vi[i] for i in kept],
-            model=model,
-            method=method,
-            hksj=hksj,
-            labels=[names[i] for i in kept],
-            counts=None if counts is None else [counts[i] for i in kept],
-            measure=measure,
-        )
-        results.append(LeftOut(names[left], result))
+        results.append(LeftOut(names[left], _pool_some(kept, yi, vi, names, counts, **options)))
     return results
