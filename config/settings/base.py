@@ -211,6 +211,14 @@ CACHES = {
 RANKING_RETRAIN = env("RANKING_RETRAIN", default="auto")
 RANKING_RETRAIN_EVERY = env.int("RANKING_RETRAIN_EVERY", default=5)  # simulate.py's default too
 RANKING_RETRAIN_SECONDS = env.int("RANKING_RETRAIN_SECONDS", default=60)
+# The sentence-embedding model of the "embedding" ranker: a folder holding a static model in
+# model2vec's format, fetched once at install time (`make embedding-model`); empty: no model,
+# and the chooser has one ranker fewer (docs/prioritisation.md).
+PRIORITISATION_EMBEDDING_MODEL = env("EMBEDDING_MODEL", default="")
+# Where each review's vectors are written as a file the retrain maps into memory.
+EMBEDDING_CACHE_DIR = env("EMBEDDING_CACHE_DIR", default=str(BASE_DIR / "var" / "embeddings"))
+# auto: a Celery task with a broker, a process of its own without one; inline: at once (tests).
+EMBEDDINGS_COMPUTE = env("EMBEDDINGS_COMPUTE", default="auto")
 
 # PubMed's E-utilities (references/pubmed.py). NCBI asks every caller for an email address and
 # a tool name; an API key raises its limit from 3 to 10 requests a second. The base URL is

@@ -1,5 +1,7 @@
 """Tests. SQLite unless DATABASE_URL names PostgreSQL (CI sets it)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -14,6 +16,9 @@ STORAGES = {
 # Retrain as soon as the decision commits, so tests see the new order deterministically; the thread
 # and the Celery task are tested on their own (tests/screening/prioritisation/test_ranking.py).
 RANKING_RETRAIN = env("RANKING_RETRAIN", default="inline")
+EMBEDDINGS_COMPUTE = "inline"
+# One folder per test process: two workers' reviews can share an id and a set of records.
+EMBEDDING_CACHE_DIR = f"/tmp/screening-test-embeddings/{os.getpid()}"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/screening-test-media")
 # The test servers serve static files themselves; WhiteNoise would only warn of no STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

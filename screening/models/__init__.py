@@ -12,7 +12,7 @@ from screening.models.identification import (
     Source,
 )
 from screening.models.labels import Label, Post, ReferenceLabel
-from screening.models.ranking import Ranking, StoppingSample
+from screening.models.ranking import Embedding, Ranking, StoppingSample
 from screening.models.reviews import Invitation, Membership, Review
 from screening.models.stages import (
     Decision,
@@ -30,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Decision",
+    "Embedding",
     "ExclusionReason",
     "FullText",
     "Label",

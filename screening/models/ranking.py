@@ -37,13 +37,25 @@ class Ranking(models.Model):
     # What the model learned from: labelled records of each kind when it was trained.
     includes = models.PositiveIntegerField(default=0)
     excludes = models.PositiveIntegerField(default=0)
-    # The model's estimate of relevant records among those still unscreened then.
+    # The model's estimate of relevant records among those still unscreened then, with its
+    # 95% interval (screening/stopping/estimate.py).
     estimate_left = models.FloatField(null=True, blank=True)
+    estimate_left_low = models.FloatField(null=True, blank=True)
+    estimate_left_high = models.FloatField(null=True, blank=True)
+    # The rankers' shares of this order (screening/prioritisation/chooser.py): the leading
+    # ranker, each ranker's decayed hits and misses in this review, the places each filled,
+    # and for each drawn place the rankers credited with it (a bit per ranker, one byte per
+    # place), for the next retrain to score once those records are screened.
+    ranker = models.CharField(max_length=20, blank=True)
+    ranker_record = models.JSONField(default=dict, blank=True)
+    order_credit = models.BinaryField(default=b"")
     # Decisions since the training started; the retrain subtracts what it saw, so a decision
     # made while it runs still counts towards the next one.
     decisions_since = models.PositiveIntegerField(default=0)
     # Set when a retrain is asked for, cleared when it ends: one at a time per review.
     requested_at = models.DateTimeField(null=True, blank=True)
+    # Set when the review's missing sentence embeddings are asked for, cleared when done.
+    embeddings_requested_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     objects = InReviewManager()
@@ -115,3 +127,23 @@ class StoppingSample(models.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None and self.applied_at is None
+
+
+class Embedding(models.Model):
+    """One record's sentence embedding by one model, computed once in a background task of its
+    own (screening/prioritisation/embeddings.py) and kept here, not in any process's memory:
+    the retrain reads a review's embeddings through a file mapped from disk."""
+
+    reference = models.ForeignKey(
+        "references.Reference", on_delete=models.CASCADE, related_name="embeddings"
+    )
+    model = models.CharField(max_length=200)  # the model's name and the digest of its files
+    vector = models.BinaryField()  # float32, little-endian, L2-normalised
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reference", "model"], name="embedding_once_per_model")
+        ]
+
+    def __str__(self) -> str:
+        return f"Embedding of {self.reference_id} by {self.model}"

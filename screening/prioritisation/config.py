@@ -12,6 +12,8 @@ from dataclasses import dataclass
 # decision; then after every RANKING_RETRAIN_EVERY. 300 rather than 100: recall after 10% on
 # Kitchenham_2010 went from 4.5 points below ASReview's to level (bench/prioritisation.py).
 WARM_UP = 300
+# Records screened before the rankers share the queue (chooser.py): the same 300.
+WARM_UP_SHARED = WARM_UP
 
 # Cold start: the order stays random until the screened records hold at least this many of
 # each class (measured: bench/prioritisation.py --cold-start).
@@ -60,7 +62,24 @@ CLASSIFIER_NAMES = {
 }
 
 
-def described(config: ModelConfig = DEFAULT) -> str:
-    """The model in words, for the methods paragraph."""
-    grams = f"word 1- to {config.ngram_max}-grams"
-    return f"TF-IDF of {grams} and {CLASSIFIER_NAMES[config.classifier]}"
+RANKER_FEATURES = {
+    "tfidf": "TF-IDF of word 1- to {n}-grams",
+    "lsa": "the same with its latent semantic analysis",
+    "embedding": "the same with sentence embeddings",
+}
+
+
+def described(config: ModelConfig = DEFAULT, rankers: Sequence[str] = ("tfidf",)) -> str:
+    """The model in words, for the methods paragraph: the classifier, and the rankers
+    (feature sets) that shared the queue (chooser.py)."""
+    features = [RANKER_FEATURES[name].format(n=config.ngram_max) for name in rankers]
+    classifier = CLASSIFIER_NAMES[config.classifier]
+    if len(features) == 1:
+        return f"{features[0]} and {classifier}"
+    listed = ", ".join(features[:-1]) + f" and {features[-1]}"
+    return (
+        f"{classifier} on each of {len(features)} feature sets ({listed}), which shared "
+        "the first places of each order by Thompson sampling on how often each one's picks "
+        f"had been relevant in this review (TF-IDF alone for the first {WARM_UP_SHARED} "
+        "records)"
+    )

@@ -28,7 +28,7 @@ from references.models import Reference
 from screening.constants import ItemState, Stage, Verdict
 from screening.models import Ranking, Review, ScreeningItem, Vote
 from screening.models.ranking import pack_ids
-from screening.prioritisation import model
+from screening.prioritisation import chooser, embeddings, model, rankers
 from screening.prioritisation.bookkeeping import _due, ranking_request
 from screening.prioritisation.config import can_train
 
@@ -82,39 +82,46 @@ def training_data(review: Review, stage: str = TA) -> TrainingData:
     return TrainingData(ids, labelled, waiting)
 
 
-_features: OrderedDict[tuple[int, str], object] = OrderedDict()
+_features: OrderedDict[tuple[int, str], tuple] = OrderedDict()
 _features_lock = threading.Lock()
 
 
-def features_for(review: Review, reference_ids: np.ndarray):
-    """The TF-IDF matrix of these records (rows in the order of the sorted ids), fitted once
-    per set of records (an import or a merge changes the set) and kept in this process."""
+def features_for(review: Review, reference_ids: np.ndarray) -> rankers.Features:
+    """The feature sets of these records (rows in the order of the sorted ids). The TF-IDF
+    and its LSA are fitted once per set of records (an import or a merge changes the set) and
+    kept in this process; the sentence embeddings, if the deployment has a model, are a file
+    mapped from disk (embeddings.matrix_for), asked for in the background while missing."""
     key = (review.pk, hashlib.blake2b(reference_ids.tobytes(), digest_size=16).hexdigest())
     with _features_lock:
-        if key in _features:
+        cached = _features.get(key)
+        if cached is not None:
             _features.move_to_end(key)
-            return _features[key]
-    texts = {
-        pk: model.record_text(title, abstract, " ".join([*keywords, *mesh]))
-        for pk, title, abstract, keywords, mesh in Reference.objects.filter(
-            pk__in=reference_ids.tolist()
-        ).values_list("pk", "title", "abstract", "keywords", "mesh_terms")
-    }
-    matrix = model.features([texts.get(int(pk), "") for pk in reference_ids])
-    with _features_lock:
-        _features[key] = matrix
-        while len(_features) > FEATURE_CACHE_SIZE:
-            _features.popitem(last=False)
-    return matrix
+    if cached is None:
+        texts = {
+            pk: model.record_text(title, abstract, " ".join([*keywords, *mesh]))
+            for pk, title, abstract, keywords, mesh in Reference.objects.filter(
+                pk__in=reference_ids.tolist()
+            ).values_list("pk", "title", "abstract", "keywords", "mesh_terms")
+        }
+        tfidf = model.features([texts.get(int(pk), "") for pk in reference_ids])
+        cached = (tfidf, rankers.lsa_of(tfidf))
+        with _features_lock:
+            _features[key] = cached
+            while len(_features) > FEATURE_CACHE_SIZE:
+                _features.popitem(last=False)
+    embedding = embeddings.matrix_for(review, reference_ids)
+    if embedding is None and embeddings.model_path() is not None:
+        embeddings.embeddings_request(review)
+    return rankers.Features(*cached, embedding=embedding)
 
 
 # --- Retraining ----------------------------------------------------------------------------------
 
 
 def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
-    """Fit the model on the decisions so far and store the new order of the waiting records.
-    Does nothing (but clear the request) while the review has too few decisions to learn from
-    or has prioritisation switched off."""
+    """Fit the chosen ranker on the decisions so far and store the new order of the waiting
+    records. Does nothing (but clear the request) while the review has too few decisions to
+    learn from or has prioritisation switched off."""
     review = Review.objects.filter(pk=review_id).first()
     if review is None:
         return None
@@ -124,17 +131,34 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
     if not review.prioritise or not data.can_train or not data.waiting:
         return _finish(review, ranking, seen)
     started = time.perf_counter()
-    matrix = features_for(review, data.reference_ids)
+    features = features_for(review, data.reference_ids)
     row_of = {int(pk): row for row, pk in enumerate(data.reference_ids)}
     labelled = [row_of[pk] for pk in data.labelled]
     labels = list(data.labelled.values())
     candidates = [row_of[pk] for pk in data.waiting]
-    # The screened records are scored too, for the estimate of relevant records left.
-    scores = model.scores(matrix, labelled, labels, candidates + labelled)
-    waiting_scores, labelled_scores = scores[: len(candidates)], scores[len(candidates) :]
-    order = [int(data.reference_ids[row]) for row in model.ranked(candidates, waiting_scores)]
+    # Credit the rankers with the last order's records screened since, then let them share
+    # the new order's first places by their record (chooser.py).
+    record = chooser.credit(
+        chooser.Record.from_json(ranking.ranker_record.get("record")),
+        ranking.ids.tolist(),
+        bytes(ranking.order_credit or b""),
+        data.labelled,
+    )
+    unlabelled = {row_of[pk] for pk in data.waiting if pk not in data.labelled}
+    queue, scores = chooser.ranked_queue(
+        features,
+        labelled,
+        labels,
+        candidates,
+        record,
+        np.random.default_rng([review.pk, ranking.version + 1]),
+        screened=len(labels),
+        creditable=unlabelled,
+    )
+    order = [int(data.reference_ids[row]) for row in queue.order]
     unscreened = [i for i, pk in enumerate(data.waiting) if pk not in data.labelled]
-    estimate = model.relevant_left(labelled_scores, labels, waiting_scores[unscreened])
+    leader_scores = scores[queue.leader]
+    left = _estimate(features, queue.leader, labelled, labels, leader_scores[unscreened])
     includes = sum(labels)
     return _finish(
         review,
@@ -142,13 +166,31 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
         seen,
         version=F("version") + 1,
         order=pack_ids(order),
+        order_credit=queue.masks,
         trained_at=timezone.now(),
         train_seconds=time.perf_counter() - started,
         includes=includes,
         excludes=len(labels) - includes,
-        estimate_left=estimate,
+        estimate_left=left.left if left else None,
+        estimate_left_low=left.left_low if left else None,
+        estimate_left_high=left.left_high if left else None,
+        ranker=queue.leader,
+        ranker_record={"record": record.as_json(), "picks": queue.picks},
         error="",
     )
+
+
+def _estimate(features, ranker, labelled, labels, unscreened_scores):
+    """Relevant records left among the unscreened, with an interval: the scores mapped to
+    probabilities by a calibration fitted on scores the model gave records it had not seen
+    (out of fold), so that it does not lean low as an in-sample fit does."""
+    from screening.prioritisation.estimate import estimate_from_scores
+
+    if sum(labels) < 2 or len(labels) - sum(labels) < 2 or not len(unscreened_scores):
+        return None
+    oof = rankers.out_of_fold(features, ranker, labelled, labels)
+    found = sum(labels)
+    return estimate_from_scores(oof, labels, unscreened_scores, found=found)
 
 
 def _finish(review: Review, ranking: Ranking, seen: int, **fields) -> Ranking:

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from screening.prioritisation import metrics
+from screening.prioritisation import chooser, metrics, rankers
 from screening.prioritisation.config import DEFAULT, ModelConfig, can_train, retrain_every
-from screening.prioritisation.model import features, ranked, record_text, scores
+from screening.prioritisation.model import features, record_text
+
+AUTO = "auto"  # the chooser picks the ranker, as the app does
 
 # The column names of the labelled datasets this is run on (ASReview's and others).
 LABEL_COLUMNS = ("included", "label_included", "label_included_final")
@@ -33,6 +35,9 @@ class Simulation:
     order: list[int]  # record indices in screening order, priors left out
     labels: list[int]  # their labels, in that order
     retrain_seconds: list[float] = field(default_factory=list)
+    # Each retrain's queue: records screened then, the leading ranker, the places each
+    # ranker filled (chooser.interleave).
+    rankers: list[dict] = field(default_factory=list)
 
     def summary(self) -> dict:
         result = metrics.summary(self.labels)
@@ -40,6 +45,7 @@ class Simulation:
         result["retrains"] = len(times)
         result["retrain_ms_mean"] = round(1000 * sum(times) / len(times), 2) if times else 0.0
         result["retrain_ms_max"] = round(1000 * max(times), 2) if times else 0.0
+        result["rankers"] = self.rankers
         return result
 
 
@@ -94,44 +100,67 @@ def simulate(
     every: int = 5,  # the app's RANKING_RETRAIN_EVERY default (config/settings/base.py)
     config: ModelConfig = DEFAULT,
     matrix=None,
-    random_share: float = 0.0,
+    ranker: str = AUTO,
+    embedding=None,
+    feature_sets: rankers.Features | None = None,
 ) -> Simulation:
     """Screen every record in model order, retrained as the app retrains it: after every
-    record during the warm-up, then after every `every` records. `random_share`: the share
-    of picks taken at random instead of from the top (the benchmark's test of a mixed query
-    strategy; the app takes the top only)."""
+    record during the warm-up, then after every `every` records. `ranker`: AUTO for the
+    chooser (the app's default), or one ranker throughout. `embedding`: the records' sentence
+    embeddings (rows as the dataset's), if any; `matrix` / `feature_sets`: features already
+    computed (the benchmark computes them once per dataset)."""
     labels = dataset.labels
-    if matrix is None:
-        matrix = features(dataset.texts, config)
+    if feature_sets is None:
+        tfidf = matrix if matrix is not None else features(dataset.texts, config)
+        wanted = set(rankers.RANKERS) if ranker == AUTO else {ranker}
+        feature_sets = rankers.Features(
+            tfidf,
+            lsa=rankers.lsa_of(tfidf) if rankers.LSA in wanted else None,
+            embedding=embedding if rankers.EMBEDDING in wanted else None,
+        )
+    if ranker != AUTO and ranker not in feature_sets.rankers:
+        raise ValueError(f"The ranker {ranker!r} needs features this run does not have.")
     rng = random.Random(f"cold-start:{seed}")
+    draws = np.random.default_rng(seed)
+    names = feature_sets.rankers if ranker == AUTO else (ranker,)
     labelled = list(priors)
     pool = np.ones(len(labels), dtype=bool)
     pool[labelled] = False
     order: list[int] = []
-    queue: list[int] = []
+    batch: list[int] = []
     timings: list[float] = []
+    used: list[dict] = []
+    record, last = chooser.Record(), None
     while pool.any():
-        if not queue:
+        if not batch:
             candidates = np.flatnonzero(pool).tolist()
             known = [labels[i] for i in labelled]
+            take = retrain_every(len(order), every)
             if can_train(known):
                 started = time.perf_counter()
-                queue = ranked(candidates, scores(matrix, labelled, known, candidates, config))
+                if last is not None:  # the last queue's places are screened now
+                    drawn = len(last.masks)
+                    screened = {i: labels[i] for i in last.order[:drawn]}
+                    record = chooser.credit(record, last.order, last.masks, screened)
+                last, _ = chooser.ranked_queue(
+                    feature_sets,
+                    labelled,
+                    known,
+                    candidates,
+                    record,
+                    draws,
+                    screened=len(order),
+                    places=take,
+                    names=names,
+                )
                 timings.append(time.perf_counter() - started)
+                used.append({"screened": len(order), "ranker": last.leader, "picks": last.picks})
+                batch = last.order[:take]
             else:
                 rng.shuffle(candidates)
-                queue = candidates
-            take = retrain_every(len(order), every)
-            if random_share and can_train(known):
-                picks = queue[:take]
-                for i in range(len(picks)):
-                    if rng.random() < random_share:
-                        picks[i] = rng.choice(queue[take:] or queue)
-                queue = list(dict.fromkeys(picks))
-            else:
-                queue = queue[:take]
-        record = queue.pop(0)
-        pool[record] = False
-        labelled.append(record)
-        order.append(record)
-    return Simulation(order, [labels[i] for i in order], timings)
+                batch = candidates[:take]
+        item = batch.pop(0)
+        pool[item] = False
+        labelled.append(item)
+        order.append(item)
+    return Simulation(order, [labels[i] for i in order], timings, used)

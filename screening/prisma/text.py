@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from references.models import Reference
 from screening.constants import DecisionKind, ItemState, SearchMethod, Stage
-from screening.models import Decision, Review, ScreeningItem, Search
+from screening.models import Decision, Ranking, Review, ScreeningItem, Search
 from screening.prioritisation.config import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP, described
 from screening.prisma.counts import PrismaReport
 from screening.stopping.rule import describe
@@ -123,6 +123,13 @@ def methods_paragraph(review: Review, report: PrismaReport) -> str:
     return " ".join(parts)
 
 
+def _rankers_used(review: Review) -> list[str]:
+    """The rankers of the review's latest order (chooser.py), TF-IDF alone before them."""
+    ranking = Ranking.objects.filter(review=review, stage=TA).first()
+    picks = (ranking.ranker_record or {}).get("picks") if ranking else None
+    return [name for name in ("tfidf", "lsa", "embedding") if picks and name in picks] or ["tfidf"]
+
+
 def _order_sentence(review: Review) -> str:
     """Which order titles and abstracts were screened in, from what each decision recorded."""
     votes = Decision.objects.in_review(review).filter(stage=TA, kind=DecisionKind.VOTE)
@@ -136,7 +143,8 @@ def _order_sentence(review: Review) -> str:
     versions = ranked.values("ranking_version").distinct().count()
     sentence = (
         "Titles and abstracts were screened in order of predicted relevance (active learning: "
-        f"{described()}, retrained in the background after every decision for the first "
+        f"{described(rankers=_rankers_used(review))}, retrained in the background after "
+        "every decision for the first "
         f"{WARM_UP} records, then every {settings.RANKING_RETRAIN_EVERY} decisions or "
         f"{settings.RANKING_RETRAIN_SECONDS} seconds; {_plural(versions, 'model version')} "
         "served records): "
