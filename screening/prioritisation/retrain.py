@@ -186,11 +186,13 @@ def _estimate(features, ranker, labelled, labels, unscreened_scores):
     (out of fold), so that it does not lean low as an in-sample fit does."""
     from screening.prioritisation.estimate import estimate_from_scores
 
-    if sum(labels) < 2 or len(labels) - sum(labels) < 2 or not len(unscreened_scores):
+    if not len(unscreened_scores):
         return None
-    oof = rankers.out_of_fold(features, ranker, labelled, labels)
-    found = sum(labels)
-    return estimate_from_scores(oof, labels, unscreened_scores, found=found)
+    if min(sum(labels), len(labels) - sum(labels)) >= 2:
+        calibrated_on = rankers.out_of_fold(features, ranker, labelled, labels)
+    else:  # one decision of a kind cannot be held out: in-sample, leaning low, until a second
+        calibrated_on = rankers.scores(features, ranker, labelled, labels, labelled)
+    return estimate_from_scores(calibrated_on, labels, unscreened_scores, found=sum(labels))
 
 
 def _finish(review: Review, ranking: Ranking, seen: int, **fields) -> Ranking:

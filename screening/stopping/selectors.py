@@ -10,6 +10,7 @@ from django.db.models import Min
 from screening.constants import DecisionKind, Stage
 from screening.models import Decision, Ranking, Review, StoppingSample
 from screening.prioritisation.bookkeeping import ranking_of
+from screening.prioritisation.estimate import RecallEstimate, with_recall
 from screening.stopping.rule import describe
 from screening.stopping.services import (
     StoppingStatus,
@@ -32,6 +33,7 @@ class StoppingAid:
     unscreened: int
     since_last_include: int
     estimate_left: float | None
+    estimate: RecallEstimate | None  # with its 95% interval, once the model has one
     curve_svg: str
     sample: StoppingSample | None  # open, or the latest applied
     status: StoppingStatus | None
@@ -57,6 +59,14 @@ def inclusion_curve(review: Review, relevant: set[int]) -> list[tuple[int, int]]
     return points
 
 
+def _with_interval(ranking: Ranking, found: int) -> RecallEstimate | None:
+    """The ranking's estimate as recall, if it was stored with its interval."""
+    low, high = ranking.estimate_left_low, ranking.estimate_left_high
+    if low is None or high is None:
+        return None
+    return with_recall(found, ranking.estimate_left, low, high)
+
+
 def stopping_aid(review: Review) -> StoppingAid:
     ranking = ranking_of(review, TA)
     screened, relevant, unscreened = screening_so_far(review)
@@ -75,6 +85,7 @@ def stopping_aid(review: Review) -> StoppingAid:
         unscreened=unscreened,
         since_last_include=len(points) - last_include,
         estimate_left=estimate,
+        estimate=_with_interval(ranking, found) if estimate is not None else None,
         curve_svg=render_curve(
             points,
             total=max(total, len(points)),

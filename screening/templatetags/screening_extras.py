@@ -28,3 +28,11 @@ def highlight(text, highlighter) -> SafeString:
 def stage_slug(stage: str) -> str:
     """A stage as it appears in URLs: title_abstract -> title-abstract."""
     return str(stage).replace("_", "-")
+
+
+@register.filter
+def percent(value) -> str:
+    """A share as a whole percentage: 0.9612 -> "96%" (empty for None)."""
+    if value is None:
+        return ""
+    return f"{100 * float(value):.0f}%"

@@ -100,7 +100,7 @@ def test_the_home_page_figures_do_not_move_with_a_hidden_include(world, role):
     seen = _seen_under(world, A_ON_R3, homes)
     problems = []
     for h in ("plain", "htmx"):
-        for figure in ("aid-found", "aid-since"):
+        for figure in ("aid-found", "aid-since", "aid-estimate", "aid-recall"):
             values = (
                 _figure(before[h], figure),
                 _figure(seen["include"][h], figure),

@@ -148,7 +148,10 @@ def test_after_a_few_decisions_the_relevant_records_come_first(topics, owner):
                         verdict="include")  # fmt: skip
     assert all(title.startswith("Ivonescimab") for title in served), served
     # The model's estimate of relevant records left is a number of records, not a score.
-    assert 0 <= (Ranking.objects.get(review=topics).estimate_left or 0) <= 38  # TEMP
+    ranking = Ranking.objects.get(review=topics)
+    assert (
+        0 <= ranking.estimate_left_low <= ranking.estimate_left <= ranking.estimate_left_high <= 38
+    )
 
 
 def test_decisions_record_the_model_version_and_rank_that_served_them(topics, owner):
@@ -306,6 +309,11 @@ def test_members_can_see_the_order_in_use_on_the_review_home(client_owner, topic
     assert "<svg" in page and "records since the last relevant one" in page
     # Include, then exclude: one record screened since the last relevant one.
     assert '<span class="n" id="aid-since">1</span>' in page
+    # The estimate comes with its interval, and as recall with a word of caution.
+    ranking = Ranking.objects.get(review=topics)
+    low, high = ranking.estimate_left_low, ranking.estimate_left_high
+    assert f"95% interval {low:.0f} to {high:.0f}" in page
+    assert 'id="aid-recall"' in page and "the random-sample test below is what allows" in page
 
 
 def test_a_viewer_sees_the_panel_but_no_stopping_form(topics, client_outsider, outsider):
