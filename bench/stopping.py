@@ -91,6 +91,7 @@ def orders(paths: list[Path], seeds: list[int], jobs: int) -> dict:
     keys = {(p, s): f"{sha256(p)}:{s}" for p in paths for s in seeds}
     missing = [task for task, key in keys.items() if key not in cached]
     if missing:
+        CACHE.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for name, seed, priors, order in pool.map(order_of, missing):
                 log(f"... order of {name}, seed {seed}")
@@ -98,8 +99,9 @@ def orders(paths: list[Path], seeds: list[int], jobs: int) -> dict:
                     "priors": priors,
                     "order": order,
                 }
-        CACHE.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(cached))
+                # Written after each order: an order costs a minute, a run that is stopped
+                # keeps the ones it made.
+                file.write_text(json.dumps(cached))
     return {task: cached[key] for task, key in keys.items()}
 
 

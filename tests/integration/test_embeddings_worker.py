@@ -9,6 +9,7 @@ import pytest
 from screening import dispatch
 from screening.models import Embedding, Ranking
 from screening.prioritisation import embeddings
+from tests.conftest import require_postgresql
 from tests.integration.conftest import wait_until
 from tests.screening.prioritisation.test_embeddings import (  # noqa: F401 - fixtures
     small,
@@ -47,6 +48,7 @@ def test_a_real_worker_embeds_the_records_a_retrain_asked_for(celery_workers, se
 
 
 def test_without_a_broker_a_child_process_embeds_them(settings, request):
+    require_postgresql()  # the child opens the test database: SQLite's is in this process
     review, model_folder = _fixtures(request)
     settings.EMBEDDINGS_COMPUTE = "auto"
     assert dispatch.runs_in_process()
