@@ -326,7 +326,7 @@ def spread(figure: dict, decimals: int) -> str:
 
 
 def report(result: dict, markdown: bool) -> str:
-    out = [_heading(result), ""]
+    out = [_heading(result), ""] if result["config"] else []
     for d in result["datasets"]:
         out += [f"{d['name']} ({d['records']:,} records, {d['relevant']} relevant)", ""]
         rows = [
@@ -344,7 +344,8 @@ def report(result: dict, markdown: bool) -> str:
         ]
         out += [table(["dataset", *(f"MIN_INCLUDES {k}" for k in COLD_START)], rows, markdown)]
         out.append("")
-    out += [summary(result["datasets"], markdown), ""]
+    if result["datasets"]:
+        out += [summary(result["datasets"], markdown), ""]
     if result["timing"]:
         out += [
             f"Retrain + re-rank as the app does it (every ranker, the shared queue, the "
@@ -463,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-asreview", action="store_true", help="cached ASReview only")
     parser.add_argument("--cold-start", action="store_true", help="MIN_INCLUDES 1, 2, 5")
     parser.add_argument("--no-timing", action="store_true", help="skip the retrain timing")
+    parser.add_argument("--timing-only", action="store_true", help="only the retrain timing")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write all figures to FILE")
     parser.add_argument("--markdown", action="store_true", help="docs/performance.md tables")
     options = parser.parse_args(argv)
@@ -474,6 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no labelled CSV in {options.directory}", file=sys.stderr)
         return 2
 
+    if options.timing_only:
+        everything = [read_labelled_csv(p) for p in dataset_paths(options.directory)]
+        timed = {"timing": timing(everything, options.embedding_model)}
+        print(report({"datasets": [], "timing": timed["timing"], "config": None}, True))
+        return 0
     version = None if options.no_asreview else asreview_runner.installed_version()
     every = options.every or inspect.signature(simulate).parameters["every"].default
     result = {

@@ -17,10 +17,15 @@ than 95% of the review's:
   all, and stop if the hypergeometric test allows it (target 95%, confidence 95%); if not,
   the sample stays screened and screening goes on in model order. Its guarantee is about the
   random draws, so each order is replayed with `--replicates` independent draws;
-- **the estimate** (screening/prioritisation/estimate.py): at every 2.5% of the records, the
-  TF-IDF ranker is fitted on the records screened so far, calibrated on its out-of-fold scores,
-  and screening stops once the lower end of the 95% interval of recall reaches 95%
-  ("estimate, lower bound"), or once the estimate itself does ("estimate, point");
+- **the estimate** (screening/prioritisation/estimate.py): at every 2.5% of the records (once
+  two relevant and two irrelevant records are screened), the TF-IDF ranker is fitted on the
+  records screened so far and scores the rest; its out-of-fold scores (rankers.out_of_fold:
+  three stratified folds, shuffled with a fixed seed, each scored by the ranker fitted on the
+  other two) fit the Platt map that turns those scores into probabilities, and their Poisson
+  binomial gives the interval. Screening stops once the lower end of the 95% interval of
+  recall reaches 95% ("estimate, lower bound"), or once the estimate itself does ("estimate,
+  point"). The app's estimate uses the chooser's leading ranker, which can change along the
+  order; here it is TF-IDF throughout, the ranker the chooser starts from;
 - **heuristics** for comparison: stop after 50 or 100 irrelevant records in a row, or after 5%
   of the review's records in a row.
 

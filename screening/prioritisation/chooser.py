@@ -29,6 +29,7 @@ import numpy as np
 
 from screening.prioritisation import rankers
 from screening.prioritisation.config import WARM_UP_SHARED
+from screening.prioritisation.model import ranked
 
 DEFAULT_RANKER = rankers.TFIDF
 DECAY = 0.99  # weight of the earlier decisions, per decision credited
@@ -168,8 +169,6 @@ def ranked_queue(
     """A retrain: every ranker (or `names`) fitted on the labelled rows and scoring the
     candidate rows, and the queue they share. Also each ranker's scores (the estimate of
     relevant records left uses the leader's)."""
-    from screening.prioritisation.model import ranked
-
     scores = {
         name: rankers.scores(features, name, labelled, labels, candidates)
         for name in (names or features.rankers)

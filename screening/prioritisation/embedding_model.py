@@ -57,11 +57,16 @@ def load_model(path: Path):
 
 def encode(path: Path, texts: list[str]) -> np.ndarray:
     """The texts' embeddings, float32, rows L2-normalised (an empty text: a zero row)."""
-    from screening.prioritisation.rankers import normalised
-
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     # max_length None: a whole abstract, not its first 512 tokens (a static model averages
     # token vectors, so length costs nothing but time).
     vectors = load_model(path).encode(texts, max_length=None, show_progress_bar=False)
     return normalised(vectors)
+
+
+def normalised(rows: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (zero rows left at zero), as float32."""
+    rows = np.asarray(rows, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms > 0, norms, 1)

@@ -30,6 +30,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from references.models import Reference
+from screening import dispatch
 from screening.models import Embedding, Ranking, Review, ScreeningItem
 from screening.prioritisation.embedding_model import (
     EmbeddingModelMissing,
@@ -99,8 +100,6 @@ def embeddings_request(review: Review) -> bool:
     if not claimed:
         return False
     how = getattr(settings, "EMBEDDINGS_COMPUTE", "auto")
-    from screening import dispatch
-
     if how == "inline":
         dispatch.enqueue(dispatch.EMBEDDINGS_COMPUTE, review.pk, now=True)
     elif dispatch.runs_in_process():

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from screening.prioritisation.config import DEFAULT, ModelConfig
+from screening.prioritisation.embedding_model import normalised
 from screening.prioritisation.model import _classifier
 
 TFIDF, LSA, EMBEDDING = "tfidf", "lsa", "embedding"
@@ -72,13 +73,6 @@ def lsa_of(tfidf: sparse.csr_matrix, components: int = LSA_COMPONENTS) -> np.nda
         return None
     reduced = TruncatedSVD(components, random_state=0).fit_transform(tfidf)
     return normalised(reduced)
-
-
-def normalised(rows: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (zero rows left at zero), as float32."""
-    rows = np.asarray(rows, dtype=np.float32)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms > 0, norms, 1)
 
 
 def _rows(features: Features, ranker: str, rows: np.ndarray) -> sparse.csr_matrix:

@@ -31,6 +31,7 @@ from screening.models.ranking import pack_ids
 from screening.prioritisation import chooser, embeddings, model, rankers
 from screening.prioritisation.bookkeeping import _due, ranking_request
 from screening.prioritisation.config import can_train
+from screening.prioritisation.estimate import estimate_from_scores
 
 log = logging.getLogger(__name__)
 TA = Stage.TITLE_ABSTRACT
@@ -184,8 +185,6 @@ def _estimate(features, ranker, labelled, labels, unscreened_scores):
     """Relevant records left among the unscreened, with an interval: the scores mapped to
     probabilities by a calibration fitted on scores the model gave records it had not seen
     (out of fold), so that it does not lean low as an in-sample fit does."""
-    from screening.prioritisation.estimate import estimate_from_scores
-
     if not len(unscreened_scores):
         return None
     if min(sum(labels), len(labels) - sum(labels)) >= 2:

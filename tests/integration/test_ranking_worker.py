@@ -11,7 +11,7 @@ from screening.decisions.queue import next_item
 from screening.decisions.review_settings import review_settings_update
 from screening.decisions.services import decision_record
 from screening.models import Decision, Ranking, Vote
-from screening.prioritisation import model
+from screening.prioritisation import rankers
 from screening.prioritisation.retrain import ranking_retrain
 from tests.integration.conftest import wait_until
 from tests.screening.prioritisation.test_ranking import ris
@@ -62,14 +62,14 @@ def test_a_decision_made_while_a_retrain_runs_is_neither_blocked_nor_lost(
 
     # The next retrain stops inside the model fit until the test lets it go on.
     fitting, release = threading.Event(), threading.Event()
-    real_scores = model.scores
+    real_scores = rankers.scores
 
     def paused_scores(*args, **kwargs):
         fitting.set()
         assert release.wait(timeout=60)
         return real_scores(*args, **kwargs)
 
-    monkeypatch.setattr(model, "scores", paused_scores)
+    monkeypatch.setattr(rankers, "scores", paused_scores)
     result = {}
 
     def retrain():

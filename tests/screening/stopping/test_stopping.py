@@ -372,3 +372,91 @@ def test_the_sample_marker():
 def test_the_curve_refuses_more_screened_than_the_stage_holds():
     with pytest.raises(ValueError, match="the stage has only 10"):
         render_curve([(11, 1)], total=10)
+
+
+# --- the stopping aid's figures ------------------------------------------------------------
+# The review home's panel (templates/screening/stopping/_stopping_aid.html) rendered from a
+# StoppingAid made by hand: still no database.
+
+
+def render_aid(estimate_left, low, high, found=96):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from screening.models import Ranking, Review
+    from screening.stopping.selectors import StoppingAid, _with_interval, recall_shown
+
+    review = Review(slug="aid", title="Aid", prioritise=True)
+    ranking = Ranking(
+        version=3,
+        trained_at=timezone.now(),
+        includes=found,
+        excludes=400,
+        estimate_left=estimate_left,
+        estimate_left_low=low,
+        estimate_left_high=high,
+    )
+    estimate = _with_interval(ranking, found)
+    aid = StoppingAid(
+        ranking=ranking,
+        screened=found + 400,
+        found=found,
+        unscreened=1_500,
+        since_last_include=12,
+        estimate_left=estimate_left,
+        estimate=estimate,
+        recall=recall_shown(estimate),
+        curve_svg="<svg></svg>",
+        sample=None,
+        status=None,
+        status_text="",
+        suggested_size=0,
+    )
+    context = {"review": review, "aid": aid, "membership": SimpleNamespace(can_manage=False)}
+    return " ".join(render_to_string("screening/stopping/_stopping_aid.html", context).split())
+
+
+def test_the_aid_shows_the_estimate_with_its_interval_and_the_recall_that_follows():
+    # 96 found, 4 left (1 to 10): recall 96/100, between 96/106 and 96/97.
+    page = render_aid(4.0, 1.0, 10.0)
+    assert '<span class="n" id="aid-estimate"> 4 </span>' in page
+    assert "(of 1,500 unscreened): 95% interval 1 to 10" in page
+    assert '<span class="n" id="aid-recall">96%</span>' in page
+    assert "estimated recall so far (95% interval 90% to 99%)" in page
+    assert "a guide: the random-sample test below is what allows stopping" in page
+
+
+def test_an_estimate_stored_without_its_interval_shows_the_point_alone():
+    # Rankings trained before the interval existed have the point and None for its ends.
+    page = render_aid(4.0, None, None)
+    assert '<span class="n" id="aid-estimate"> 4 </span>' in page
+    assert "95% interval" not in page and 'id="aid-recall"' not in page
+
+
+@pytest.mark.parametrize(
+    ("share", "lower_bound", "shown"),
+    [
+        (0.9612, False, "96%"),
+        (0.9099, True, "90%"),  # a lower bound is never rounded up
+        (0.9099, False, "91%"),
+        (0.9967, True, "99.6%"),
+        (0.9996, False, "99.9%"),  # short of 100% never reads as 100%
+        (0.99, False, "99%"),
+        (1.0, True, "100%"),
+    ],
+)
+def test_recall_is_written_no_surer_than_it_is(share, lower_bound, shown):
+    from screening.stopping.selectors import recall_percent
+
+    assert recall_percent(share, lower_bound) == shown
+
+
+def test_an_interval_that_misses_its_point_is_widened_to_hold_it():
+    from screening.prioritisation.estimate import with_recall
+    from screening.stopping.selectors import recall_shown
+
+    # The probabilities left add up to 0.02: the count's interval is [0, 0].
+    shown = recall_shown(with_recall(300, 0.02, 0.0, 0.0))
+    assert (shown.low, shown.point, shown.high) == ("99.9%", "99.9%", "100%")
