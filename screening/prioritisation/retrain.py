@@ -36,6 +36,8 @@ from screening.prioritisation.estimate import estimate_from_scores
 log = logging.getLogger(__name__)
 TA = Stage.TITLE_ABSTRACT
 FEATURE_CACHE_SIZE = 4  # reviews whose features a process keeps in memory
+ESTIMATE_EVERY_FROM = 1_000  # labelled records ...
+ESTIMATE_EVERY = 5  # ... from which the estimate is refreshed at every 5th retrain
 
 
 # --- What the model learns from ----------------------------------------------------------------
@@ -158,8 +160,14 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
     )
     order = [int(data.reference_ids[row]) for row in queue.order]
     unscreened = [i for i, pk in enumerate(data.waiting) if pk not in data.labelled]
-    leader_scores = scores[queue.leader]
-    left = _estimate(features, queue.leader, labelled, labels, leader_scores[unscreened])
+    estimated = {}
+    if estimate_due(len(labels), ranking.version + 1):
+        left = _estimate(features, queue.leader, labelled, labels, scores[queue.leader][unscreened])
+        estimated = {
+            "estimate_left": left.left if left else None,
+            "estimate_left_low": left.left_low if left else None,
+            "estimate_left_high": left.left_high if left else None,
+        }
     includes = sum(labels)
     return _finish(
         review,
@@ -172,13 +180,20 @@ def ranking_retrain(*, review_id: int, stage: str = TA) -> Ranking | None:
         train_seconds=time.perf_counter() - started,
         includes=includes,
         excludes=len(labels) - includes,
-        estimate_left=left.left if left else None,
-        estimate_left_low=left.left_low if left else None,
-        estimate_left_high=left.left_high if left else None,
         ranker=queue.leader,
         ranker_record={"record": record.as_json(), "picks": queue.picks},
         error="",
+        **estimated,
     )
+
+
+def estimate_due(labelled: int, version: int) -> bool:
+    """Whether this retrain refreshes the estimate of relevant records left. Its out-of-fold
+    scores cost three more fits: at every retrain while fewer than ESTIMATE_EVERY_FROM
+    records are labelled, then at every ESTIMATE_EVERY-th (the page shows the last one, at
+    most some 25 decisions old), so that a retrain stays under a second at 25,000 records
+    (bench/prioritisation.py)."""
+    return labelled < ESTIMATE_EVERY_FROM or version % ESTIMATE_EVERY == 0
 
 
 def _estimate(features, ranker, labelled, labels, unscreened_scores):

@@ -331,3 +331,26 @@ def test_under_blind_screening_a_viewer_gets_no_stopping_figures(topics, client_
     page = client_outsider.get(topics.get_absolute_url()).content.decode()
     assert 'id="stopping-aid-blind"' in page
     assert "Stopping rule" not in page and 'id="aid-found"' not in page
+
+
+def test_on_a_large_review_the_estimate_is_refreshed_every_few_retrains(topics, owner, monkeypatch):
+    from screening.prioritisation import retrain
+
+    first = _prime(topics, owner)
+    assert first.estimate_left is not None
+    kept = (first.estimate_left, first.estimate_left_low, first.estimate_left_high)
+    # As if 1,000 records were labelled: refreshed only at every 3rd version.
+    monkeypatch.setattr(retrain, "ESTIMATE_EVERY_FROM", 0)
+    monkeypatch.setattr(retrain, "ESTIMATE_EVERY", 3)
+    assert [retrain.estimate_due(5000, v) for v in (2, 3, 4, 6)] == [False, True, False, True]
+    for version in (2, 3):
+        item = next_item(topics, owner, TA)
+        decision_record(review=topics, reference=item.reference, stage=TA, reviewer=owner,
+                        verdict="include")  # fmt: skip
+        ranking = ranking_retrain(review_id=topics.pk)
+        assert ranking.version == version
+        now = (ranking.estimate_left, ranking.estimate_left_low, ranking.estimate_left_high)
+        if version == 2:
+            assert now == kept  # not due: the last estimate stands
+        else:
+            assert now != kept  # due, with two more relevant records found
