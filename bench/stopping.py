@@ -11,12 +11,15 @@ prioritisation code's digest). Along that order, each criterion says when it wou
 is early when the relevant records found by then (priors and any sample included) are fewer
 than 95% of the review's:
 
-- **the test** (screening/stopping/rule.py), as a team would use the app: at every 5% of the
-  records screened in model order, draw the suggested sample (the smallest that allows
-  stopping if it holds no relevant record) from the unscreened records at random, screen it
-  all, and stop if the hypergeometric test allows it (target 95%, confidence 95%); if not,
-  the sample stays screened and screening goes on in model order. Its guarantee is about the
-  random draws, so each order is replayed with `--replicates` independent draws;
+- **the test** (screening/stopping/rule.py), as a team would use the app: draw the suggested
+  sample (the smallest that allows stopping if it holds no relevant record) from the
+  unscreened records at random, screen it all, and stop if the hypergeometric test allows it
+  (target 95%, confidence 95%); if not, the sample stays screened and screening goes on in
+  model order until the next draw. The draws come each time the records screened pass another
+  5% of the review ("test, every 5% of the records": many tests, drawn early), or once 50
+  irrelevant records in a row have been screened in model order ("test, after 50 irrelevant
+  in a row": when the curve has flattened, as the review home suggests). Its guarantee is
+  about the random draws, so each order is replayed with `--replicates` independent draws;
 - **the estimate** (screening/prioritisation/estimate.py): at every 2.5% of the records (once
   two relevant and two irrelevant records are screened), the TF-IDF ranker is fitted on the
   records screened so far and scores the rest; its out-of-fold scores (rankers.out_of_fold:
@@ -63,6 +66,11 @@ from screening.stopping.rule import hypergeometric_test, sample_size_needed  # n
 TARGET = 0.95
 CONFIDENCE = 0.95
 TEST_EVERY = 0.05  # of the records: when the team draws a sample
+TEST_AFTER_RUN = 50  # ... or after so many irrelevant records in a row
+TESTS = {  # the test's name in the tables: when its samples are drawn
+    "test, every 5% of the records": None,
+    f"test, after {TEST_AFTER_RUN} irrelevant in a row": TEST_AFTER_RUN,
+}
 ESTIMATE_EVERY = 0.025
 RUNS = (50, 100)  # irrelevant records in a row
 RUN_SHARE = 0.05  # ... or this share of the review's records in a row
@@ -114,24 +122,30 @@ def orders(paths: list[Path], seeds: list[int], jobs: int) -> dict:
 
 
 def sampled_test_stop(
-    labels: list[int], priors: list[int], order: list[int], rng
+    labels: list[int], priors: list[int], order: list[int], rng, *, after_run: int | None = None
 ) -> tuple[int, int]:
     """The team's use of the test along `order`: (relevant found, records screened) at the
-    stop. The samples are drawn with `rng` from the records not yet screened."""
+    stop. The samples are drawn with `rng` from the records not yet screened.
+
+    When the team draws a sample: each time the records screened pass another 5% of the
+    review, or, with `after_run`, once that many irrelevant records in a row have been
+    screened in model order (the curve has flattened). After a sample that does not allow
+    stopping, screening goes on in model order until the next such moment: a team that has
+    just found relevant records in its sample does not draw another at once."""
     total = len(labels)
     screened = set(priors)
     found = sum(labels[i] for i in priors)
-    position = 0
     step = max(1, round(TEST_EVERY * total))
     next_check = step
-    while len(screened) < total:
-        while position < len(order) and len(screened) < next_check:
-            record = order[position]
-            position += 1
-            if record not in screened:
-                screened.add(record)
-                found += labels[record]
-        next_check += step
+    run = 0
+    for record in order:
+        if record in screened:  # drawn in an earlier sample
+            continue
+        screened.add(record)
+        found += labels[record]
+        run = 0 if labels[record] else run + 1
+        if (run < after_run) if after_run else (len(screened) < next_check):
+            continue
         pool = [i for i in range(total) if i not in screened]
         if not pool:
             break
@@ -151,7 +165,9 @@ def sampled_test_stop(
         screened.update(sample)
         found += in_sample
         if test.can_stop:
-            return found, len(screened)
+            break
+        run = 0
+        next_check = (len(screened) // step + 1) * step
     return found, len(screened)
 
 
@@ -212,10 +228,18 @@ def criteria_of(task: tuple) -> tuple:
     dataset = read_labelled_csv(path)
     labels = dataset.labels
     tfidf = model.features(dataset.texts)
-    stops = {"test": []}
-    for replicate in range(replicates):
-        rng = random.Random(f"stopping:{path.stem}:{seed}:{replicate}")
-        stops["test"].append(sampled_test_stop(labels, priors, order, rng))
+    stops: dict[str, list] = {}
+    for name, after_run in TESTS.items():
+        stops[name] = [
+            sampled_test_stop(
+                labels,
+                priors,
+                order,
+                random.Random(f"stopping:{name}:{path.stem}:{seed}:{replicate}"),
+                after_run=after_run,
+            )
+            for replicate in range(replicates)
+        ]
     for name, stop in estimate_stops(dataset, priors, order, rankers.Features(tfidf)).items():
         stops[name] = [stop]
     for name, stop in run_stops(labels, priors, order).items():
