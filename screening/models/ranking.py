@@ -38,7 +38,7 @@ class Ranking(models.Model):
     includes = models.PositiveIntegerField(default=0)
     excludes = models.PositiveIntegerField(default=0)
     # The model's estimate of relevant records among those still unscreened then, with its
-    # 95% interval (screening/stopping/estimate.py).
+    # 95% interval (screening/prioritisation/estimate.py).
     estimate_left = models.FloatField(null=True, blank=True)
     estimate_left_low = models.FloatField(null=True, blank=True)
     estimate_left_high = models.FloatField(null=True, blank=True)

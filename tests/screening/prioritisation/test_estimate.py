@@ -69,3 +69,9 @@ def test_no_estimate_from_one_kind_of_decision_or_nothing_left():
     assert estimate_from_scores([0.1, 0.2], [0, 1], [], found=1) is None
     estimate = estimate_from_scores([-2, -1, 1, 2], [0, 0, 1, 1], [-3, -2, 0.5], found=2)
     assert 0 < estimate.left < 3 and estimate.recall_low <= estimate.recall
+
+
+def test_an_interval_around_less_than_one_record_still_holds_the_point():
+    estimate = recall_estimate(50, [0.004] * 5)  # 0.02 expected: both quantiles are 0
+    assert estimate.left_low == 0 and estimate.left_high == 1
+    assert estimate.recall_low <= estimate.recall <= estimate.recall_high

@@ -21,6 +21,7 @@ from bench.stopping import TARGET, estimate_stops, run_stops, sampled_test_stop
 from screening.prioritisation import model, rankers
 from screening.prioritisation.estimate import EXACT_UP_TO, estimate_from_scores, recall_estimate
 from screening.prioritisation.simulate import Dataset
+from screening.stopping.rule import sample_size_needed
 
 # --- the interval against the exact distribution ---------------------------------------------
 
@@ -56,7 +57,11 @@ def test_the_interval_ends_are_the_enumerated_quantiles(p, level):
     pmf = enumerated_pmf(p)
     tail = (1 - level) / 2
     estimate = recall_estimate(10, p, level)
-    assert (estimate.left_low, estimate.left_high) == (quantile(pmf, tail), quantile(pmf, 1 - tail))
+    # The quantiles, widened to whole records around the mean when it falls outside them
+    # (less than one record expected: both quantiles are 0).
+    low = min(quantile(pmf, tail), math.floor(sum(p) + 1e-9))
+    high = max(quantile(pmf, 1 - tail), math.ceil(sum(p) - 1e-9))
+    assert (estimate.left_low, estimate.left_high) == (low, high)
     assert estimate.left == pytest.approx(sum(p))
 
 
@@ -204,3 +209,15 @@ def test_the_test_almost_never_stops_when_the_order_hides_a_tenth_of_the_relevan
         stopped += screened < len(labels)
     assert early <= 0.05 * 400 + 2 * math.sqrt(0.05 * 0.95 * 400)  # 5%, with room for chance
     assert stopped >= 0.9 * 400  # and it is no use that never stops: it does, once it may
+
+
+def test_after_a_run_of_irrelevant_records_the_test_draws_its_sample_then_and_stops():
+    # Priors, then 30 relevant, then only irrelevant ones: the first run of 50 irrelevant
+    # records ends at 2 + 30 + 50 = 82 screened, the sample drawn there holds no relevant record
+    # (none is left), and the test stops with exactly the suggested sample screened besides.
+    labels = [1, 0] + [1] * 30 + [0] * 968
+    order = list(range(2, 1000))
+    size = sample_size_needed(found_before=31, pool_size=1000 - 82)
+    for replicate in range(5):
+        stop = sampled_test_stop(labels, [0, 1], order, random.Random(replicate), after_run=50)
+        assert stop == (31, 82 + size)
