@@ -81,11 +81,15 @@ def test_the_retrain_reads_the_vectors_from_a_mapped_file_not_this_processes_mem
     )
 
 
+def _one_of_each(review, who):
+    """An include and an exclude: enough for the model to start."""
+    for title, verdict in (("Ivonescimab", "include"), ("Sourdough", "exclude")):
+        decision_record(review=review, reference=_reference(review, title), stage=TA,
+                        reviewer=who, verdict=verdict)  # fmt: skip
+
+
 def test_a_retrain_asks_for_missing_vectors_then_ranks_with_them(small, static_model, owner):
-    decision_record(review=small, reference=_reference(small, "Ivonescimab"), stage=TA,
-                    reviewer=owner, verdict="include")  # fmt: skip
-    decision_record(review=small, reference=_reference(small, "Sourdough"), stage=TA,
-                    reviewer=owner, verdict="exclude")  # fmt: skip
+    _one_of_each(small, owner)
     first = ranking_retrain(review_id=small.pk)
     # The first retrain found no vectors: it asked for them (in the tests, at once) and
     # ranked without them.
@@ -100,10 +104,7 @@ def test_a_retrain_asks_for_missing_vectors_then_ranks_with_them(small, static_m
 
 def test_no_model_means_no_embedding_ranker_and_nothing_asked(small, settings, owner):
     settings.PRIORITISATION_EMBEDDING_MODEL = ""
-    decision_record(review=small, reference=_reference(small, "Ivonescimab"), stage=TA,
-                    reviewer=owner, verdict="include")  # fmt: skip
-    decision_record(review=small, reference=_reference(small, "Sourdough"), stage=TA,
-                    reviewer=owner, verdict="exclude")  # fmt: skip
+    _one_of_each(small, owner)
     ranking = ranking_retrain(review_id=small.pk)
     assert set(ranking.ranker_record["picks"]) == {"tfidf", "lsa"}
     assert not Embedding.objects.exists() and ranking.embeddings_requested_at is None
