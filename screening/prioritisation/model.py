@@ -60,7 +60,7 @@ def class_weights(labels: np.ndarray, config: ModelConfig = DEFAULT) -> dict[int
     }
 
 
-def _classifier(config: ModelConfig, labels: np.ndarray):
+def classifier_for(config: ModelConfig, labels: np.ndarray):
     weight = class_weights(labels, config) if config.balance else None
     if config.classifier == "logistic":
         return LogisticRegression(C=config.c, class_weight=weight, max_iter=1000)
@@ -74,44 +74,7 @@ def _classifier(config: ModelConfig, labels: np.ndarray):
     raise ValueError(f"Unknown classifier {config.classifier!r}")
 
 
-def _fit_score(matrix, labels, rows, config):
-    model = _classifier(config, labels)
-    model.fit(matrix[rows[0]], labels)
-    target = matrix[rows[1]]
-    if hasattr(model, "decision_function"):
-        return model.decision_function(target)
-    return model.predict_log_proba(target)[:, 1] - model.predict_log_proba(target)[:, 0]
-
-
-def scores(
-    matrix: sparse.csr_matrix,
-    labelled: Sequence[int],
-    labels: Sequence[int],
-    candidates: Sequence[int],
-    config: ModelConfig = DEFAULT,
-) -> np.ndarray:
-    """Relevance scores of the `candidates` rows (higher: more likely relevant), from a
-    classifier fitted on the `labelled` rows and their `labels`."""
-    y = np.asarray(labels, dtype=np.int8)
-    rows = (np.asarray(labelled), np.asarray(candidates))
-    return _fit_score(matrix, y, rows, config)
-
-
 def ranked(candidates: Sequence[int], candidate_scores: np.ndarray) -> list[int]:
     """The candidates, most likely relevant first (ties: the given order)."""
     order = np.argsort(-np.asarray(candidate_scores), kind="stable")
     return [candidates[i] for i in order]
-
-
-def relevant_left(
-    labelled_scores: np.ndarray, labels: Sequence[int], candidate_scores: np.ndarray
-) -> float | None:
-    """The model's estimate of how many candidates are relevant: the sum of their
-    probabilities, from a logistic map of score to label fitted on the screened records
-    (Platt scaling). The screened records' scores are the ones the model was trained on, so
-    the map is over-confident and the estimate leans low; it is a guide, and the stopping
-    rule's random sample is the test."""
-    if len(set(labels)) < 2 or not len(candidate_scores):
-        return None
-    scaling = LogisticRegression().fit(np.asarray(labelled_scores).reshape(-1, 1), labels)
-    return float(scaling.predict_proba(np.asarray(candidate_scores).reshape(-1, 1))[:, 1].sum())

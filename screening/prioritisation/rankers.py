@@ -27,7 +27,7 @@ from scipy import sparse
 
 from screening.prioritisation.config import DEFAULT, ModelConfig
 from screening.prioritisation.embedding_model import normalised
-from screening.prioritisation.model import _classifier
+from screening.prioritisation.model import classifier_for
 
 TFIDF, LSA, EMBEDDING = "tfidf", "lsa", "embedding"
 RANKERS = (TFIDF, LSA, EMBEDDING)
@@ -93,7 +93,7 @@ def fit(
 ):
     """The classifier fitted on the `labelled` rows of one ranker's features."""
     y = np.asarray(labels, dtype=np.int8)
-    classifier = _classifier(config, y)
+    classifier = classifier_for(config, y)
     classifier.fit(_rows(features, ranker, np.asarray(labelled)), y)
     return classifier
 
