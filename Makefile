@@ -4,6 +4,7 @@
 #   make lint    ruff, djLint, import-linter, missing migrations, deploy checks (make fix: rewrite)
 #   make test    lint, then the test suite on SQLite; with CI=true on PostgreSQL + Redis +
 #                a Celery worker + Chromium, and the fast unit tests on SQLite too
+#   make procfile-check   the Procfile under honcho and the production settings (PostgreSQL, Redis)
 #   make bench   bench/import.py $(BENCH_ARGS)
 #   make bench-prioritisation   bench/prioritisation.py $(DATASETS) (../shared/datasets)
 #   make embedding-model   fetch the sentence-embedding model once (docs/prioritisation.md)
@@ -47,10 +48,10 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 TIMED = t0=$$(date +%s); echo "=== $@: start"; \
 	trap 'rc=$$?; echo "=== $@: $$(( $$(date +%s) - t0 ))s (exit $$rc)"' EXIT;
 
-.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite bench bench-prioritisation embedding-model screenshots clean
+.PHONY: help venv run lint fix test test-local test-ci test-ci-pg test-ci-sqlite procfile-check bench bench-prioritisation embedding-model screenshots clean
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -125,6 +126,14 @@ test-ci-pg: venv
 test-ci-sqlite: venv
 	@$(TIMED) $(NO_SERVICES) $(PYTEST) $(XDIST) --create-db --hypothesis-profile=ci \
 	  -m "not integration and not browser and not slow" $(PYTEST_ARGS)
+
+# The Procfile as production runs it (docs/deployment.md): a fresh database on the server of
+# CI_DATABASE_URL, migrate and collectstatic under config.settings.prod, `honcho start` against
+# Redis at INTEGRATION_REDIS_URL; then /health/, a static file, a task and a clean stop. CI runs
+# the same test inside `make test`.
+procfile-check: venv
+	@$(TIMED) env -u CELERY_BROKER_URL -u REDIS_URL DATABASE_URL=$(CI_DATABASE_URL) CI=true \
+	  $(PYTEST) tests/integration/test_procfile.py $(PYTEST_ARGS)
 
 # --- benchmarks and housekeeping -------------------------------------------------------------
 

@@ -2,9 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import health
 from screening.reviews.accounts import ThrottledPasswordResetView
 
 urlpatterns = [
+    # For load balancers and monitors: no login, never cached (config/health.py).
+    path("health/", health, name="health"),
     # Before Django's own: the same page, counted (screening/reviews/accounts.py).
     path(
         "accounts/password_reset/",

@@ -10,6 +10,10 @@ AUDIT_KEY = env("AUDIT_KEY")  # signs the audit log; kept outside the database
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# A load balancer checks /health/ over plain HTTP, straight to the process, and takes a redirect
+# for a failure. It answers ok or not and nothing else (config/health.py), so plain HTTP is
+# harmless there; ALLOWED_HOSTS still applies: the check must send a Host the site answers to.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
