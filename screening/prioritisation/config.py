@@ -14,6 +14,8 @@ from dataclasses import dataclass
 WARM_UP = 300
 # Records screened before the rankers share the queue (chooser.py): the same 300.
 WARM_UP_SHARED = WARM_UP
+# The share of the queue's places each ranker but the leader fills, to keep trying it (chooser.py).
+EXPLORE_SHARE = 0.1
 
 # Cold start: the order stays random until the screened records hold at least this many of
 # each class (measured: bench/prioritisation.py --cold-start).
@@ -78,8 +80,9 @@ def described(config: ModelConfig = DEFAULT, rankers: Sequence[str] = ("tfidf",)
         return f"{features[0]} and {classifier}"
     listed = ", ".join(features[:-1]) + f" and {features[-1]}"
     return (
-        f"{classifier} on each of {len(features)} feature sets ({listed}), which shared "
-        "the first places of each order by Thompson sampling on how often each one's picks "
-        f"had been relevant in this review (TF-IDF alone for the first {WARM_UP_SHARED} "
-        "records)"
+        f"{classifier} on each of {len(features)} feature sets ({listed}), one of which "
+        "ordered the records while the others were tried on "
+        f"{EXPLORE_SHARE:.0%} of the places each; another took the lead when its own picks "
+        "had proved more often relevant in this "
+        f"review than the leader's (TF-IDF alone for the first {WARM_UP_SHARED} records)"
     )

@@ -91,34 +91,71 @@ def test_credit_counts_each_rankers_picks_and_lets_older_ones_fade():
     assert after.misses["tfidf"] == pytest.approx(1.0 * d)
     assert after.hits["lsa"] == pytest.approx(1.0)
     assert after.misses["lsa"] == pytest.approx(d**3 + d)
-    assert record.hits == {"tfidf": 2.0}  # the old record is left as it was
+    # Where the two disagreed: 10 was tfidf's alone, 12 lsa's alone; 11 (both) says nothing
+    # between them, but counts against the embedding ranker that would not have placed it.
+    assert after.versus["tfidf>lsa"] == pytest.approx([d**2, 0.0])
+    assert after.versus["lsa>tfidf"] == pytest.approx([1.0, 0.0])
+    assert after.versus["lsa>embedding"] == pytest.approx([1.0, d])
+    assert after.versus["tfidf>embedding"] == pytest.approx([d**2, d])
+    assert record.hits == {"tfidf": 2.0} and record.versus == {}  # the old record is unchanged
+
+
+def test_the_record_survives_its_json():
+    record = chooser.Record({"lsa": 1.5}, {"tfidf": 2.0}, {"lsa>tfidf": [1.5, 0.25]}, "lsa")
+    assert chooser.Record.from_json(record.as_json()) == record
+    assert chooser.Record.from_json({}) == chooser.Record()  # a review ranked before
 
 
 def test_the_warm_up_queue_is_the_default_rankers_alone():
     rankings = {"tfidf": [3, 1, 2, 0], "lsa": [0, 1, 2, 3], "embedding": [2, 0, 3, 1]}
-    queue = chooser.interleave(rankings, chooser.Record(), np.random.default_rng(1), screened=0)
+    lead_lsa = chooser.Record(versus={"lsa>tfidf": [50.0, 0.0], "tfidf>lsa": [0.0, 50.0]})
+    queue = chooser.interleave(rankings, lead_lsa, np.random.default_rng(1), screened=0)
     assert queue.order == [3, 1, 2, 0] and queue.picks == {"tfidf": 4, "lsa": 0, "embedding": 0}
+    assert queue.leader == "tfidf"
     # The others are credited where their best record not yet placed is the one placed:
     # embedding's is 2 at the third place, and every ranker's is 0 at the last.
     assert queue.masks == bytes([0b001, 0b001, 0b101, 0b111])
 
 
-def test_a_ranker_whose_picks_are_relevant_fills_the_queue_after_the_warm_up():
+def test_a_challenger_takes_the_lead_only_on_evidence_where_they_disagreed():
+    names = ["tfidf", "lsa", "embedding"]
+    after = chooser.WARM_UP
+    # No evidence yet: the default leads.
+    assert chooser.leader_for(chooser.Record(), names, screened=after) == "tfidf"
+    # lsa's own picks were relevant 30 times in 40, tfidf's where lsa disagreed 10 in 40.
+    better = chooser.Record(versus={"lsa>tfidf": [30.0, 10.0], "tfidf>lsa": [10.0, 30.0]})
+    assert chooser.chance_better(better, "lsa", "tfidf") > 0.99
+    assert chooser.leader_for(better, names, screened=after) == "lsa"
+    assert chooser.leader_for(better, names, screened=after - 1) == "tfidf"  # the warm-up
+    # A ranker never tried on its own is not favoured because the leader's picks are poor.
+    untried = chooser.Record(versus={"tfidf>lsa": [2.0, 98.0]})
+    assert chooser.leader_for(untried, names, screened=after) == "tfidf"
+    # The lead is kept while the evidence is even, whoever holds it.
+    even = chooser.Record(versus={"lsa>tfidf": [5.0, 20.0], "tfidf>lsa": [5.0, 20.0]})
+    assert chooser.leader_for(even, names, screened=after) == "tfidf"
+    even.leader = "lsa"
+    assert chooser.leader_for(even, names, screened=after) == "lsa"
+    # And given back when the default proves better.
+    worse = chooser.Record(versus={"lsa>tfidf": [10.0, 30.0], "tfidf>lsa": [30.0, 10.0]})
+    worse.leader = "lsa"
+    assert chooser.leader_for(worse, names, screened=after) == "tfidf"
+
+
+def test_the_leader_fills_the_queue_and_the_others_keep_being_tried():
     names = ["tfidf", "lsa", "embedding"]
     rankings = {
-        name: np.random.default_rng(i).permutation(50).tolist() for i, name in enumerate(names)
+        name: np.random.default_rng(i).permutation(1000).tolist() for i, name in enumerate(names)
     }
-    good = chooser.Record({"lsa": 200.0}, {"tfidf": 200.0, "embedding": 200.0})
+    better = chooser.Record(versus={"lsa>tfidf": [30.0, 10.0], "tfidf>lsa": [10.0, 30.0]})
     queue = chooser.interleave(
-        rankings, good, np.random.default_rng(7), places=20, screened=chooser.WARM_UP
+        rankings, better, np.random.default_rng(7), places=500, screened=chooser.WARM_UP
     )
-    assert queue.leader == "lsa"
-    assert queue.order[:20] == rankings["lsa"][:20] and queue.picks["lsa"] == 20
-    assert sorted(queue.order) == list(range(50))  # every candidate once, the rest the leader's
-    even = chooser.interleave(
-        rankings, chooser.Record(), np.random.default_rng(7), places=30, screened=chooser.WARM_UP
-    )
-    assert all(even.picks[name] >= 3 for name in names)  # no record yet: all take turns
+    assert queue.leader == better.leader == "lsa"
+    share = chooser.EXPLORE * 500
+    assert queue.picks["lsa"] > 500 - 2 * share * 1.5
+    assert all(share / 2 < queue.picks[name] < share * 1.5 for name in ("tfidf", "embedding"))
+    assert sorted(queue.order) == list(range(1000))  # every candidate once, the rest the leader's
+    assert queue.order[500:] == [r for r in rankings["lsa"] if r not in set(queue.order[:500])]
 
 
 def test_records_already_screened_earn_no_credit():

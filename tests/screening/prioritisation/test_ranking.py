@@ -230,7 +230,8 @@ def test_switched_off_the_queue_is_random_and_the_methods_say_so(topics, owner):
     assert "3 of 6 decisions were made on records the model had ranked" in text
     # The rankers that shared the queue are named (no embedding model here).
     assert "a linear support vector machine on each of 2 feature sets (TF-IDF of word" in text
-    assert "1- to 2-grams and the same with its latent semantic analysis), which shared" in text
+    assert "1- to 2-grams and the same with its latent semantic analysis), one of which" in text
+    assert "the others were tried on 10% of the places each" in text
     assert "(TF-IDF alone for the first 300 records)" in text
 
 
