@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The REST API and its schema (api/, docs/api.md).
+    path("api/", include("api.urls")),
     path("", include("screening.urls")),
     path("", include("extraction.urls")),
     path("", include("risk_of_bias.urls")),

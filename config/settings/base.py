@@ -28,12 +28,16 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",  # one API token per person (docs/api.md)
+    "drf_spectacular",
     "references",
     "screening",
     "extraction",
     "risk_of_bias",
     "meta_analysis",
     "grade",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -293,3 +297,42 @@ DEMO_ALLOWED = False
 
 # django-filter: an unset choice filter reads "Any" (it filters nothing), not "---------".
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
+# The REST API (api/, docs/api.md): a token per person (`Authorization: Token <key>`) or the
+# session of a logged-in browser; JSON only (no browsable pages, whose scripts the CSP would
+# refuse); every data endpoint needs a login, and answers are paginated and throttled.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumbers",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=100),
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerPerson", "api.throttling.PerAddress"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="5000/hour"),
+        "anon": env("API_THROTTLE_ANON", default="100/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The largest page a client may ask for (?page_size=).
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Screening API",
+    "DESCRIPTION": "Reviews, references, screening, PRISMA and extraction, with the pages' "
+    "permission and blinding rules (docs/api.md).",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The schema holds no data: anyone may read it, logged in or not.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -10,6 +10,7 @@ from datetime import UTC
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Subquery
 
 from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
@@ -60,11 +61,23 @@ def screener_membership(
     return membership
 
 
-def locked_item(review: Review, reference: Reference, stage: str) -> ScreeningItem:
+def locked_item(
+    review: Review,
+    reference: Reference,
+    stage: str,
+    *,
+    submitted_by: AbstractBaseUser | None = None,
+    token: str | None = None,
+) -> ScreeningItem:
+    """The reference's item at the stage, locked until the transaction ends. With a form's
+    `token`, the item carries `earlier_id`: the decision `submitted_by` already recorded with
+    that token (the form sent twice), or None, read in the same statement."""
+    items = ScreeningItem.objects.select_for_update(of=("self",))
+    if token:
+        earlier = Decision.objects.filter(reviewer=submitted_by, token=token).values("pk")[:1]
+        items = items.annotate(earlier_id=Subquery(earlier))
     try:
-        return ScreeningItem.objects.select_for_update(of=("self",)).get(
-            review=review, reference=reference, stage=stage
-        )
+        return items.get(review=review, reference=reference, stage=stage)
     except ScreeningItem.DoesNotExist:
         raise ScreeningRefused(
             f"This reference is not at the {Stage(stage).label.lower()} stage of the review."
@@ -82,12 +95,6 @@ def _check_reason(review: Review, stage: str, verdict: str, reason: ExclusionRea
         return
     if reason.review_id != review.pk or not reason.usable_at(stage):
         raise ScreeningRefused(f"The reason '{reason.label}' is not one of this stage's reasons.")
-
-
-def _existing_submission(reviewer, token: str | None) -> Decision | None:
-    if not token:
-        return None
-    return Decision.objects.filter(reviewer=reviewer, token=token).first()
 
 
 def _log(
@@ -147,11 +154,10 @@ def decision_record(
     review_lock(review)  # the review first, then its rows: one lock order everywhere
     if imported_from is not None and stage == Stage.FULL_TEXT:
         _imported_full_text(review, reference, reviewer, imported_from)
-    item = locked_item(review, reference, stage)
-    earlier = _existing_submission(reviewer, token)
-    if earlier is not None:
-        return earlier
-    mine = Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
+    item = locked_item(review, reference, stage, submitted_by=reviewer, token=token)
+    if getattr(item, "earlier_id", None):
+        return Decision.objects.get(pk=item.earlier_id)
+    mine = _own_vote(item, reviewer)
     if imported_from is None:
         _check_open(item, mine)
     _check_reason(review, stage, verdict, reason)
@@ -191,6 +197,15 @@ def decision_record(
         after=after,
     )
     return decision
+
+
+def _own_vote(item: ScreeningItem, reviewer: AbstractBaseUser) -> Vote | None:
+    """The reviewer's live vote on the locked item, if any. Not looked for when the item's
+    cache (kept in step in every decision's transaction, under the same lock) counts no live
+    vote: a reference's first vote, half of all votes at dual screening."""
+    if not item.votes:
+        return None
+    return Vote.objects.filter(item=item, reviewer=reviewer).select_related("decision").first()
 
 
 def _check_open(item: ScreeningItem, mine: Vote | None) -> None:

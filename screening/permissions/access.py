@@ -4,8 +4,8 @@ screening.constants' EDITOR_ROLES and OWNER_ROLES."""
 from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from screening.constants import Role
@@ -20,13 +20,29 @@ def review_for_user(
     404 for anyone who is not a member (an outsider learns nothing, not even that the review
     exists); 403 for a member whose role does not allow the action.
     """
-    review = get_object_or_404(Review, slug=slug)
-    membership = Membership.objects.in_review(review).filter(user=request.user).first()
+    # One query for both (every page of a review asks): a review that does not exist and one
+    # the user is not a member of are the same 404.
+    membership = (
+        Membership.objects.select_related("review")
+        .filter(review__slug=slug, user=request.user)
+        .first()
+    )
     if membership is None:
         raise Http404("No such review.")
+    review = membership.review
     if roles is not None and membership.role not in roles:
         raise PermissionDenied(role_refusal(roles, membership.role))
     return review, membership
+
+
+def memberships_of(user) -> QuerySet[Membership]:
+    """The reviews a person belongs to (their memberships, with the review), newest review
+    first: all that the review list, and the API's, show them."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("review")
+        .order_by("-review__created_at", "-review_id")
+    )
 
 
 def role_refusal(roles: Collection[str], role: str) -> str:

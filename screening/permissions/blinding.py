@@ -164,6 +164,13 @@ class VoteView:
             .filter(Exists(hidden))
         )
 
+    def hides_votes_on(self, reference_id: int) -> bool:
+        """Whether any of others' decisions on this reference are hidden from this member: the
+        reference's page (and the API's) says that votes are hidden."""
+        if self.sees_all:
+            return False
+        return self.decisions_hidden().filter(reference_id=reference_id).exists()
+
     def hidden_pairs(self) -> set[tuple[int, str]]:
         """(reference, stage) pairs whose others' votes are hidden: for figures computed in
         Python from many references at once."""

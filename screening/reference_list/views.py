@@ -196,8 +196,7 @@ def reference_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "items": review.items.filter(reference=reference).select_related("reason"),
         "history": history,
         "pdf": latest_pdf(review, reference.pk),
-        "hidden_votes": not view.sees_all
-        and view.decisions_hidden().filter(reference_id=reference.pk).exists(),
+        "hidden_votes": view.hides_votes_on(reference.pk),
         "can_edit": membership.can_edit,
         "can_manage": membership.can_manage,
         "open_states": ItemState.open(),

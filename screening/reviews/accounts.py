@@ -4,7 +4,8 @@ from one account or one address.
 Failed logins are counted by django-axes (per username and per address, in the database, so
 every web process shares the count; settings AXES_*): past LOGIN_FAILURE_LIMIT failures the
 account, or the address, is locked for LOGIN_LOCKOUT_MINUTES, even for the right password.
-Password reset requests are counted here, in Django's cache, per address and per email."""
+Password reset requests are counted here, in Django's cache, per address and per email. And
+"Your account": the person's API token (tokens.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from django.contrib.auth.views import PasswordResetView
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from screening.reviews.tokens import api_token_issue, api_token_of
 
 logger = logging.getLogger(__name__)
 
@@ -79,3 +84,16 @@ class ThrottledPasswordResetView(PasswordResetView):
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
+
+
+@never_cache  # the answer that shows a new key must not be kept by any cache
+@require_http_methods(["GET", "POST"])
+def account_page(request: HttpRequest) -> HttpResponse:
+    """Your account: whether you have an API token, and a button that makes one (a new one in
+    place of the old). The key is on the answer to that button, and never shown again."""
+    key = None
+    if request.method == "POST":
+        token, _ = api_token_issue(user=request.user, regenerate=True)
+        key = token.key
+    context = {"token": api_token_of(request.user), "key": key}
+    return render(request, "screening/reviews/account.html", context)

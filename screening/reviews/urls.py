@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from screening.reviews import views
+from screening.reviews import accounts, views
 
 urlpatterns = [
+    path("accounts/me/", accounts.account_page, name="account"),
     path("", views.review_list, name="review-list"),
     path("reviews/new/", views.review_create_view, name="review-create"),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),

@@ -22,7 +22,7 @@ from screening.identification.selectors import (
     searches_with_sources,
 )
 from screening.models import Invitation, Membership
-from screening.permissions.access import review_for_user
+from screening.permissions.access import memberships_of, review_for_user
 from screening.permissions.actions import run_action
 from screening.permissions.blinding import VoteView
 from screening.prioritisation.config import MIN_EXCLUDES, MIN_INCLUDES, WARM_UP
@@ -41,11 +41,7 @@ from screening.stopping.selectors import stopping_aid
 
 
 def review_list(request: HttpRequest) -> HttpResponse:
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("review")
-        .order_by("-review__created_at")
-    )
+    memberships = memberships_of(request.user)
     return render(request, "screening/reviews/review_list.html", {"memberships": memberships})
 
 

@@ -111,7 +111,9 @@ def _bulk_batch(w: World):
 # strings that reach its downloads and filters, read from the views and the filters.
 URLS: dict[str, dict[str, Any]] = {
     "password_reset": {},
+    "health": {},  # the load balancer's check: the database and the broker, no data
     "screening:review-list": {},
+    "screening:account": {},
     "screening:review-create": {},
     "screening:invitation-accept": {},
     "screening:review-home": {},
@@ -445,9 +447,11 @@ def crawl_urls(world: World) -> list[tuple[str, str, list[dict[str, Any]]]]:
 # (or 405, which a POST-only view answers to any GET before it looks at the review).
 OPEN_TO_ANYONE = {
     "screening:review-list",
+    "screening:account",
     "screening:review-create",
     "screening:invitation-accept",
     "password_reset",
+    "health",
 }
 
 
