@@ -12,9 +12,9 @@ a fresh process (bench/worker.py) so that each one's peak memory is its own:
   Python objects), a bare lxml extractor, bare Bio.Medline.parse;
 - bare parse through references.parsers.read_file(...).entries();
 - the full import (screening.identification.imports.references_import: parse, normalise,
-  deduplicate,
-  insert, propose near duplicates) into a fresh review, on SQLite and on PostgreSQL (a throwaway
-  database `bench_import_<pid>_<n>`, dropped at the end);
+  deduplicate, insert, propose near duplicates) into a fresh review, on SQLite and on
+  PostgreSQL (a throwaway database `bench_import_<pid>_<n>`, dropped at the end), with its
+  speed over our parser's and the bare parsers' on the same file (bench/import_report.py);
 - near-duplicate detection alone: references.duplicates.near_pairs over generated items, and
   duplicate_candidates_propose over the largest imported review.
 
@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,46 +40,26 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.generate import (  # noqa: E402 - after the path is set
-    DUPLICATE_RATE,
-    NEAR_RATE,
     CorpusError,
     load_corpus,
     write_medline,
     write_pubmed_xml,
+)
+from bench.import_report import (  # noqa: E402
+    FORMAT_LABELS,
+    Case,
+    markdown,
+    ratios,
+    targets,
 )
 from bench.worker import RESULT_PREFIX  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "tests" / "data" / "biopython"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 SETTINGS = "config.settings.dev"
-FORMAT_LABELS = {"pubmed-xml": "PubMed XML", "medline": "MEDLINE"}
 SUFFIXES = {"pubmed-xml": ".xml", "medline": ".nbib"}
 
-# The issue's figures on this machine, used where this run did not measure the baseline itself.
-REFERENCE_RATES = {"entrez_read": 1_000, "lxml_extract": 6_700, "medline_parse": 35_000}
-MEMORY_LIMIT_MB = 500
 LOAD = {"start": 0.0}
-NEAR_LIMIT_SECONDS = 30
-
-
-@dataclass
-class Case:
-    kind: str  # entrez_read, lxml_extract, medline_parse, parse, import, near_pairs
-    label: str
-    format: str = ""
-    size: int = 0
-    database: str = ""
-    args: dict = field(default_factory=dict)
-    result: dict = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        seconds = self.result.get("seconds") or 0
-        return self.result.get("records", 0) / seconds if seconds else 0.0
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.result.get("ok"))
 
 
 def log(message: str) -> None:
@@ -161,6 +141,9 @@ def child_env(database_url: str | None = None) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
     for name in ("CELERY_BROKER_URL", "REDIS_URL"):
         env.pop(name, None)  # the import runs in this process, not in a worker
+    # The import alone, not the retrain it asks for on commit (a thread without a broker, which
+    # would add its memory to the import's peak; a Celery worker's in production).
+    env["RANKING_RETRAIN"] = "off"
     if database_url:
         env["DATABASE_URL"] = database_url
     else:
@@ -240,171 +223,6 @@ def plan_cases(options, files: dict, plans: dict) -> list[Case]:
             case.args.setdefault("format", case.format)
         case.args.setdefault("corpus", str(options.corpus))
     return cases
-
-
-# --- Reporting --------------------------------------------------------------------------------
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _find(cases: list[Case], kind: str, fmt: str, size: int | None = None) -> Case | None:
-    matches = [c for c in cases if c.kind == kind and c.format == fmt and c.ok]
-    exact = [c for c in matches if c.size == size]
-    return (exact or matches or [None])[0]
-
-
-def targets(case: Case, cases: list[Case]) -> tuple[str, str]:
-    """The target to print beside a case, and whether it was met ("yes", "no" or "")."""
-    if not case.ok:
-        return "", "FAILED"
-    if case.kind in REFERENCE_RATES:
-        return f"reference (issue: ~{_n(REFERENCE_RATES[case.kind])}/s)", ""
-    if case.kind == "near_pairs":
-        met = case.result["seconds"] < NEAR_LIMIT_SECONDS
-        return f"< {NEAR_LIMIT_SECONDS} s", "yes" if met else "no"
-    if case.kind != "import":
-        return "", ""
-    notes, met = [], True
-    if case.format == "pubmed-xml":
-        entrez = _find(cases, "entrez_read", "pubmed-xml", case.size)
-        floor = entrez.rate if entrez else REFERENCE_RATES["entrez_read"]
-        lxml = _find(cases, "lxml_extract", "pubmed-xml", case.size)
-        ceiling = lxml.rate if lxml else REFERENCE_RATES["lxml_extract"]
-        notes.append(f">= Entrez.read {_n(floor)}/s, toward lxml {_n(ceiling)}/s")
-        met &= case.rate >= floor
-    else:
-        medline = _find(cases, "medline_parse", "medline", case.size)
-        bare = medline.rate if medline else REFERENCE_RATES["medline_parse"]
-        notes.append(f">= 0.5 x Medline.parse = {_n(bare / 2)}/s")
-        met &= case.rate >= bare / 2
-    if case.size >= 100_000:
-        notes.append(f"< {MEMORY_LIMIT_MB} MB")
-        met &= case.result["peak_mb"] < MEMORY_LIMIT_MB
-    return "; ".join(notes), "yes" if met else "no"
-
-
-def markdown(cases: list[Case], files: dict, plans: dict, total_seconds: float) -> str:
-    out = []
-    out.append(
-        "| case | format | records | database | seconds | records/s | peak MB | target | met |"
-    )
-    out.append("| --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- |")
-    for case in cases:
-        if case.kind == "near_pairs" and case.ok:
-            continue  # in the near-duplicate table below
-        target, met = targets(case, cases)
-        r = case.result
-        if case.ok:
-            seconds = f"{r['seconds']:.1f}"
-            rate = _n(case.rate) if case.kind != "near_pairs" else ""
-            peak = _n(r["peak_mb"])
-        else:
-            seconds = rate = peak = ""
-            target = r.get("error", "failed")
-        out.append(
-            f"| {case.label} | {FORMAT_LABELS.get(case.format, '')} | {_n(case.size)} | "
-            f"{case.database or '-'} | {seconds} | {rate} | {peak} | {target} | {met} |"
-        )
-    near = [c for c in cases if c.ok and (c.kind == "near_pairs" or "propose_seconds" in c.result)]
-    if near:
-        out.append("")
-        out.append("Near-duplicate detection alone:")
-        out.append("")
-        out.append("| what | items | database | seconds | pairs proposed | target | met |")
-        out.append("| --- | ---: | --- | ---: | ---: | --- | --- |")
-        for case in near:
-            r = case.result
-            if case.kind == "near_pairs":
-                what = (
-                    "`near_pairs` (half with PMID, 30% with DOI; "
-                    f"{r['planted_found']:,} of {r['planted']:,} planted pairs found)"
-                )
-                seconds, pairs, database = r["seconds"], r["pairs"], "-"
-            else:
-                what = (
-                    "`duplicate_candidates_propose` (the imported review, half of it stripped "
-                    "of PMID/DOI)"
-                )
-                seconds, pairs, database = r["propose_seconds"], r["propose_pairs"], case.database
-            met = "yes" if seconds < NEAR_LIMIT_SECONDS else "no"
-            out.append(
-                f"| {what} | {_n(case.size)} | {database} | {seconds:.1f} | {_n(pairs)} | "
-                f"< {NEAR_LIMIT_SECONDS} s | {met} |"
-            )
-    imports = [c for c in cases if c.kind == "import" and c.ok]
-    if imports:
-        out.append("")
-        out.append("Where the full import's time goes (seconds of wall time; 'rest' is keys, exact")
-        out.append(
-            "matching, building the rows, sha256 and the commit; 'client CPU' is this process's"
-        )
-        out.append("CPU time, the rest of the wall time being the database server's or waiting):")
-        out.append("")
-        out.append(
-            "| format | records | database | parse | insert references | insert records | "
-            "propose near duplicates | rest | total | client CPU | created | duplicates | "
-            "proposed | MB at start | MB before propose | peak MB |"
-        )
-        out.append("| --- | ---: | --- |" + " ---: |" * 13)
-        for case in imports:
-            r, phases = case.result, case.result["phases"]
-            named = ("parse", "insert references", "insert records", "propose near duplicates")
-            rest = r["seconds"] - sum(phases.get(name, 0.0) for name in named)
-            cells = " | ".join(f"{phases.get(name, 0.0):.1f}" for name in named)
-            out.append(
-                f"| {FORMAT_LABELS[case.format]} | {_n(case.size)} | {case.database} | {cells} | "
-                f"{rest:.1f} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-                f"{_n(r['references_created'])} | {_n(r['duplicates'])} | {_n(r['proposed'])} | "
-                f"{_n(r['baseline_mb'])} | {_n(r.get('before_propose_mb', 0))} | "
-                f"{_n(r['peak_mb'])} |"
-            )
-        flat = memory_growth(imports)
-        if flat:
-            out.append("")
-            out.append("Peak memory against file size: " + "; ".join(flat) + ".")
-    out.append("")
-    out.append("Generated files (real records repeated with new PMIDs, DOIs, titles, first authors")
-    out.append(
-        f"and years; {DUPLICATE_RATE:.0%} repeat an earlier PMID, {NEAR_RATE:.0%} carry an "
-        "earlier title with a typo):"
-    )
-    out.append("")
-    out.append("| format | records | MB | bytes/record | PMID repeats | near-duplicate titles |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for (fmt, size), path in sorted(files.items()):
-        plan = plans[(fmt, size)]
-        nbytes = path.stat().st_size if path.exists() else plans[(fmt, size, "bytes")]
-        out.append(
-            f"| {FORMAT_LABELS[fmt]} | {_n(size)} | {nbytes / 1e6:,.0f} | {_n(nbytes / size)} | "
-            f"{_n(plan.duplicates)} | {_n(plan.near)} |"
-        )
-    out.append("")
-    out.append(
-        f"Total run time: {total_seconds / 60:.1f} min. Load average (1 min) at the start "
-        f"{LOAD['start']:.2f}, at the end {os.getloadavg()[0]:.2f} (2 cores: other work on the "
-        "machine slows every figure)."
-    )
-    return "\n".join(out)
-
-
-def memory_growth(imports: list[Case]) -> list[str]:
-    notes = []
-    for fmt in FORMAT_LABELS:
-        for database in ("sqlite", "postgres"):
-            runs = sorted(
-                (c for c in imports if c.format == fmt and c.database == database),
-                key=lambda c: c.size,
-            )
-            if len(runs) >= 2:
-                small, large = runs[0], runs[-1]
-                notes.append(
-                    f"{FORMAT_LABELS[fmt]} on {database} {_n(small.result['peak_mb'])} MB at "
-                    f"{_n(small.size)} -> {_n(large.result['peak_mb'])} MB at {_n(large.size)} "
-                    f"(x{large.result['peak_mb'] / small.result['peak_mb']:.1f})"
-                )
-    return notes
 
 
 # --- Main -------------------------------------------------------------------------------------
@@ -566,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
                             "records_per_second": c.rate,
                             "target": targets(c, cases)[0],
                             "met": targets(c, cases)[1],
+                            **({"ratios": ratios(c, cases)} if c.kind == "import" and c.ok else {}),
                             **c.result,
                         }
                         for c in cases
@@ -575,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     else:
-        print(markdown(cases, files, plans, total))
+        print(markdown(cases, files, plans, total, LOAD["start"]))
     failed = [c for c in cases if not c.ok]
     missed = [c for c in cases if targets(c, cases)[1] == "no"]
     if failed:

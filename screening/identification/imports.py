@@ -1,14 +1,17 @@
 """Importing literature files into a review: each file is a search of a source.
 
 One file is one transaction: it lands whole or not at all. Entries stream from the parser in
-batches, so memory stays flat however large the file; exact duplicates (PMID, DOI, or title +
-year + first author) attach to the reference already in the review instead of making a new one.
+batches, parsed on a thread of their own a batch ahead of the database (read_ahead.py), so
+memory stays flat however large the file; each batch's exact duplicates (PMID, DOI, or title +
+year + first author) attach to the reference already in the review instead of making a new one
+(record_batches.py), and its rows are written by COPY on PostgreSQL, the ORM elsewhere
+(import_writers.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,14 +20,24 @@ from django.db import connection, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from references.duplicates import ExactIndex, Keys, first_author_key, title_key
+from references.duplicates import ExactIndex, Keys
 from references.models import Reference
 from references.parsers import ParsedFile, read_file
 from references.parsers.base import ImportFileError, ParsedReference, UnreadableEntry
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, SourceKind
-from screening.decisions.items import items_create_new, items_refresh
+from screening.decisions.counters import counters_add
+from screening.decisions.items import items_refresh
 from screening.identification.duplicates import duplicate_candidates_propose
+from screening.identification.import_writers import writer_for
+from screening.identification.read_ahead import ReadAhead
+from screening.identification.record_batches import (
+    PreparedEntry,
+    Tally,
+    entry_keys,
+    insert_batch,
+    unreadable_dict,
+)
 from screening.identification.search_documentation import documentation_fields, documentation_json
 from screening.models import Record, Review, ScreeningItem, Search, Source
 from screening.permissions.refusals import Refused
@@ -32,6 +45,9 @@ from screening.permissions.refusals import Refused
 BATCH_SIZE = 1000
 # An import that makes this many references refreshes the planner's statistics (_analyze).
 ANALYZE_AFTER = 5000
+# Columns no query filters, joins or sorts on, left out of that ANALYZE: the statistics of the
+# source entries (2 to 17 kB a row) and abstracts were two thirds of its time, and serve no plan.
+UNPLANNED = {"raw", "abstract", "abstract_sections"}
 # How many unreadable entries an error message or preview lists in full.
 LISTED_UNREADABLE = 50
 
@@ -67,16 +83,6 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _keys(parsed: ParsedReference) -> Keys:
-    return Keys(
-        pmid=parsed.pmid,
-        doi=parsed.doi,
-        title=title_key(parsed.title),
-        year=parsed.year,
-        first_author=first_author_key(parsed.authors),
-    )
-
-
 def _review_index(review: Review) -> ExactIndex:
     """The exact keys of every reference the review holds now."""
     index = ExactIndex()
@@ -89,10 +95,6 @@ def _review_index(review: Review) -> ExactIndex:
     for ref_id, pmid, doi, tkey, year, fa in rows.iterator(chunk_size=5000):
         index.add(ref_id, Keys(pmid=pmid, doi=doi, title=tkey, year=year, first_author=fa))
     return index
-
-
-def _unreadable_dict(entry: UnreadableEntry) -> dict:
-    return {"position": entry.position, "reason": entry.reason, "excerpt": entry.excerpt[:300]}
 
 
 def _describe_unreadable(unreadable: list[dict], total: int) -> str:
@@ -131,14 +133,14 @@ def import_preview(
         if isinstance(entry, UnreadableEntry):
             preview.unreadable += 1
             if len(preview.unreadable_entries) < LISTED_UNREADABLE:
-                preview.unreadable_entries.append(_unreadable_dict(entry))
+                preview.unreadable_entries.append(unreadable_dict(entry))
             continue
         preview.records += 1
         if on_entry is not None:
             on_entry(entry)
         if not entry.title:
             preview.without_title += 1
-        keys = _keys(entry)
+        keys = entry_keys(entry)
         if index.find(keys):
             preview.already_in_review += 1
         elif seen_in_file.find(keys):
@@ -220,59 +222,6 @@ def same_file_search(*, review: Review, source_name: str, sha256: str) -> Search
     )
 
 
-def _batches(entries: Iterator, size: int) -> Iterator[list]:
-    batch = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _reference_from(parsed: ParsedReference, keys: Keys, file_format: str) -> Reference:
-    return Reference(
-        title=parsed.title,
-        abstract=parsed.abstract,
-        abstract_sections=[{"label": s.label, "text": s.text} for s in parsed.abstract_sections],
-        authors=parsed.authors,
-        journal=parsed.journal,
-        year=parsed.year,
-        volume=parsed.volume[:100],
-        issue=parsed.issue[:100],
-        pages=parsed.pages[:100],
-        pmid=parsed.pmid[:20],
-        pmcid=parsed.pmcid[:20],
-        doi=parsed.doi[:255],
-        registry_ids=parsed.registry_ids,
-        publication_types=parsed.publication_types,
-        mesh_terms=parsed.mesh_terms,
-        keywords=parsed.keywords,
-        language=parsed.language[:50],
-        urls=parsed.urls,
-        raw=parsed.raw,
-        source_format=file_format,
-        title_key=keys.title,
-        first_author_key=keys.first_author,
-    )
-
-
-@dataclass
-class Tally:
-    """What inserting a stream of entries did: entries = records + unreadable,
-    records = created + duplicates."""
-
-    entries: int = 0
-    records: int = 0
-    created: int = 0
-    duplicates: int = 0
-    unreadable: list[dict] = field(default_factory=list)
-    new_reference_ids: list[int] = field(default_factory=list)
-    # References the review held already that got a record from this import.
-    attached_reference_ids: set[int] = field(default_factory=set)
-
-
 def records_insert(
     *,
     review: Review,
@@ -285,68 +234,32 @@ def records_insert(
     """Insert the entries as records of `search`, in batches. An entry whose exact keys match
     a reference of the review (or one made earlier in the stream) becomes a duplicate record of
     it; the others make references. Unreadable entries are counted and listed, not inserted.
-    Call inside the caller's transaction: the caller decides whether the result stands."""
+    Call inside the caller's transaction: the caller decides whether the result stands.
+
+    `entries` is read on a thread of its own (read_ahead.py), a batch ahead of the database: it
+    must not touch the database itself (parsers never do)."""
     # One import into a review at a time: another one's references, not yet committed, would
     # be invisible to this one's duplicate check. Pages and reads are not held up.
     review_lock(review)
-    index = _review_index(review)
-    record_fields = record_fields or {}
+    writer = writer_for(review=review, search=search, record_fields=record_fields or {})
     tally = Tally()
-    # References made here get a provisional negative id until they are inserted.
-    provisional: dict[int, int] = {}
 
-    for batch in _batches(iter(entries), BATCH_SIZE):
-        new_references: list[Reference] = []
-        # (position, reference id, rule, raw, pmid) of each record of the batch
-        pending_records: list[tuple[int, int, str, str, str]] = []
-        for entry in batch:
-            tally.entries += 1
-            if isinstance(entry, UnreadableEntry):
-                tally.unreadable.append(_unreadable_dict(entry))
-                continue
-            tally.records += 1
-            keys = _keys(entry)
-            match = index.find(keys)
-            if match:
-                ref_id, rule = match
-                tally.duplicates += 1
-                if ref_id > 0:
-                    tally.attached_reference_ids.add(ref_id)
-                pending_records.append((entry.position, ref_id, rule, entry.raw, entry.pmid))
-            else:
-                tally.created += 1
-                temp_id = -tally.created
-                index.add(temp_id, keys)
-                new_references.append(_reference_from(entry, keys, file_format))
-                pending_records.append((entry.position, temp_id, "", "", entry.pmid))
-        Reference.objects.bulk_insert(new_references, batch_size=BATCH_SIZE)
-        first_temp = tally.created - len(new_references) + 1
-        for offset, reference in enumerate(new_references):
-            provisional[-(first_temp + offset)] = reference.pk
-            tally.new_reference_ids.append(reference.pk)
-        Record.objects.bulk_create(
-            [
-                Record(
-                    review=review,
-                    search=search,
-                    reference_id=provisional.get(ref_id, ref_id),
-                    position=position,
-                    duplicate_rule=rule,
-                    raw=raw,
-                    pmid=pmid[:20],
-                    **record_fields,
-                )
-                for position, ref_id, rule, raw, pmid in pending_records
-            ],
-            batch_size=BATCH_SIZE,
-        )
-        if progress:
-            progress(tally.entries)
+    def prepare(entry: ParsedReference | UnreadableEntry) -> PreparedEntry | UnreadableEntry:
+        if isinstance(entry, UnreadableEntry):
+            return entry
+        keys = entry_keys(entry)
+        row = writer.reference_row(entry, keys, file_format)
+        return PreparedEntry(entry.position, keys, keys.pmid, entry.raw, row)
+
+    with ReadAhead(entries, size=BATCH_SIZE, prepare=prepare) as batches:
+        for batch in batches:
+            insert_batch(batch, writer, tally)
+            if progress:
+                progress(tally.entries)
+    counters_add(review=review, records={search.pk: tally.records})  # PRISMA's identified
     # Each reference enters screening: new ones at their first stage; one that got a record
     # from another source may now enter elsewhere (a database record beats a website's).
-    items_create_new(
-        review=review, reference_ids=tally.new_reference_ids, source_kind=search.source.kind
-    )
+    writer.finish()
     items_refresh(review=review, reference_ids=tally.attached_reference_ids)
     if tally.created >= ANALYZE_AFTER:
         _analyze()
@@ -360,9 +273,22 @@ def _analyze() -> None:
     100,000 references)."""
     if connection.vendor != "postgresql":
         return
-    tables = [Reference._meta.db_table, Record._meta.db_table, ScreeningItem._meta.db_table]
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        columns = [f.column for f in model._meta.concrete_fields if f.name not in UNPLANNED]
+        return f"{quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
+
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        cursor.execute("ANALYZE " + ", ".join(table(m) for m in (Record, ScreeningItem)))
+        # The references' rows are the widest: a sample of 3,000 rather than 30,000 (statistics
+        # target 10) gives the planner their number and the spread of their keys in a tenth of
+        # the time; autovacuum's next ANALYZE takes the full sample.
+        cursor.execute("SELECT current_setting('default_statistics_target')")
+        target = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
+        cursor.execute("ANALYZE " + table(Reference))
+        cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [target])
 
 
 def search_add_tally(search: Search, tally: Tally) -> None:
