@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from references.models import Reference
 from screening.constants import ItemState, Stage
-from screening.decisions.selectors import latest_full_texts
+from screening.decisions.selectors import latest_full_texts, stage_counts
 from screening.models import FullText, Review, ScreeningItem
 from screening.permissions.blinding import VoteView
 from screening.permissions.labels import NO_LABEL, labels_on, with_label
@@ -34,16 +34,24 @@ def report_in_study(review_id: int, reference_id: int) -> bool:
     return StudyReport.objects.filter(review_id=review_id, reference_id=reference_id).exists()
 
 
-def included_studies_count(review: Review) -> int:
+def included_studies_count(review: Review, included_reports: int | None = None) -> int:
     """PRISMA's "studies included": the studies with an included report, plus each included
-    report not yet linked to a study (a study of its own until someone says otherwise)."""
-    included = included_report_ids(review)
-    links = StudyReport.objects.in_review(review).filter(reference_id__in=included)
-    studies = links.values("study_id").distinct().count()
-    unlinked = included.exclude(
-        reference_id__in=StudyReport.objects.in_review(review).values("reference_id")
-    ).count()
-    return studies + unlinked
+    report not yet linked to a study (a study of its own until someone says otherwise). Reads
+    the links people made and the number of included reports (PRISMA passes its own; else
+    the counters'), never every included report: the same cost at any size."""
+    if included_reports is None:
+        included_reports = stage_counts(review)[Stage.FULL_TEXT].get(ItemState.INCLUDED, 0)
+    included = ScreeningItem.objects.in_review(review).filter(
+        reference_id=OuterRef("reference_id"), stage=Stage.FULL_TEXT, state=ItemState.INCLUDED
+    )
+    links = list(
+        StudyReport.objects.in_review(review)
+        .filter(Exists(included))
+        .values_list("study_id", "reference_id")
+        .order_by()
+    )
+    linked_reports = {reference for _, reference in links}
+    return len({study for study, _ in links}) + included_reports - len(linked_reports)
 
 
 def unlinked_reports(review: Review) -> QuerySet[Reference]:

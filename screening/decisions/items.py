@@ -3,22 +3,30 @@ step with the log.
 
 Every write adds to the log (Decision, Removal, FullText) and then calls `items_refresh` in the
 same transaction: it recomputes the references' states with the pure functions of
-decisions/states.py and brings the cache in line. `screening_state --check` recomputes it all
-and reports any difference (`cache_differences`); `--fix` rebuilds it (`cache_rebuild`)."""
+decisions/states.py and brings the cache in line, counters included (through
+counters.counters_add, as the import counts its records). `screening_state --check` recomputes
+it all and reports any difference (`cache_differences`); `--fix` rebuilds it (`cache_rebuild`)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import transaction
 
 from screening.constants import (
     ItemState,
     RemovalReason,
     SourceKind,
     Stage,
+)
+from screening.decisions.counters import (
+    ItemKey,
+    counter_differences,
+    counters_add,
+    counters_clear,
+    item_key,
+    records_from_log,
 )
 from screening.decisions.queue import rank_for
 from screening.decisions.states import DecisionFact, Outcome, ReferenceFacts, reference_outcomes
@@ -28,9 +36,7 @@ from screening.models import (
     Record,
     Removal,
     Review,
-    ReviewerCount,
     ScreeningItem,
-    StageCount,
     Vote,
 )
 from screening.prioritisation.bookkeeping import (
@@ -122,8 +128,7 @@ def items_refresh(*, review: Review, reference_ids: Iterable[int]) -> None:
     reviewer_delta: Counter = Counter()
     for chunk in _chunks(ids):
         _refresh_chunk(review, chunk, stage_delta, reviewer_delta)
-    _bump(StageCount, review, stage_delta, key_fields=("stage", "state"))
-    _bump(ReviewerCount, review, reviewer_delta, key_fields=("stage", "reviewer_id"))
+    counters_add(review=review, items=stage_delta, reviewers=reviewer_delta)
 
 
 def items_create_new(*, review: Review, reference_ids: list[int], source_kind: str) -> None:
@@ -151,8 +156,7 @@ def items_create_new(*, review: Review, reference_ids: list[int], source_kind: s
         ],
         batch_size=1000,
     )
-    _bump(StageCount, review, Counter({(stage, state): len(reference_ids)}), key_fields=(
-        "stage", "state"))  # fmt: skip
+    counters_add(review=review, items={ItemKey(stage, state, stage): len(reference_ids)})
     if stage == Stage.TITLE_ABSTRACT:
         # New records to rank: the retrain fits their text features once, off the request.
         ranking_request(review)
@@ -204,16 +208,16 @@ def _refresh_items(review, existing, votes, wanted, entries, stage_delta, review
                     **fields,
                 )
             )
-            stage_delta[(key[1], outcome.state)] += 1
+            stage_delta[ItemKey(key[1], outcome.state, entries[key[0]], outcome.reason)] += 1
         elif any(getattr(item, name) != value for name, value in fields.items()):
-            stage_delta[(item.stage, item.state)] -= 1
-            stage_delta[(item.stage, outcome.state)] += 1
+            stage_delta[item_key(item)] -= 1
             for name, value in fields.items():
                 setattr(item, name, value)
+            stage_delta[item_key(item)] += 1
             to_update.append(item)
     gone = [item for key, item in existing.items() if key not in wanted]
     for item in gone:
-        stage_delta[(item.stage, item.state)] -= 1
+        stage_delta[item_key(item)] -= 1
         for reviewer_id in votes.get(item.pk, {}):
             reviewer_delta[(item.stage, reviewer_id)] -= 1
     if gone:
@@ -270,42 +274,6 @@ def _update(model, objects: list, fields: list[str]) -> None:
         model.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in fields})
 
 
-def _bump(model, review: Review, delta: Counter, *, key_fields: tuple[str, str]) -> None:
-    """Add the deltas to the counter rows in one UPDATE (it locks the rows in index order, the
-    same in every transaction, so two cannot deadlock), then make the rows that were missing.
-    Written out by hand: this runs with every decision, and building the same statement through
-    the ORM's Case/When cost more than the rest of the decision's queries together."""
-    changes = {key: n for key, n in delta.items() if n}
-    if not changes:
-        return
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [quote(meta.get_field(name).column) for name in key_fields]
-    match = " AND ".join(f"{c} = %s" for c in columns)
-    cases, params_case, params_where = [], [], []
-    for (a, b), n in changes.items():
-        cases.append(f"WHEN {match} THEN %s")
-        params_case += [a, b, n]
-        params_where += [a, b]
-    where = " OR ".join(f"({match})" for _ in changes)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {quote('n')} = {quote('n')} + CASE {' '.join(cases)} "
-        f"ELSE 0 END WHERE {quote('review_id')} = %s AND ({where}) "
-        f"RETURNING {columns[0]}, {columns[1]}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params_case, review.pk, *params_where])
-        found = {tuple(row) for row in cursor.fetchall()}
-    first, second = key_fields
-    for a, b in sorted(set(changes) - found):
-        lookup = {"review": review, first: a, second: b}
-        try:
-            with transaction.atomic():
-                model.objects.create(**lookup, n=changes[(a, b)])
-        except IntegrityError:  # another transaction made the row first
-            model.objects.filter(**lookup).update(n=F("n") + changes[(a, b)])
-
-
 # --- Checking the cache ------------------------------------------------------------------------
 
 
@@ -333,7 +301,9 @@ def cache_differences(review: Review) -> list[str]:
         for ref_id in chunk:
             wanted = reference_outcomes(facts[ref_id])
             for stage, outcome in wanted.items():
-                stage_counts[(stage, outcome.state)] += 1
+                stage_counts[
+                    ItemKey(stage, outcome.state, facts[ref_id].entry or "", outcome.reason)
+                ] += 1
                 for reviewer_id in outcome.votes:
                     reviewer_counts[(stage, reviewer_id)] += 1
                 item = cached.get((ref_id, stage))
@@ -367,16 +337,9 @@ def cache_differences(review: Review) -> list[str]:
                         f"reference {ref_id} at {ref_stage[1]}: cached, but it has not reached "
                         "that stage"
                     )
-    counted = {(c.stage, c.state): c.n for c in StageCount.objects.in_review(review) if c.n}
-    if counted != {k: n for k, n in stage_counts.items() if n}:
-        differences.append(f"state counts: cached {counted}, computed {dict(stage_counts)}")
-    counted_reviewers = {
-        (c.stage, c.reviewer_id): c.n for c in ReviewerCount.objects.in_review(review) if c.n
-    }
-    if counted_reviewers != {k: n for k, n in reviewer_counts.items() if n}:
-        differences.append(
-            f"reviewer counts: cached {counted_reviewers}, computed {dict(reviewer_counts)}"
-        )
+    differences += counter_differences(
+        review, items=stage_counts, reviewers=reviewer_counts, records=records_from_log(review)
+    )
     return differences
 
 
@@ -389,7 +352,7 @@ def _plain(values: tuple) -> tuple:
 def cache_rebuild(review: Review) -> None:
     """Throw the cache away and compute it again from the log."""
     ScreeningItem.objects.in_review(review).delete()
-    StageCount.objects.in_review(review).delete()
-    ReviewerCount.objects.in_review(review).delete()
+    counters_clear(review)
+    counters_add(review=review, records=records_from_log(review))
     reference_ids = Record.objects.in_review(review).values_list("reference_id", flat=True)
     items_refresh(review=review, reference_ids=reference_ids)

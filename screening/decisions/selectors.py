@@ -29,12 +29,13 @@ from screening.permissions.blinding import VoteView
 
 
 def stage_counts(review: Review) -> dict[str, dict[str, int]]:
-    """{stage: {state: n}} from the cached counters (one small query, whatever the size)."""
+    """{stage: {state: n}} from the cached counters (one small query, whatever the size),
+    added up over PRISMA's columns and the reasons."""
     counts: dict[str, dict[str, int]] = {stage: {} for stage in Stage.values}
     for stage, state, n in (
         StageCount.objects.in_review(review).filter(n__gt=0).values_list("stage", "state", "n")
     ):
-        counts[stage][state] = n
+        counts[stage][state] = counts[stage].get(state, 0) + n
     return counts
 
 

@@ -4,11 +4,14 @@ screening, and the cached state of each reference at each stage.
 The decision log (Decision, FullText, Removal) is the record: rows are only ever added. The rest
 (ScreeningItem, Vote, StageCount, ReviewerCount) is a cache computed from it by
 screening/decisions/states.py, updated in the same transaction as each change, so that queues and
-counts stay fast; `screening_state --check` recomputes it and reports any difference.
+counts stay fast; `screening_state --check` recomputes it and reports any difference. RecordCount
+counts the records of each search the same way (screening/decisions/counters.py writes every
+counter).
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from references.models import Reference
@@ -21,6 +24,7 @@ from screening.constants import (
     Stage,
     Verdict,
 )
+from screening.models.identification import Search
 from screening.models.reviews import Review
 from screening.models.scoped import InReviewManager
 
@@ -257,23 +261,38 @@ class Vote(models.Model):
 
 
 class StageCount(models.Model):
-    """Cache: how many references are in each state at each stage, for pages that must not
-    count 100,000 rows."""
+    """Cache: how many references are in each state at each stage, by PRISMA column (the
+    items' entry) and settled reason, for pages that must not count 100,000 rows. The screening
+    pages add up the columns and reasons; PRISMA reads each one."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="stage_counts")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     state = models.CharField(max_length=20, choices=ItemState.choices)
+    entry = models.CharField(max_length=20, choices=Stage.choices)
+    # The items' reason (an exclusion's, once settled), or none. A reason in use cannot be
+    # deleted (the items protect it), so a row that goes with its reason counts nothing.
+    reason = models.ForeignKey(
+        ExclusionReason, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     n = models.IntegerField(default=0)
 
     objects = InReviewManager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["review", "stage", "state"], name="stage_count_once")
+            # No reason counts as reason 0: one row for it, as NULLs would not be equal.
+            models.UniqueConstraint(
+                "review",
+                "stage",
+                "state",
+                "entry",
+                Coalesce("reason", models.Value(0)),
+                name="stage_count_once",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.stage} {self.state}: {self.n}"
+        return f"{self.stage} {self.state} ({self.entry}, reason {self.reason_id}): {self.n}"
 
 
 class ReviewerCount(models.Model):
@@ -297,3 +316,22 @@ class ReviewerCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer_id} at {self.stage}: {self.n}"
+
+
+class RecordCount(models.Model):
+    """Cache: how many records a search holds (PRISMA's records identified, per source), kept
+    by the import that inserts them, so that PRISMA does not count a million record rows."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="+")
+    n = models.IntegerField(default=0)
+
+    objects = InReviewManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "search"], name="record_count_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"search {self.search_id}: {self.n} records"

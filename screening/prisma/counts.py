@@ -1,10 +1,12 @@
-"""The PRISMA 2020 flow diagram's numbers, computed from the review's records and cached states.
+"""The PRISMA 2020 flow diagram's numbers, read from the review's counters.
 
-Every number comes from a handful of aggregate queries, whatever the size of the review: records
-per search, the references the database and register records point at, and the screening items
-grouped by stage, state and column (PRISMA's two columns: databases and registers on the left,
-other methods on the right). The boxes that count references are defined once, in BOXES: the
-same definition gives the box's number and the filtered reference list it links to.
+Every number comes from two small reads, whatever the size of the review: the records of each
+search, and the screening items by stage, state, column (PRISMA's two columns: databases and
+registers on the left, other methods on the right) and reason. Both are counters kept in the
+transaction that changes what they count (screening/decisions/counters.py), which
+`screening_state --check` counts again from the log. The boxes that count references are defined
+once, in BOXES: the same definition gives the box's number and the filtered reference list it
+links to (the list reads the items themselves).
 
 The counting rules and invariants of docs/design.md are checked every time, pending terms included.
 A count that does not reconcile is an error naming the references involved, and the diagram
@@ -23,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.module_loading import import_string
 
 from screening.constants import ItemState, SourceKind, Stage
-from screening.models import Record, Review, ScreeningItem, Search
+from screening.models import Record, RecordCount, Review, ScreeningItem, StageCount
 
 TEMPLATE = Path(__file__).resolve().parent / "data" / "PRISMA.csv"
 DBR = (SourceKind.DATABASE, SourceKind.REGISTER)
@@ -153,13 +155,13 @@ DERIVED = {"dbr_excluded", "other_excluded", "new_reports"}
 
 def studies_count(review: Review, included_reports: int) -> int:
     """The studies the included reports describe. The app that groups reports into studies
-    (extraction, a layer above this one) is named by the PRISMA_STUDIES_COUNTER setting; it
-    counts a report that is not yet in a study as a study of its own. Without it, each report
-    is a study."""
+    (extraction, a layer above this one) is named by the PRISMA_STUDIES_COUNTER setting and
+    told how many reports are included; it counts a report that is not yet in a study as a
+    study of its own. Without it, each report is a study."""
     counter = getattr(settings, "PRISMA_STUDIES_COUNTER", "")
     if not counter or not included_reports:
         return included_reports
-    return import_string(counter)(review)
+    return import_string(counter)(review, included_reports=included_reports)
 
 
 def box_references(review: Review, name: str, reason_id: int | None = None):
@@ -259,27 +261,17 @@ class Discrepancy:
 
 
 def prisma_report(review: Review) -> PrismaReport:
-    """The review's PRISMA numbers from seven queries at any size, checked against PRISMA's
-    arithmetic."""
+    """The review's PRISMA numbers, from the counters in two queries (three with studies) at
+    any size, checked against PRISMA's arithmetic."""
     report = PrismaReport(
         previous_studies=review.previous_studies, previous_reports=review.previous_reports
     )
-    # Records are counted per search (an index-only scan), then added up by source: joining
-    # every record to its search and source made this the slowest query at 100k.
-    searches = {
-        pk: (kind, name)
-        for pk, kind, name in Search.objects.in_review(review).values_list(
-            "pk", "source__kind", "source__name"
-        )
-    }
     per_source = defaultdict(Counter)
-    for search_id, n in (
-        Record.objects.filter(search_id__in=list(searches))
-        .values_list("search_id")
-        .annotate(n=Count("*"))
-        .order_by()
+    for kind, name, n in (
+        RecordCount.objects.in_review(review)
+        .filter(n__gt=0)
+        .values_list("search__source__kind", "search__source__name", "n")
     ):
-        kind, name = searches[search_id]
         per_source[kind][name] += n
     report.database_specific_results = sorted(per_source[SourceKind.DATABASE].items())
     report.register_specific_results = sorted(per_source[SourceKind.REGISTER].items())
@@ -288,36 +280,29 @@ def prisma_report(review: Review) -> PrismaReport:
     report.website_results = sum(per_source[SourceKind.WEBSITE].values())
     report.organisation_results = sum(per_source[SourceKind.ORGANISATION].values())
     report.citations_results = sum(per_source[SourceKind.CITATION].values())
-    dbr_searches = [pk for pk, (kind, _) in searches.items() if kind in DBR]
-    dbr_references = (
-        Record.objects.in_review(review)
-        .filter(search_id__in=dbr_searches)
-        .values("reference_id")
-        .distinct()
-        .count()
-    )
-    report.duplicates = report.identified_dbr - dbr_references
 
     states: Counter = Counter()
-    for stage, state, entry, n in (
-        ScreeningItem.objects.in_review(review)
-        .values_list("stage", "state", "entry")
-        .annotate(n=Count("id"))
-        .order_by()
+    excluded_reports = []  # (column, position, label, reason id, n)
+    for stage, state, entry, reason_id, label, position, n in (
+        StageCount.objects.in_review(review)
+        .filter(n__gt=0)
+        .values_list(
+            "stage", "state", "entry", "reason_id", "reason__label", "reason__position", "n"
+        )
     ):
-        states[(stage, state, entry)] = n
+        states[(stage, state, entry)] += n
+        if stage == FT and state == ItemState.EXCLUDED:
+            excluded_reports.append((entry, position, label, reason_id, n))
+    # A reference with a database or register record is at title and abstract, once.
+    dbr_references = sum(n for (stage, _, entry), n in states.items() if stage == entry == TA)
+    report.duplicates = report.identified_dbr - dbr_references
     for name, box in BOXES.items():
         if name in DERIVED:
             continue
         setattr(report, name, sum(states[(box.stage, s, box.entry)] for s in box.states))
-    reasons = (
-        ScreeningItem.objects.in_review(review)
-        .filter(stage=FT, state=ItemState.EXCLUDED)
-        .values_list("entry", "reason_id", "reason__label")
-        .annotate(n=Count("id"))
-        .order_by("reason__position", "reason__label")
-    )
-    for entry, reason_id, label, n in reasons:
+    # The review's order of reasons; an exclusion without one last.
+    excluded_reports.sort(key=lambda r: (r[1] is None, r[1] or 0, r[2] or ""))
+    for entry, _, label, reason_id, n in excluded_reports:
         target = report.dbr_excluded if entry == TA else report.other_excluded
         target.append(Reason(label or "No reason recorded", n, reason_id))
 

@@ -9,7 +9,9 @@ from screening.models import Review
 class Command(BaseCommand):
     help = (
         "Recompute every reference's screening state from the decision log and compare it with "
-        "the cached states and counts; exits 1 if they differ. --fix rebuilds the cache, but "
+        "the cached states and the counters (references by stage, state, PRISMA column and "
+        "reason; votes by reviewer; records by search), naming each that differs; exits 1 if "
+        "any does. --fix rebuilds the cache, but "
         "only from a log that passes audit_verify: a tampered log is never laundered into it."
     )
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         for one in reviews:
             differences = cache_differences(one)
             if not differences:
-                self.stdout.write(f"{one.slug}: the cached states agree with the decision log.")
+                self.stdout.write(f"{one.slug}: the cached states and counters agree with the log.")
                 continue
             differing += 1
             self.stdout.write(f"{one.slug}: {len(differences)} difference(s):")
