@@ -82,7 +82,7 @@ def described(config: ModelConfig = DEFAULT, rankers: Sequence[str] = ("tfidf",)
     return (
         f"{classifier} on each of {len(features)} feature sets ({listed}), one of which "
         "ordered the records while the others were tried on "
-        f"{EXPLORE_SHARE:.0%} of the places each; another took the lead when its own picks "
-        "had proved more often relevant in this "
+        f"{EXPLORE_SHARE:.0%} of the places each, the lead passing to another only once its "
+        "own picks had proved more often relevant in this "
         f"review than the leader's (TF-IDF alone for the first {WARM_UP_SHARED} records)"
     )
