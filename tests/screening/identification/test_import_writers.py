@@ -113,6 +113,7 @@ def _snapshot(review) -> dict:
     }
 
 
+@pytest.mark.integration  # PostgreSQL only: the CI run on SQLite leaves it out
 def test_copy_leaves_exactly_the_rows_the_orm_leaves(owner, data_path, monkeypatch):
     require_postgresql()
     # Batches of 3: references made in one batch are matched and pointed at from later ones.
@@ -199,6 +200,7 @@ def test_a_malformed_file_part_way_leaves_nothing_behind(
     assert not [t for t in threading.enumerate() if t.name == "import-parser"]
 
 
+@pytest.mark.integration  # PostgreSQL only: the CI run on SQLite leaves it out
 def test_a_row_postgresql_refuses_part_way_rolls_back_all_and_stops_the_parser(
     review, owner, monkeypatch
 ):
@@ -264,6 +266,7 @@ def test_a_later_batch_finds_what_earlier_batches_made_and_only_older_references
     ]
 
 
+@pytest.mark.integration  # PostgreSQL only: the CI run on SQLite leaves it out
 def test_the_copy_path_asks_three_queries_a_batch_whatever_its_size(owner, data_path, monkeypatch):
     """Matching, ids and items: one query each per batch (COPY is not a query Django counts)."""
     require_postgresql()
