@@ -85,14 +85,12 @@ def setup_review(args: dict) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
-    from bench.screening import _reference
-    from references.models import Reference
+    from bench.screening import references_add
     from screening.constants import Role, Stage
-    from screening.decisions.items import items_create_new
-    from screening.models import Membership, Ranking, Record, Search, Source
+    from screening.models import Membership, Ranking, Search, Source
     from screening.models.ranking import pack_ids
     from screening.reviews.services import review_create
 
@@ -112,22 +110,7 @@ def setup_review(args: dict) -> dict:
     )
     source = Source.objects.create(review=review, name="Embase", kind="database")
     search = Search.objects.create(review=review, source=source, run_at=timezone.now())
-    size, ids = args["references"], []
-    for offset in range(0, size, 5000):
-        with transaction.atomic():
-            batch = [_reference(rng, offset + i) for i in range(min(5000, size - offset))]
-            Reference.objects.bulk_insert(batch)
-            Record.objects.bulk_create(
-                [
-                    Record(review=review, search=search, reference=r, position=offset + i + 1)
-                    for i, r in enumerate(batch)
-                ],
-                batch_size=1000,
-            )
-            ids += [r.pk for r in batch]
-            items_create_new(
-                review=review, reference_ids=[r.pk for r in batch], source_kind="database"
-            )
+    ids = references_add(review, search, args["references"], rng)
     if args["order"] == "model":
         # As a retrain leaves it: every reference ranked (here in a random order).
         rng.shuffle(ids)

@@ -55,14 +55,12 @@ def run_case(args: dict) -> dict:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
-    from references.models import Reference
     from screening.constants import Role
-    from screening.decisions.items import items_create_new
-    from screening.models import Membership, Record, Search, Source
+    from screening.models import Membership, Search, Source
     from screening.reviews.services import review_create
 
     size, decisions = args["size"], args["decisions"]
@@ -78,20 +76,7 @@ def run_case(args: dict) -> dict:
     search = Search.objects.create(review=review, source=source, run_at=timezone.now())
 
     started = time.perf_counter()
-    for offset in range(0, size, 5000):
-        with transaction.atomic():
-            batch = [_reference(rng, offset + i) for i in range(min(5000, size - offset))]
-            Reference.objects.bulk_insert(batch)
-            Record.objects.bulk_create(
-                [
-                    Record(review=review, search=search, reference=r, position=offset + i + 1)
-                    for i, r in enumerate(batch)
-                ],
-                batch_size=1000,
-            )
-            items_create_new(
-                review=review, reference_ids=[r.pk for r in batch], source_kind="database"
-            )
+    references_add(review, search, size, rng)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # what autovacuum does after a bulk load
@@ -139,6 +124,37 @@ def run_case(args: dict) -> dict:
         "view_median_ms": round(statistics.median(view_times), 1),
         "view_p95_ms": round(_percentile(view_times, 95), 1),
     }
+
+
+def references_add(review, search, size: int, rng) -> list[int]:
+    """`size` made-up references found by `search`, with their records and title-and-abstract
+    items, written in bulk 5,000 at a time and counted as an import counts them (the records
+    per search and the items). Their ids, in order."""
+    from django.db import transaction
+
+    from references.models import Reference
+    from screening.decisions.counters import counters_add
+    from screening.decisions.items import items_create_new
+    from screening.models import Record
+
+    ids: list[int] = []
+    for offset in range(0, size, 5000):
+        with transaction.atomic():
+            batch = [_reference(rng, offset + i) for i in range(min(5000, size - offset))]
+            Reference.objects.bulk_insert(batch)
+            Record.objects.bulk_create(
+                [
+                    Record(review=review, search=search, reference=r, position=offset + i + 1)
+                    for i, r in enumerate(batch)
+                ],
+                batch_size=1000,
+            )
+            counters_add(review=review, records={search.pk: len(batch)})
+            items_create_new(
+                review=review, reference_ids=[r.pk for r in batch], source_kind="database"
+            )
+            ids += [r.pk for r in batch]
+    return ids
 
 
 def _reference(rng, n: int):
