@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 from references.duplicates import ExactIndex, Keys, first_author_key, title_key
 from references.parsers.base import ParsedReference, UnreadableEntry
-from screening.identification.import_writers import DOI_LENGTH, PMID_LENGTH, RowWriter
+from screening.identification.import_rows import DOI_LENGTH, PMID_LENGTH
+from screening.identification.import_writers import RowWriter
 
 
 def entry_keys(parsed: ParsedReference) -> Keys:
