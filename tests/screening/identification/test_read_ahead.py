@@ -1,13 +1,17 @@
 """Parsing ahead of the database (read_ahead.py): batches in order, the parser's error raised in
-the caller, and nothing left running when the caller stops early."""
+the caller, nothing left running when the caller stops early, and the interpreter's settings put
+back."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import sys
 import threading
 
 import pytest
 
-from screening.identification.read_ahead import ReadAhead
+from screening.identification.read_ahead import SWITCH_INTERVAL, ReadAhead
 
 
 class Source:
@@ -79,3 +83,33 @@ def test_an_error_in_preparing_an_entry_is_raised_as_itself():
     ):
         list(batches)
     assert not _parser_threads()
+
+
+@pytest.mark.parametrize("fail_at", [None, 4])
+def test_the_interpreter_is_tuned_while_it_runs_and_put_back_as_it_was(fail_at):
+    """A shorter switch interval and no cycle collection while the batches stream; afterwards,
+    on success or failure, the process's own settings again (here a 7 ms interval, which is not
+    Python's default, so that a reset to the default would be caught)."""
+    interval, collecting = sys.getswitchinterval(), gc.isenabled()
+    seen = []
+    try:
+        sys.setswitchinterval(0.007)
+        gc.enable()
+        with (
+            contextlib.suppress(ValueError),
+            ReadAhead(Source(6, fail_at=fail_at), size=2, prepare=int) as batches,
+        ):
+            for _batch in batches:
+                seen.append((sys.getswitchinterval(), gc.isenabled()))
+        assert seen and {(round(i, 5), c) for i, c in seen} == {(SWITCH_INTERVAL, False)}
+        assert sys.getswitchinterval() == pytest.approx(0.007, abs=1e-5)
+        assert gc.isenabled()
+        # A process that had the collector off keeps it off.
+        gc.disable()
+        with ReadAhead(Source(2), size=2, prepare=int) as batches:
+            list(batches)
+        assert not gc.isenabled()
+    finally:
+        sys.setswitchinterval(interval)
+        if collecting:
+            gc.enable()
