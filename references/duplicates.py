@@ -168,41 +168,60 @@ def _numbers(title: str) -> list[str]:
     )
 
 
+def near_pair(x: NearItem, y: NearItem, *, only_ids: set[int] | None = None) -> NearPair | None:
+    """The pair, if these two references' titles are nearly the same and nothing says they are
+    different works: two different PMIDs or two different DOIs, or titles whose numbers differ
+    (parts, editions, conference numbers of one series: "part 1 of 4" / "part 2 of 4"). With
+    `only_ids`, a pair touching none of those ids is not proposed."""
+    a, b = (x, y) if x.id < y.id else (y, x)
+    if a.id == b.id:
+        return None
+    if only_ids is not None and a.id not in only_ids and b.id not in only_ids:
+        return None
+    if not compatible_identifiers(a, b):
+        return None
+    score = fuzz.ratio(a.title, b.title, score_cutoff=NEAR_THRESHOLD)
+    if not score:
+        return None
+    numbers_a, numbers_b = _numbers(a.title), _numbers(b.title)
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return None
+    return NearPair(a.id, b.id, round(score, 1), _evidence(a, b, score))
+
+
+def compatible_identifiers(a: NearItem, b: NearItem) -> bool:
+    """False when the two carry different PMIDs or different DOIs: different works. (The
+    review's proposal asks the database for the pairs this lets through, in the same words:
+    screening/identification/duplicates.py.)"""
+    return not ((a.pmid and b.pmid and a.pmid != b.pmid) or (a.doi and b.doi and a.doi != b.doi))
+
+
 def near_pairs(
     items: Iterable[NearItem], *, only_ids: set[int] | None = None
 ) -> Iterator[NearPair]:
-    """Propose pairs of references whose titles are nearly the same.
+    """Propose pairs of references whose titles are nearly the same (near_pair), in memory.
 
     Two blockings keep the work about linear in the number of references: references with the
     same year and first author are compared with each other, and each title with its next
-    NEIGHBOURS in alphabetical order (which catches a missing year or author). Pairs with two
-    different PMIDs or two different DOIs are different works and are never proposed, and
-    neither are titles whose numbers differ (parts, editions, conference numbers of one series:
-    "part 1 of 4" / "part 2 of 4"). With `only_ids`, only pairs touching one of those ids are
-    proposed (a new import against the rest).
+    NEIGHBOURS in alphabetical order (which catches a missing year or author). With `only_ids`,
+    only pairs touching one of those ids are proposed (a new import against the rest). A
+    review's proposal does the same blocking in its database instead
+    (screening/identification/duplicates.py), which holds no list of every reference.
     """
     usable = [item for item in items if len(item.title) >= MIN_TITLE_LENGTH]
     seen: set[tuple[int, int]] = set()
 
     def consider(x: NearItem, y: NearItem) -> NearPair | None:
-        a, b = (x, y) if x.id < y.id else (y, x)
         # The cheap refusals come before `seen`, which then holds only plausible pairs.
-        if a.id == b.id:
+        if only_ids is not None and x.id not in only_ids and y.id not in only_ids:
             return None
-        if only_ids is not None and a.id not in only_ids and b.id not in only_ids:
+        if not compatible_identifiers(x, y):
             return None
-        if (a.pmid and b.pmid and a.pmid != b.pmid) or (a.doi and b.doi and a.doi != b.doi):
+        key = (x.id, y.id) if x.id < y.id else (y.id, x.id)
+        if key in seen:
             return None
-        if (a.id, b.id) in seen:
-            return None
-        seen.add((a.id, b.id))
-        score = fuzz.ratio(a.title, b.title, score_cutoff=NEAR_THRESHOLD)
-        if not score:
-            return None
-        numbers_a, numbers_b = _numbers(a.title), _numbers(b.title)
-        if numbers_a and numbers_b and numbers_a != numbers_b:
-            return None
-        return NearPair(a.id, b.id, round(score, 1), _evidence(a, b, score))
+        seen.add(key)
+        return near_pair(x, y, only_ids=only_ids)
 
     blocks: dict[tuple[int, str], list[NearItem]] = defaultdict(list)
     for item in usable:

@@ -36,6 +36,7 @@ from screening.identification.import_rows import (
     REFERENCE_FIELDS,
     reference_values,
 )
+from screening.identification.server_settings import transaction_setting
 from screening.models import Record, Review, ScreeningItem, Search
 from screening.prioritisation.bookkeeping import ranking_request
 
@@ -110,10 +111,10 @@ class CopyWriter:
         # The source entries and abstracts are compressed as they are stored: lz4 does it in
         # 60% of the time of PostgreSQL's default (pglz), the largest part of a reference's cost
         # on the server. For this transaction only, where the server has lz4; reading is the same.
-        self._compression = _setting("default_toast_compression", "lz4")
+        self._compression = transaction_setting("default_toast_compression", "lz4")
         # The planner prices this transaction's queries on the tables as they were before it;
         # a cheap query it takes for an expensive one would be compiled (JIT) for 0.3 s.
-        self._jit = _setting("jit", "off")
+        self._jit = transaction_setting("jit", "off")
 
     def _shared(self, model: type[models.Model], varying: set[str]) -> list[models.Field]:
         return [f for f in model._meta.concrete_fields if f.name not in varying]
@@ -178,8 +179,8 @@ class CopyWriter:
 
     def finish(self) -> None:
         _set_constraints(self._deferred_keys, "DEFERRED")
-        _setting("default_toast_compression", self._compression)
-        _setting("jit", self._jit)
+        transaction_setting("default_toast_compression", self._compression)
+        transaction_setting("jit", self._jit)
         _count_new_items(self.review, self.search.source.kind, self.items_made)
 
 
@@ -257,21 +258,6 @@ def _set_constraints(names: list[str], mode: str) -> None:
         with connection.cursor() as cursor:
             quoted = ", ".join(connection.ops.quote_name(name) for name in names)
             cursor.execute(f"SET CONSTRAINTS {quoted} {mode}")
-
-
-def _setting(name: str, value: str) -> str:
-    """Set a server setting for the rest of this transaction, if the server accepts the value
-    (lz4 compression needs a server built with it); returns the value it had."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting(name), vartype <> 'enum' OR %s = ANY(enumvals) "
-            "FROM pg_settings WHERE name = %s",
-            [value, name],
-        )
-        before, accepted = cursor.fetchone()
-        if accepted:
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
-    return before
 
 
 def _db_values(instance: models.Model, fields: Sequence[models.Field]) -> list[Any]:

@@ -4,16 +4,26 @@ A merge moves the records of one reference onto the other, and the labels and di
 on it with them; it never deletes a reference, so undoing it moves exactly those back.
 """
 
+from collections import deque
+from collections.abc import Iterator
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from references.duplicates import NearItem, near_pairs
+from references.duplicates import (
+    MIN_TITLE_LENGTH,
+    NEIGHBOURS,
+    NearItem,
+    compatible_identifiers,
+    near_pair,
+)
 from references.models import Reference
 from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, CandidateStatus, DuplicateRule
 from screening.decisions.items import items_refresh
+from screening.identification.server_settings import jit_off
 from screening.models import (
     Decision,
     DuplicateCandidate,
@@ -25,17 +35,69 @@ from screening.models import (
 )
 
 
-def _near_items(review: Review) -> list[NearItem]:
-    rows = (
-        Reference.objects.filter(records__review=review)
-        .values_list("id", "title_key", "year", "first_author_key", "pmid", "doi")
-        .distinct()
-        .order_by("id")
+def _review_references_sql(*, blocked: bool) -> str:
+    """The review's references with a title long enough to compare, as NearItem's fields."""
+    quote = connection.ops.quote_name
+    reference, record = quote(Reference._meta.db_table), quote(Record._meta.db_table)
+    return (
+        f"SELECT r.id, r.title_key, r.year, r.first_author_key, r.pmid, r.doi FROM {reference} r "
+        f"WHERE r.id IN (SELECT reference_id FROM {record} WHERE review_id = %(review)s) "
+        "AND length(r.title_key) >= %(shortest)s"
+        + (" AND r.year <> 0 AND r.first_author_key <> ''" if blocked else "")
     )
-    return [
-        NearItem(id=i, title=t, year=y, first_author=fa, pmid=p, doi=d)
-        for i, t, y, fa, p, d in rows.iterator(chunk_size=5000)
-    ]
+
+
+def _block_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
+    """near_pairs' first blocking, by the database: pairs of references with the same year and
+    first author, less those compatible_identifiers refuses (the same rule, in SQL)."""
+    columns = ("id", "title_key", "year", "first_author_key", "pmid", "doi")
+    both = ", ".join([f"a.{c}" for c in columns] + [f"b.{c}" for c in columns])
+    sql = f"""
+        WITH refs AS MATERIALIZED ({_review_references_sql(blocked=True)})
+        SELECT {both} FROM refs a JOIN refs b
+            ON b.year = a.year AND b.first_author_key = a.first_author_key AND b.id > a.id
+        WHERE NOT (a.pmid <> '' AND b.pmid <> '' AND a.pmid <> b.pmid)
+          AND NOT (a.doi <> '' AND b.doi <> '' AND a.doi <> b.doi)
+        ORDER BY a.id, b.id
+    """
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, {"review": review.pk, "shortest": MIN_TITLE_LENGTH})
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                yield NearItem(*row[:6]), NearItem(*row[6:])
+
+
+def _neighbour_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
+    """near_pairs' second blocking: each title with the NEIGHBOURS before it in alphabetical
+    order (by code point, as Python sorts), read in order from the database, so that only
+    those few titles are held. Pairs of the same year and first author were the first
+    blocking's; pairs compatible_identifiers refuses are left out here already."""
+    by_code_point = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    sql = f"{_review_references_sql(blocked=False)} ORDER BY r.title_key{by_code_point}, r.id"
+    window: deque[NearItem] = deque(maxlen=NEIGHBOURS)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, {"review": review.pk, "shortest": MIN_TITLE_LENGTH})
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                item = NearItem(*row)
+                # The first blocking's key, if it has one.
+                block = (item.year, item.first_author) if item.year and item.first_author else None
+                for earlier in window:
+                    if block and (earlier.year, earlier.first_author) == block:
+                        continue
+                    if compatible_identifiers(earlier, item):
+                        yield earlier, item
+                window.append(item)
+
+
+def compared_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
+    """The pairs of the review's references that near_pairs would compare, each once: done by
+    the database and a window of titles, so that proposing holds no list of the review's
+    references (50 MB at 100,000). tests/screening/identification/test_duplicates.py checks
+    that it gives near_pairs' pairs."""
+    with jit_off():
+        yield from _block_pairs(review)
+        yield from _neighbour_pairs(review)
 
 
 def duplicate_candidates_propose(*, review: Review, reference_ids: list[int] | None = None) -> int:
@@ -50,17 +112,19 @@ def duplicate_candidates_propose(*, review: Review, reference_ids: list[int] | N
     known = set(
         DuplicateCandidate.objects.in_review(review).values_list("reference_a", "reference_b")
     )
-    new = [
-        DuplicateCandidate(
-            review=review,
-            reference_a_id=pair.a,
-            reference_b_id=pair.b,
-            score=pair.score,
-            evidence=pair.evidence,
-        )
-        for pair in near_pairs(_near_items(review), only_ids=only)
-        if (pair.a, pair.b) not in known
-    ]
+    new = []
+    for a, b in compared_pairs(review):
+        pair = near_pair(a, b, only_ids=only)
+        if pair and (pair.a, pair.b) not in known:
+            new.append(
+                DuplicateCandidate(
+                    review=review,
+                    reference_a_id=pair.a,
+                    reference_b_id=pair.b,
+                    score=pair.score,
+                    evidence=pair.evidence,
+                )
+            )
     DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
     return len(new)
 

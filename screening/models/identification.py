@@ -3,6 +3,7 @@ records, near-duplicate pairs, and the jobs that bring records in."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from references.models import Reference
@@ -153,19 +154,36 @@ class RecordQuerySet(InReviewQuerySet):
 class Record(models.Model):
     """One entry returned by one search. Records of one reference within a review are duplicates."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
-    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="records")
+    # No index of their own for the review and the search: the indexes below start with them.
+    # Each index is written for every record an import makes (docs/performance.md).
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
+    search = models.ForeignKey(
+        Search, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
     reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="records")
     position = models.PositiveIntegerField(help_text="Entry number in the search's file.")
     # The PMID the source gave this record (its own, whatever its reference becomes by merging).
     pmid = models.CharField("PMID", max_length=20, blank=True)
     # PubMed searches: the run that first returned the record, and the run it dropped out of
     # (it stays in the review, marked; cleared if a later run returns it again).
+    # Indexed only where set (Meta.indexes): a file's records have neither.
     run = models.ForeignKey(
-        "SearchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+        "SearchRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
     dropped_in = models.ForeignKey(
-        "SearchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="dropped_records"
+        "SearchRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dropped_records",
+        db_index=False,
     )
     # Empty for the record that made its reference; else why it was attached to another's.
     duplicate_rule = models.CharField(
@@ -187,6 +205,12 @@ class Record(models.Model):
             ),
             models.Index(fields=["review", "duplicate_rule"], name="record_review_duplicate"),
             models.Index(fields=["search", "pmid"], name="record_search_pmid"),
+            models.Index(fields=["run"], name="record_run", condition=Q(run__isnull=False)),
+            models.Index(
+                fields=["dropped_in"],
+                name="record_dropped_in",
+                condition=Q(dropped_in__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

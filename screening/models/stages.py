@@ -11,6 +11,7 @@ counter).
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -190,7 +191,10 @@ class Removal(models.Model):
 class ScreeningItem(models.Model):
     """Cache: a reference's state at one stage it has reached, computed from the log."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique constraint and the indexes below start with it.
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="+")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     state = models.CharField(max_length=20, choices=ItemState.choices)
@@ -199,8 +203,14 @@ class ScreeningItem(models.Model):
     entry = models.CharField(max_length=20, choices=Stage.choices)
     # The outcome once settled: the verdict and reason that count (a resolver's, if resolved).
     verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
+    # Indexed only where set (Meta.indexes): an item has no reason until it is excluded.
     reason = models.ForeignKey(
-        ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ExclusionReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     resolved = models.BooleanField(default=False)
     votes = models.PositiveSmallIntegerField(default=0)  # live votes
@@ -228,6 +238,7 @@ class ScreeningItem(models.Model):
             ),
             # The queue: waiting references in rank order.
             models.Index(fields=["review", "stage", "waiting", "rank"], name="item_queue"),
+            models.Index(fields=["reason"], name="item_reason", condition=Q(reason__isnull=False)),
         ]
 
     def __str__(self) -> str:
