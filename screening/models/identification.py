@@ -97,6 +97,10 @@ class Search(models.Model):
         ordering = ["run_at", "id"]
         verbose_name_plural = "searches"
         indexes = [models.Index(fields=["source", "file_sha256"], name="search_source_sha256")]
+        constraints = [
+            # What a record's one foreign key for its search and review points at (Record).
+            models.UniqueConstraint(fields=["id", "review"], name="search_id_review"),
+        ]
 
     def __str__(self) -> str:
         if self.method == SearchMethod.PUBMED_PMIDS:
@@ -154,13 +158,24 @@ class RecordQuerySet(InReviewQuerySet):
 class Record(models.Model):
     """One entry returned by one search. Records of one reference within a review are duplicates."""
 
-    # No index of their own for the review and the search: the indexes below start with them.
-    # Each index is written for every record an import makes (docs/performance.md).
+    # The review and the search are held by one foreign key on PostgreSQL, (search, review) ->
+    # the search's (id, review) (migration 0025), not Django's two: it checks that the record
+    # is in its search's review, and costs one lookup per record an import makes instead of
+    # two. SQLite has no constraint on them (its table rebuilds would lose one Django does not
+    # know). No index of their own either: the indexes below start with them.
     review = models.ForeignKey(
-        Review, on_delete=models.CASCADE, related_name="records", db_index=False
+        Review,
+        on_delete=models.CASCADE,
+        related_name="records",
+        db_index=False,
+        db_constraint=False,
     )
     search = models.ForeignKey(
-        Search, on_delete=models.CASCADE, related_name="records", db_index=False
+        Search,
+        on_delete=models.CASCADE,
+        related_name="records",
+        db_index=False,
+        db_constraint=False,
     )
     reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="records")
     position = models.PositiveIntegerField(help_text="Entry number in the search's file.")

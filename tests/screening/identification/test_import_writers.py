@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import DataError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -283,3 +283,22 @@ def test_the_copy_path_asks_three_queries_a_batch_whatever_its_size(owner, data_
         return len(captured)
 
     assert queries(1) - queries(4) == 3 * (4 - 1)
+
+
+@pytest.mark.integration  # PostgreSQL only: the CI run on SQLite leaves it out
+def test_a_record_cannot_name_another_review_than_its_search(review, owner, import_text, data_path):
+    """One foreign key holds a record's search and review on PostgreSQL (migration 0025): the
+    pair must be a search of that review, which Django's two keys did not check."""
+    require_postgresql()
+    search = import_text((data_path / PUBMED_XML).read_text(), name="pubmed.xml", source="PubMed")
+    other = review_create(slug="other", title="Another review", owner=owner)
+    record = Record.objects.filter(search=search).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        Record.objects.filter(pk=record.pk).update(review=other)
+    # A review and search that belong together still pass.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        Record.objects.filter(pk=record.pk).update(review=review)
