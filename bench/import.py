@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -179,6 +179,19 @@ def run_case(case: Case, database_url: str | None, timeout: float) -> None:
 # --- Planning ---------------------------------------------------------------------------------
 
 
+def median_run(runs: list[Case]) -> Case:
+    """The run of a case with the median time (the lower middle one of an even number), with
+    every run's seconds noted; a failed run makes the case fail."""
+    failed = [run for run in runs if not run.ok]
+    if failed:
+        return failed[0]
+    ordered = sorted(runs, key=lambda run: run.result["seconds"])
+    chosen = ordered[(len(ordered) - 1) // 2]
+    if len(runs) > 1:
+        chosen.result["runs_seconds"] = [run.result["seconds"] for run in runs]
+    return chosen
+
+
 def plan_cases(options, files: dict, plans: dict) -> list[Case]:
     cases: list[Case] = []
     sizes = sorted(set(options.sizes))
@@ -276,6 +289,12 @@ def parse_args(argv: list[str] | None = None):
         help="keep DEBUG=True from the dev settings during imports (Django then keeps every "
         "query's text: shows its memory cost)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every case this many times and report each case's median run (default 1)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -332,25 +351,35 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 1
         cases = plan_cases(options, files, plans)
-        for number, case in enumerate(cases, 1):
-            log(
-                f"[{number}/{len(cases)}] {case.label} {case.format} {case.size:,} "
-                f"{case.database}".rstrip()
-            )
-            url = databases.fresh(case.database) if case.kind == "import" else None
-            try:
-                run_case(case, url, options.timeout)
-            finally:
-                if url:
-                    databases.drop(url)
-            r = case.result
-            if case.ok:
+        # Each round runs every case once, in order, so that a parser and the import of the
+        # same file run close together; each case then keeps its median round (median_run).
+        rounds = [[replace(case, result={}) for case in cases] for _ in range(options.repeat)]
+        for round_number, planned in enumerate(rounds, 1):
+            for number, case in enumerate(planned, 1):
                 log(
-                    f"    {r['seconds']:.1f} s, {case.rate:,.0f}/s, peak {r['peak_mb']:,.0f} MB"
-                    + (f", propose {r['propose_seconds']:.1f} s" if "propose_seconds" in r else "")
+                    f"[{number}/{len(planned)}"
+                    + (f", round {round_number}/{options.repeat}" if options.repeat > 1 else "")
+                    + f"] {case.label} {case.format} {case.size:,} {case.database}".rstrip()
                 )
-            else:
-                log(f"    FAILED: {r.get('error')}")
+                url = databases.fresh(case.database) if case.kind == "import" else None
+                try:
+                    run_case(case, url, options.timeout)
+                finally:
+                    if url:
+                        databases.drop(url)
+                r = case.result
+                if case.ok:
+                    log(
+                        f"    {r['seconds']:.1f} s, {case.rate:,.0f}/s, peak {r['peak_mb']:,.0f} MB"
+                        + (
+                            f", propose {r['propose_seconds']:.1f} s"
+                            if "propose_seconds" in r
+                            else ""
+                        )
+                    )
+                else:
+                    log(f"    FAILED: {r.get('error')}")
+        cases = [median_run([r[i] for r in rounds]) for i in range(len(cases))]
     finally:
         databases.cleanup()
         for key, path in files.items():
@@ -394,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     else:
+        if options.repeat > 1:
+            print(
+                f"Each case ran {options.repeat} times, its runs in turn with the others'; "
+                "each row is its median run (every run's seconds: --json, runs_seconds).\n"
+            )
         print(markdown(cases, files, plans, total, LOAD["start"]))
     failed = [c for c in cases if not c.ok]
     missed = [c for c in cases if targets(c, cases)[1] == "no"]
