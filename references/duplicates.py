@@ -8,7 +8,6 @@ linear: the same year and first author, and neighbours in title order.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -22,13 +21,19 @@ RULE_PMID = "pmid"
 RULE_DOI = "doi"
 RULE_TITLE_YEAR_AUTHOR = "title_year_author"
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Every ASCII character but a-z and 0-9, to a space.
+_NON_WORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
+)
 
 
 def title_key(title: str) -> str:
-    """Lower-case ASCII words joined by single spaces: 'The Future…!' -> 'the future'."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return _NON_WORD.sub(" ", ascii_title.lower()).strip()[:255]
+    """Lower-case ASCII words joined by single spaces: 'The Future…!' -> 'the future'.
+    (A table and a split rather than a regular expression: twice as fast, and every import
+    computes two keys an entry.)"""
+    if not title.isascii():
+        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return " ".join(title.lower().translate(_NON_WORD).split())[:255]
 
 
 def first_author_key(authors: list[str]) -> str:

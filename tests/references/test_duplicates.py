@@ -1,5 +1,8 @@
 """Exact duplicate rules and near-duplicate proposals, on plain values."""
 
+import re
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -155,3 +158,20 @@ def test_a_number_on_one_side_only_does_not_stop_a_pair():
         _item(2, "Ivonescimab plus chemotherapy in lung cancer patients"),
     ]
     assert [(p.a, p.b) for p in near_pairs(items)] == [(1, 2)]
+
+
+def _title_key_by_its_definition(title: str) -> str:
+    """The key as first written: NFKD, ASCII only, lower case, runs of anything but a-z and 0-9
+    to one space, trimmed, 255 characters at most."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_title.lower()).strip()[:255]
+
+
+@given(st.text(alphabet="abcXYZ019 -_.,;:!?'\"\t\n\r\x00\x7féüßİıﬁ①²½—–…試験🧪\u200b\u00a0K"))
+def test_title_key_is_what_its_definition_says(title):
+    assert title_key(title) == _title_key_by_its_definition(title)
+
+
+@given(st.text())
+def test_title_key_is_what_its_definition_says_for_any_text(title):
+    assert title_key(title) == _title_key_by_its_definition(title)
