@@ -429,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
                 "each row is its median run (every run's seconds: --json, runs_seconds).\n"
             )
         print(markdown(cases, files, plans, total, LOAD["start"]))
+        if options.repeat > 1:
+            print("\nEvery run's seconds, in the order they ran:\n")
+            for case in cases:
+                runs = ", ".join(f"{s:.1f}" for s in case.result.get("runs_seconds", []))
+                print(f"- {case.label} {case.format} {case.size:,} {case.database}: {runs}")
     failed = [c for c in cases if not c.ok]
     missed = [c for c in cases if targets(c, cases)[1] == "no"]
     if failed:
