@@ -43,8 +43,13 @@ def test_a_real_worker_embeds_the_records_a_retrain_asked_for(celery_workers, se
     )
     wait_until(lambda: "embeddings_compute_task" in worker.log(), timeout=15,
                what="the worker to log the task")  # fmt: skip
-    ranking = Ranking.objects.get(review=review)
-    assert ranking.embeddings_requested_at is None
+    # The request is cleared after the vectors are stored, in a transaction of its own: wait
+    # for it rather than read it the moment the vectors appear (CI caught that read once).
+    wait_until(
+        lambda: Ranking.objects.get(review=review).embeddings_requested_at is None,
+        timeout=30,
+        what="the worker to clear the request",
+    )
 
 
 def test_without_a_broker_a_child_process_embeds_them(settings, request):
