@@ -116,6 +116,9 @@ class Databases:
         name = f"{self.prefix}_{self.count}"
         self._pg(f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}"')
         self.created.append(name)
+        # Write out what the cases before left behind (a 100k PubMed XML import leaves 1.7 GB
+        # of WAL and dirty pages), so that this case does not pay for their checkpoint.
+        self._pg("CHECKPOINT")
         return self._pg_url(name)
 
     def drop(self, url: str) -> None:
