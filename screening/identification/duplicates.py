@@ -34,24 +34,35 @@ from screening.models import (
     ScreeningItem,
 )
 
+# The reference columns that make a NearItem, in its fields' order.
+NEAR_COLUMNS = ("id", "title_key", "year", "first_author_key", "pmid", "doi")
+
 
 def _review_references_sql(*, blocked: bool) -> str:
     """The review's references with a title long enough to compare, as NearItem's fields."""
     quote = connection.ops.quote_name
     reference, record = quote(Reference._meta.db_table), quote(Record._meta.db_table)
     return (
-        f"SELECT r.id, r.title_key, r.year, r.first_author_key, r.pmid, r.doi FROM {reference} r "
+        f"SELECT {', '.join(f'r.{c}' for c in NEAR_COLUMNS)} FROM {reference} r "
         f"WHERE r.id IN (SELECT reference_id FROM {record} WHERE review_id = %(review)s) "
         "AND length(r.title_key) >= %(shortest)s"
         + (" AND r.year <> 0 AND r.first_author_key <> ''" if blocked else "")
     )
 
 
+def _streamed_rows(sql: str, review: Review) -> Iterator[tuple]:
+    """The rows of a query on the review's references, fetched in chunks (a server-side cursor
+    on PostgreSQL), so that none of them is held longer than its chunk."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, {"review": review.pk, "shortest": MIN_TITLE_LENGTH})
+        while rows := cursor.fetchmany(2000):
+            yield from rows
+
+
 def _block_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
     """near_pairs' first blocking, by the database: pairs of references with the same year and
     first author, less those compatible_identifiers refuses (the same rule, in SQL)."""
-    columns = ("id", "title_key", "year", "first_author_key", "pmid", "doi")
-    both = ", ".join([f"a.{c}" for c in columns] + [f"b.{c}" for c in columns])
+    both = ", ".join([f"a.{c}" for c in NEAR_COLUMNS] + [f"b.{c}" for c in NEAR_COLUMNS])
     sql = f"""
         WITH refs AS MATERIALIZED ({_review_references_sql(blocked=True)})
         SELECT {both} FROM refs a JOIN refs b
@@ -60,11 +71,9 @@ def _block_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
           AND NOT (a.doi <> '' AND b.doi <> '' AND a.doi <> b.doi)
         ORDER BY a.id, b.id
     """
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, {"review": review.pk, "shortest": MIN_TITLE_LENGTH})
-        while rows := cursor.fetchmany(2000):
-            for row in rows:
-                yield NearItem(*row[:6]), NearItem(*row[6:])
+    width = len(NEAR_COLUMNS)
+    for row in _streamed_rows(sql, review):
+        yield NearItem(*row[:width]), NearItem(*row[width:])
 
 
 def _neighbour_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
@@ -75,19 +84,16 @@ def _neighbour_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
     by_code_point = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     sql = f"{_review_references_sql(blocked=False)} ORDER BY r.title_key{by_code_point}, r.id"
     window: deque[NearItem] = deque(maxlen=NEIGHBOURS)
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, {"review": review.pk, "shortest": MIN_TITLE_LENGTH})
-        while rows := cursor.fetchmany(2000):
-            for row in rows:
-                item = NearItem(*row)
-                # The first blocking's key, if it has one.
-                block = (item.year, item.first_author) if item.year and item.first_author else None
-                for earlier in window:
-                    if block and (earlier.year, earlier.first_author) == block:
-                        continue
-                    if compatible_identifiers(earlier, item):
-                        yield earlier, item
-                window.append(item)
+    for row in _streamed_rows(sql, review):
+        item = NearItem(*row)
+        # The first blocking's key, if it has one.
+        block = (item.year, item.first_author) if item.year and item.first_author else None
+        for earlier in window:
+            if block and (earlier.year, earlier.first_author) == block:
+                continue
+            if compatible_identifiers(earlier, item):
+                yield earlier, item
+        window.append(item)
 
 
 def compared_pairs(review: Review) -> Iterator[tuple[NearItem, NearItem]]:
