@@ -1,8 +1,9 @@
 """Importing literature files into a review: each file is a search of a source.
 
 One file is one transaction: it lands whole or not at all. Entries stream from the parser in
-batches, parsed on a thread of their own a batch ahead of the database (read_ahead.py), so
-memory stays flat however large the file; each batch's exact duplicates (PMID, DOI, or title +
+batches, parsed a batch ahead of the database, on a thread (read_ahead.py) or, for a large file
+on PostgreSQL, in a process of their own (parse_process.py), so memory stays flat however large
+the file; each batch's exact duplicates (PMID, DOI, or title +
 year + first author) attach to the reference already in the review instead of making a new one
 (record_batches.py), and its rows are written by COPY on PostgreSQL, the ORM elsewhere
 (import_writers.py).
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.template.defaultfilters import pluralize
@@ -28,16 +30,13 @@ from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, SourceKind
 from screening.decisions.counters import counters_add
 from screening.decisions.items import items_refresh
+from screening.identification.copy_writer import CopyWriter
 from screening.identification.duplicates import duplicate_candidates_propose
-from screening.identification.import_writers import writer_for
+from screening.identification.import_rows import PreparedEntry, entry_keys
+from screening.identification.import_writers import RowWriter, writer_for
+from screening.identification.parse_process import ParseProcess
 from screening.identification.read_ahead import ReadAhead
-from screening.identification.record_batches import (
-    PreparedEntry,
-    Tally,
-    entry_keys,
-    insert_batch,
-    unreadable_dict,
-)
+from screening.identification.record_batches import Tally, insert_batch, unreadable_dict
 from screening.identification.search_documentation import documentation_fields, documentation_json
 from screening.models import Record, Review, ScreeningItem, Search, Source
 from screening.permissions.refusals import Refused
@@ -230,6 +229,7 @@ def records_insert(
     file_format: str,
     record_fields: dict | None = None,
     progress: Callable[[int], None] | None = None,
+    path: Path | None = None,
 ) -> Tally:
     """Insert the entries as records of `search`, in batches. An entry whose exact keys match
     a reference of the review (or one made earlier in the stream) becomes a duplicate record of
@@ -237,21 +237,15 @@ def records_insert(
     Call inside the caller's transaction: the caller decides whether the result stands.
 
     `entries` is read on a thread of its own (read_ahead.py), a batch ahead of the database: it
-    must not touch the database itself (parsers never do)."""
+    must not touch the database itself (parsers never do). `path`: the file `entries` reads,
+    in `file_format`; a large one is parsed again in a process of its own instead
+    (prepared_batches)."""
     # One import into a review at a time: another one's references, not yet committed, would
     # be invisible to this one's duplicate check. Pages and reads are not held up.
     review_lock(review)
     writer = writer_for(review=review, search=search, record_fields=record_fields or {})
     tally = Tally()
-
-    def prepare(entry: ParsedReference | UnreadableEntry) -> PreparedEntry | UnreadableEntry:
-        if isinstance(entry, UnreadableEntry):
-            return entry
-        keys = entry_keys(entry)
-        row = writer.reference_row(entry, keys, file_format)
-        return PreparedEntry(entry.position, keys, keys.pmid, entry.raw, row)
-
-    with ReadAhead(entries, size=BATCH_SIZE, prepare=prepare) as batches:
+    with prepared_batches(writer, entries, file_format, path) as batches:
         for batch in batches:
             insert_batch(batch, writer, tally)
             if progress:
@@ -264,6 +258,32 @@ def records_insert(
     if tally.created >= ANALYZE_AFTER:
         _analyze()
     return tally
+
+
+def prepared_batches(
+    writer: RowWriter,
+    entries: Iterable[ParsedReference | UnreadableEntry],
+    file_format: str,
+    path: Path | None,
+) -> ReadAhead | ParseProcess:
+    """The entries in prepared batches, parsed a batch ahead of the database: in a process of
+    its own for a file of at least settings.IMPORT_PARSE_PROCESS_MIN_BYTES going to COPY
+    (whose rows that process can make without Django), else on a thread."""
+    if isinstance(writer, CopyWriter) and path is not None:
+        smallest = settings.IMPORT_PARSE_PROCESS_MIN_BYTES
+        if smallest is not None and Path(path).stat().st_size >= smallest:
+            return ParseProcess(
+                path, file_format=file_format, json_positions=writer.json_positions, size=BATCH_SIZE
+            )
+
+    def prepare(entry: ParsedReference | UnreadableEntry) -> PreparedEntry | UnreadableEntry:
+        if isinstance(entry, UnreadableEntry):
+            return entry
+        keys = entry_keys(entry)
+        row = writer.reference_row(entry, keys, file_format)
+        return PreparedEntry(entry.position, keys, keys.pmid, entry.raw, row)
+
+    return ReadAhead(entries, size=BATCH_SIZE, prepare=prepare)
 
 
 def _analyze() -> None:
@@ -368,6 +388,7 @@ def references_import(
         entries=parsed_file.entries(),
         file_format=parsed_file.format,
         progress=progress,
+        path=Path(path),
     )
     if tally.records == 0:
         raise ImportRefused(_no_records_message(parsed_file.format, len(tally.unreadable)))
