@@ -273,6 +273,7 @@ def phase_table(imports: list[Case]) -> list[str]:
                 _n(r["duplicates"]),
                 _n(r["baseline_mb"]),
                 _n(r.get("before_propose_mb", 0)),
+                _n(r.get("parser_process_peak_mb", 0)),
                 _n(r["peak_mb"]),
             ]
         )
@@ -290,6 +291,7 @@ def phase_table(imports: list[Case]) -> list[str]:
         "duplicates",
         "MB at start",
         "MB before propose",
+        "parser's process peak MB",
         "peak MB",
     ]
     return _table(headers, rows)
@@ -311,10 +313,12 @@ def markdown(
     if imports:
         out += [
             "",
-            "Where the full import's time goes (wall seconds). The parser runs on a thread of its",
-            "own, beside the rest; the other columns are the import's own thread and add up to the",
-            "total ('rest': keys, exact matching, the commit). 'Client CPU' is this process's CPU",
-            "time, both threads; 'server CPU' its PostgreSQL backend's (read from /proc).",
+            "Where the full import's time goes (wall seconds). The parser runs beside the rest, on",
+            "a thread of its own, or for a large file on PostgreSQL in a process of its own (then",
+            "its CPU seconds are shown); the other columns are the import's own thread and add up",
+            "to the total ('rest': keys, exact matching, the commit). 'Client CPU' is the import's",
+            "CPU time, both threads and the parser's process; 'server CPU' its PostgreSQL",
+            "backend's (read from /proc). 'Peak MB' adds the parser's process's peak.",
             "",
             *phase_table(imports),
         ]
