@@ -32,17 +32,23 @@ def memory_mb(field: str = "VmHWM") -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def process_peak_mb(pid: int) -> float | None:
+    """Another process's peak resident memory (VmHWM), in MB; None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
     """CPU time of this process (user + system), or with RUSAGE_CHILDREN of its children that
     have ended (an import's parser process); the database server's is not counted."""
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
-
-
-def children_peak_mb() -> float:
-    """The largest peak resident memory of this process's children that have ended, in MB."""
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 # --- Bare parsers -----------------------------------------------------------------------------
@@ -213,8 +219,10 @@ def case_import(args: dict) -> dict:
     # its time overlaps the rest, and is reported apart (a process's as its CPU time, below).
     # Everything else is the import's own thread, whose parts add up.
     ParsedFile.entries = phases.wrap_iterator("parse (its thread)", ParsedFile.entries)
-    for parser in (read_ahead.ReadAhead, parse_process.ParseProcess):
-        parser.__iter__ = phases.wrap_iterator("waiting for the parser", parser.__iter__)
+    # A parser's process hands its entries to a ReadAhead thread too, so this counts both.
+    read_ahead.ReadAhead.__iter__ = phases.wrap_iterator(
+        "waiting for the parser", read_ahead.ReadAhead.__iter__
+    )
     for writer in (import_writers.CopyWriter, import_writers.OrmWriter):
         writer.insert_references = phases.wrap("insert references", writer.insert_references)
         writer.insert_records = phases.wrap("insert records", writer.insert_records)
@@ -224,6 +232,19 @@ def case_import(args: dict) -> dict:
     imports._analyze = phases.wrap("analyze", imports._analyze)
     propose = phases.wrap("propose near duplicates", imports.duplicate_candidates_propose)
     memory: dict[str, float] = {}
+    # The parser's process's own peak, read from /proc as each frame arrives (its high-water
+    # mark only grows). Not getrusage(RUSAGE_CHILDREN): a child started by fork() keeps the
+    # resident size it had before exec, which is this process's, as its peak.
+    read_frame = parse_process.ParseProcess._read
+
+    def read_frame_noting_peak(self):
+        frame = read_frame(self)
+        peak = process_peak_mb(self.pid)
+        if peak is not None:
+            memory["parser_process_peak_mb"] = peak
+        return frame
+
+    parse_process.ParseProcess._read = read_frame_noting_peak
 
     def propose_measured(**kwargs):
         memory["before_propose_mb"] = memory_mb()
@@ -252,7 +273,7 @@ def case_import(args: dict) -> dict:
     # A large file is parsed in a process of its own: its CPU and memory are the import's too.
     # Both processes' peaks are added, as if they fell at the same moment (an upper bound).
     parser_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - children_cpu
-    parser_peak = children_peak_mb() if parser_cpu else 0.0
+    parser_peak = memory.pop("parser_process_peak_mb", 0.0)
     cpu = cpu_seconds() - cpu + parser_cpu
     server_cpu = server.seconds()
     peak = memory_mb() + parser_peak

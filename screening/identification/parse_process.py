@@ -17,10 +17,12 @@ than it saves.
 What passes between them: the parent gives the job as JSON in the child's arguments (the file,
 its format, where the row's JSON columns are, the batch size). The child answers on its
 standard output in frames, each an 8-byte length and then a pickle of (kind, value):
-("batch", [PreparedEntry | UnreadableEntry, ...]) as many times as there are batches, then
+("entries", [PreparedEntry | UnreadableEntry, ...]) as many times as it takes, then
 ("end", None), or ("error", the exception) when parsing fails (raised again in the parent, as
-itself). The pickles come from the project's own code in a process the parent started, on a
-pipe no one else holds. Anything else the child prints goes to standard error (the worker's log).
+itself, after the batches before it). A thread of the parent (read_ahead.py's) reads the frames
+and gathers their entries into batches. The pickles come from the project's own code in a
+process the parent started, on a pipe no one else holds. Anything else the child prints goes to
+standard error (the worker's log).
 
 The child stops when the parent stops reading: the parent kills it when it leaves early (an
 error while writing), and if the parent dies the child's next write fails and it ends.
@@ -44,8 +46,13 @@ from pathlib import Path
 from references.parsers import read_file
 from references.parsers.base import UnreadableEntry
 from screening.identification.import_rows import PreparedEntry, prepare_for_copy
+from screening.identification.read_ahead import ReadAhead
 
-_BATCH, _END, _ERROR = "batch", "end", "error"
+_ENTRIES, _END, _ERROR = "entries", "end", "error"
+# A frame carries at most this much source text (and what was made of it), or one batch's
+# entries: 1,000 PubMed XML entries are 17 MB of XML, which the child would otherwise hold twice
+# (the entries and their pickle) and the parent once more.
+FRAME_CHARS = 1 << 20
 _HEADER = struct.Struct("<Q")  # a frame's length
 # The directory that holds the project's packages, for the child's import path.
 _ROOT = str(Path(__file__).resolve().parents[2])
@@ -63,7 +70,12 @@ class ParseProcessError(RuntimeError):
 
 class ParseProcess:
     """Batches of prepared entries from a process that parses `path`: iterate it inside `with`,
-    like ReadAhead. Leaving the block early kills the process and waits for it."""
+    like ReadAhead. Leaving the block early kills the process and waits for it.
+
+    The child sends its entries in frames of at most FRAME_CHARS of source text; a thread of
+    this process (ReadAhead's) reads them and gathers them into batches, so that the child can
+    run a whole batch ahead while neither process holds more than a frame of it twice (the
+    entries and their pickle)."""
 
     def __init__(
         self, path: str | Path, *, file_format: str, json_positions: Sequence[int], size: int
@@ -74,7 +86,9 @@ class ParseProcess:
             "json_positions": list(json_positions),
             "size": size,
         }
+        self._size = size
         self._process: subprocess.Popen | None = None
+        self._batches: ReadAhead | None = None
 
     def __enter__(self) -> ParseProcess:
         env = dict(os.environ)
@@ -86,6 +100,8 @@ class ParseProcess:
             env=env,
         )
         _widen_pipe(self._process.stdout)
+        self._batches = ReadAhead(self._entries(), size=self._size, prepare=_unchanged)
+        self._batches.__enter__()
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -96,24 +112,34 @@ class ParseProcess:
         return self._process.pid if self._process else None
 
     def __iter__(self) -> Iterator[list[PreparedEntry | UnreadableEntry]]:
-        while True:
-            kind, value = self._read()
-            if kind == _BATCH:
-                yield value
-            elif kind == _ERROR:
-                raise value
-            else:
-                self._process.wait(timeout=_EXIT_SECONDS)
-                return
+        yield from self._batches
+        self._process.wait(timeout=_EXIT_SECONDS)
 
     def close(self) -> None:
+        """Kill the child if it is still parsing (the thread reading it then meets the end of
+        its output), stop that thread, and wait for both."""
         process = self._process
         if process is None:
             return
         if process.poll() is None:
             process.kill()
-        process.wait()
-        process.stdout.close()
+        try:
+            if self._batches is not None:
+                self._batches.__exit__(None, None, None)
+        finally:
+            process.wait()
+            process.stdout.close()
+
+    def _entries(self) -> Iterator[PreparedEntry | UnreadableEntry]:
+        """The child's entries, frame after frame (on ReadAhead's thread)."""
+        while True:
+            kind, value = self._read()
+            if kind == _ENTRIES:
+                yield from value
+            elif kind == _ERROR:
+                raise value
+            else:
+                return
 
     def _read(self) -> tuple[str, object]:
         stream = self._process.stdout
@@ -126,6 +152,10 @@ class ParseProcess:
                 f"The process that parses the file ended before the end of it (exit code {code})."
             )
         return pickle.loads(data)  # noqa: S301 - our own child's frames, on our own pipe
+
+
+def _unchanged(entry: PreparedEntry | UnreadableEntry) -> PreparedEntry | UnreadableEntry:
+    return entry  # prepared in the child already
 
 
 def _widen_pipe(stream) -> None:
@@ -160,16 +190,20 @@ def run_child(job: dict, out) -> None:
     gc.disable()
     file_format, positions, size = job["format"], job["json_positions"], job["size"]
     try:
-        batch: list[PreparedEntry | UnreadableEntry] = []
+        frame: list[PreparedEntry | UnreadableEntry] = []
+        chars = 0
         for entry in read_file(job["path"], format=file_format).entries():
-            if not isinstance(entry, UnreadableEntry):
+            if isinstance(entry, UnreadableEntry):
+                chars += len(entry.excerpt)
+            else:
                 entry = prepare_for_copy(entry, file_format, positions)
-            batch.append(entry)
-            if len(batch) >= size:
-                _send(out, _BATCH, batch)
-                batch = []
-        if batch:
-            _send(out, _BATCH, batch)
+                chars += len(entry.raw)
+            frame.append(entry)
+            if len(frame) >= size or chars >= FRAME_CHARS:
+                _send(out, _ENTRIES, frame)
+                frame, chars = [], 0
+        if frame:
+            _send(out, _ENTRIES, frame)
         _send(out, _END, None)
     except BrokenPipeError:
         return  # the parent stopped reading: nothing is waiting for the rest
