@@ -2,8 +2,6 @@
 
 from django.db import connections, models
 
-from references import lengths
-
 
 class ReferenceManager(models.Manager):
     def bulk_insert(self, references: list["Reference"], batch_size: int = 1000) -> list:
@@ -49,17 +47,17 @@ class Reference(models.Model):
     authors = models.JSONField(default=list, blank=True)  # ["Surname, Given", ...] in order
     journal = models.TextField(blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    volume = models.CharField(max_length=lengths.VOLUME, blank=True)
-    issue = models.CharField(max_length=lengths.ISSUE, blank=True)
-    pages = models.CharField(max_length=lengths.PAGES, blank=True)
-    pmid = models.CharField("PMID", max_length=lengths.PMID, blank=True)
-    pmcid = models.CharField("PMCID", max_length=lengths.PMCID, blank=True)
-    doi = models.CharField("DOI", max_length=lengths.DOI, blank=True)
+    volume = models.CharField(max_length=100, blank=True)
+    issue = models.CharField(max_length=100, blank=True)
+    pages = models.CharField(max_length=100, blank=True)
+    pmid = models.CharField("PMID", max_length=20, blank=True)
+    pmcid = models.CharField("PMCID", max_length=20, blank=True)
+    doi = models.CharField("DOI", max_length=255, blank=True)
     registry_ids = models.JSONField(default=list, blank=True)
     publication_types = models.JSONField(default=list, blank=True)
     mesh_terms = models.JSONField("MeSH terms", default=list, blank=True)
     keywords = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=lengths.LANGUAGE, blank=True)
+    language = models.CharField(max_length=50, blank=True)
     urls = models.JSONField(default=list, blank=True)
     raw = models.TextField(blank=True, help_text="The source entry this reference was made from.")
     source_format = models.CharField(max_length=20, blank=True)

@@ -3,8 +3,7 @@
 The COPY writer takes the same plain values, in the same calls, as the ORM writer
 (import_writers.py), and leaves the same rows (tests/screening/identification/
 test_import_writers.py compares them field by field). Each reference is a list of column values,
-made on the parser's thread (read_ahead.py) or, for a large file, in the parser's own process
-(parse_process.py), each JSON field dumped once (import_rows.py); the rows of a table
+made on the parser's thread (read_ahead.py), each JSON field dumped once; the rows of a table
 share one timestamp, taken when the writer is made. References are sent with binary COPY (their
 ids reserved from the table's sequence first, so that records can point at them), records with
 binary COPY, and screening items with one `INSERT ... SELECT FROM unnest(...)` per batch. The
@@ -16,7 +15,9 @@ __init__ says why); finish() puts them back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.db import connection, models
@@ -33,13 +34,37 @@ from screening.identification.import_rows import (
     KNOWN_FIELDS,
     RECORD_FIELDS,
     REFERENCE_FIELDS,
-    copy_values,
+    reference_values,
 )
 from screening.identification.server_settings import transaction_setting
 from screening.models import Record, Review, ScreeningItem, Search
 from screening.prioritisation.bookkeeping import ranking_request
 
 JSONB_OID = postgres_types["jsonb"].oid
+# JSON columns get their text from this encoder (jsonb keeps the values, not the text, so
+# ensure_ascii changes nothing stored), or for a list of strings, from its C string encoder alone.
+_dump_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+def _json_text(value: Any) -> str:
+    """The JSON text of a value. Most of a reference's JSON columns are lists of strings
+    (authors, MeSH terms, keywords...): joining their encoded strings takes half the time of the
+    encoder, whose set-up alone is a microsecond a call, seven calls a row. Anything else (the
+    abstract's sections are objects) goes to the encoder, without trying the join first."""
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if isinstance(value[0], str):
+            try:
+                return "[" + ",".join(map(encode_basestring, value)) + "]"
+            except TypeError:  # not all strings
+                pass
+    return _dump_json(value)
+
+
+def jsonb_bytes(value: Any) -> bytes:
+    """A value in jsonb's binary form, as binary COPY sends it: a version byte, then the text."""
+    return b"\x01" + _json_text(value).encode()
 
 
 class CopyWriter:
@@ -49,11 +74,9 @@ class CopyWriter:
         self.review = review
         self.search = search
         self.items_made = 0
-        # Where reference_row() puts the JSON columns (import_rows.jsonb_bytes): given to a parser's
-        # process too (parse_process.py), which prepares rows without Django.
-        self.json_positions = [
+        self._json_positions = [
             i
-            for i, name in enumerate(REFERENCE_FIELDS)
+            for i, name in enumerate(REFERENCE_FIELDS, start=1)
             if isinstance(Reference._meta.get_field(name), models.JSONField)
         ]
         varying = {Reference._meta.pk.name, *REFERENCE_FIELDS}
@@ -97,10 +120,11 @@ class CopyWriter:
         return [f for f in model._meta.concrete_fields if f.name not in varying]
 
     def reference_row(self, parsed: ParsedReference, keys: Keys, file_format: str) -> list:
-        """The reference's varying columns, without its id and the shared ones, which
-        insert_references() adds (runs on the parser's thread, or in its process as
-        import_rows.prepare_for_copy)."""
-        return copy_values(parsed, keys, file_format, self.json_positions)
+        """The reference's columns, its id still to come (runs on the parser's thread)."""
+        row = [None, *reference_values(parsed, keys, file_format), *self._reference_shared]
+        for i in self._json_positions:
+            row[i] = jsonb_bytes(row[i])
+        return row
 
     def known_references(self, **keys: set) -> Iterable[tuple]:
         """As OrmWriter's, with each set of keys as one array: 3,000 keys a batch as separate
@@ -125,11 +149,11 @@ class CopyWriter:
             )
             ids = [row[0] for row in cursor.fetchall()]
             # Errors as Django's (IntegrityError, DataError...), as the ORM path raises them.
-            shared = self._reference_shared
             with connection.wrap_database_errors, cursor.cursor.copy(self._reference_copy) as copy:
                 _binary_types(cursor, copy, self._reference_types)
                 for row, pk in zip(rows, ids, strict=True):
-                    copy.write_row((pk, *row, *shared))
+                    row[0] = pk
+                    copy.write_row(row)
         return ids
 
     def insert_records(self, records: list[tuple]) -> None:
@@ -269,15 +293,15 @@ def _column_types(table: str, columns: list[str]) -> list[int]:
 
 
 def _binary_types(cursor, copy, types: list[int]) -> None:
-    """Tell a binary COPY each column's type, and that its JSON columns come as
-    import_rows.jsonb_bytes() made them."""
+    """Tell a binary COPY each column's type, and that its JSON columns come as jsonb_bytes()
+    made them."""
     cursor.cursor.adapters.register_dumper(None, _JsonbBytesDumper)
     copy.set_types(types)
 
 
 class _JsonbBytesDumper(BytesBinaryDumper):
-    """A jsonb column's value, already in jsonb's binary form (import_rows.jsonb_bytes): sent
-    as it is. psycopg's own jsonb dumper would encode the text again, as a JSON string."""
+    """A jsonb column's value, already in jsonb's binary form (jsonb_bytes): sent as it is.
+    psycopg's own jsonb dumper would encode the text again, as a JSON string."""
 
     oid = JSONB_OID
 

@@ -1,12 +1,11 @@
 """Importing literature files into a review: each file is a search of a source.
 
 One file is one transaction: it lands whole or not at all. Entries stream from the parser in
-batches, parsed a batch ahead of the database, on a thread (read_ahead.py) or, for a large file
-on PostgreSQL, in a process of their own (parse_process.py), so memory stays flat however large
-the file; each batch's exact duplicates (PMID, DOI, or title +
-year + first author) attach to the reference already in the review instead of making a new one
-(record_batches.py), and its rows are written by COPY on PostgreSQL, the ORM elsewhere
-(import_writers.py).
+batches, parsed a batch ahead of the database, on a thread (read_ahead.py) or, for a large file,
+in a process of their own (parse_process.py), so memory stays flat however large the file; each
+batch's exact duplicates (PMID, DOI, or title + year + first author) attach to the reference
+already in the review instead of making a new one (record_batches.py), and its rows are written
+by COPY on PostgreSQL, the ORM elsewhere (import_writers.py).
 """
 
 from __future__ import annotations
@@ -30,13 +29,17 @@ from screening.audit.chain import audit_record, review_lock
 from screening.constants import AuditAction, SourceKind
 from screening.decisions.counters import counters_add
 from screening.decisions.items import items_refresh
-from screening.identification.copy_writer import CopyWriter
 from screening.identification.duplicates import duplicate_candidates_propose
-from screening.identification.import_rows import PreparedEntry, entry_keys
 from screening.identification.import_writers import RowWriter, writer_for
 from screening.identification.parse_process import ParseProcess
 from screening.identification.read_ahead import ReadAhead
-from screening.identification.record_batches import Tally, insert_batch, unreadable_dict
+from screening.identification.record_batches import (
+    PreparedEntry,
+    Tally,
+    entry_keys,
+    insert_batch,
+    unreadable_dict,
+)
 from screening.identification.search_documentation import documentation_fields, documentation_json
 from screening.models import Record, Review, ScreeningItem, Search, Source
 from screening.permissions.refusals import Refused
@@ -266,15 +269,10 @@ def prepared_batches(
     file_format: str,
     path: Path | None,
 ) -> ReadAhead | ParseProcess:
-    """The entries in prepared batches, parsed a batch ahead of the database: in a process of
-    its own for a file of at least settings.IMPORT_PARSE_PROCESS_MIN_BYTES going to COPY
-    (whose rows that process can make without Django), else on a thread."""
-    if isinstance(writer, CopyWriter) and path is not None:
-        smallest = settings.IMPORT_PARSE_PROCESS_MIN_BYTES
-        if smallest is not None and Path(path).stat().st_size >= smallest:
-            return ParseProcess(
-                path, file_format=file_format, json_positions=writer.json_positions, size=BATCH_SIZE
-            )
+    """The entries in prepared batches, each entry's keys and row made on a thread a batch ahead
+    of the database (read_ahead.py). A file of at least settings.IMPORT_PARSE_PROCESS_MIN_BYTES
+    is parsed in a process of its own (parse_process.py), `entries` left unread; a smaller one,
+    or entries that come from elsewhere (a PubMed run), by `entries` on that thread."""
 
     def prepare(entry: ParsedReference | UnreadableEntry) -> PreparedEntry | UnreadableEntry:
         if isinstance(entry, UnreadableEntry):
@@ -283,6 +281,9 @@ def prepared_batches(
         row = writer.reference_row(entry, keys, file_format)
         return PreparedEntry(entry.position, keys, keys.pmid, entry.raw, row)
 
+    smallest = settings.IMPORT_PARSE_PROCESS_MIN_BYTES
+    if path is not None and smallest is not None and Path(path).stat().st_size >= smallest:
+        return ParseProcess(path, file_format=file_format, size=BATCH_SIZE, prepare=prepare)
     return ReadAhead(entries, size=BATCH_SIZE, prepare=prepare)
 
 

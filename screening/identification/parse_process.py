@@ -1,28 +1,27 @@
-"""Parsing a large file in a process of its own: the parser, and the preparing of each entry's
-row, run beside the importing process instead of inside it.
+"""Parsing a large file in a process of its own, beside the importing process instead of inside
+it.
 
-On a thread (read_ahead.py) the parser shares the importing process's interpreter, and its lock
-(the GIL): parsing and preparing rows hold it four fifths of a MEDLINE import, so the side that
-writes to the database waits for it, and the import cannot run faster than one core allows. In
-a process of its own the parser has an interpreter to itself; the importing process only reads
-the prepared batches and writes them (docs/performance.md, "Importing", has the figures).
+On a thread (read_ahead.py) the parser shares the importing process's interpreter and its lock
+(the GIL): parsing held it most of a MEDLINE import, so the side that writes to the database
+waited for it, and the import could not run faster than one core allows. In a process of its
+own the parser has an interpreter to itself. The importing process keeps the rest: a thread of
+it (ReadAhead's) reads the parsed entries and prepares each one's keys and row, as it would
+have, a batch ahead of the database (docs/performance.md, "Importing", has the figures).
 
 The child is `python -m screening.identification.parse_process JOB`, started with subprocess,
 not multiprocessing: a Celery prefork worker is a daemonic process, and multiprocessing lets no
-daemonic process have children. It loads no Django (nor does import_rows.py, which prepares the
-rows), so it starts in about 0.2 s instead of 1.3 s; files smaller than
-settings.IMPORT_PARSE_PROCESS_MIN_BYTES are parsed on a thread, where that start would cost more
-than it saves.
+daemonic process have children. It loads the parsers and no Django, so it starts in about 0.2 s
+instead of 1.3 s; a file smaller than settings.IMPORT_PARSE_PROCESS_MIN_BYTES is parsed on the
+thread, where that start would cost more than it saves.
 
 What passes between them: the parent gives the job as JSON in the child's arguments (the file,
-its format, where the row's JSON columns are, the batch size). The child answers on its
-standard output in frames, each an 8-byte length and then a pickle of (kind, value):
-("entries", [PreparedEntry | UnreadableEntry, ...]) as many times as it takes, then
-("end", None), or ("error", the exception) when parsing fails (raised again in the parent, as
-itself, after the batches before it). A thread of the parent (read_ahead.py's) reads the frames
-and gathers their entries into batches. The pickles come from the project's own code in a
-process the parent started, on a pipe no one else holds. Anything else the child prints goes to
-standard error (the worker's log).
+its format, the batch size). The child answers on its standard output in frames, each an 8-byte
+length and then a pickle of (kind, value): ("entries", [ParsedReference | UnreadableEntry, ...])
+as many times as it takes, each frame at most FRAME_CHARS of source text or a batch's entries,
+then ("end", None), or ("error", the exception) when parsing fails, raised again in the
+parent, as itself, after the batches before it. The pickles come from the project's own code in
+a process the parent started, on a pipe no one else holds. Anything else the child prints goes
+to standard error (the worker's log).
 
 The child stops when the parent stops reading: the parent kills it when it leaves early (an
 error while writing), and if the parent dies the child's next write fails and it ends.
@@ -40,23 +39,22 @@ import struct
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from references.parsers import read_file
-from references.parsers.base import UnreadableEntry
-from screening.identification.import_rows import PreparedEntry, prepare_for_copy
+from references.parsers.base import Entry, UnreadableEntry
 from screening.identification.read_ahead import ReadAhead
 
 _ENTRIES, _END, _ERROR = "entries", "end", "error"
-# A frame carries at most this much source text (and what was made of it), or one batch's
-# entries: 1,000 PubMed XML entries are 17 MB of XML, which the child would otherwise hold twice
-# (the entries and their pickle) and the parent once more.
+# A frame carries at most this much source text (and what was parsed from it): 1,000 PubMed XML
+# entries are 17 MB of XML, which the child would otherwise hold twice (entries and pickle).
 FRAME_CHARS = 1 << 20
 _HEADER = struct.Struct("<Q")  # a frame's length
 # The directory that holds the project's packages, for the child's import path.
 _ROOT = str(Path(__file__).resolve().parents[2])
-# A pipe holds 64 kB by default: a batch of 5 MB would then pass in 80 rounds of the child
+# A pipe holds 64 kB by default, so a frame of 2 MB would pass in 30 rounds of the child
 # writing and the parent reading. 1 MB is Linux's limit for a process without privileges.
 _PIPE_BYTES = 1 << 20
 # How long the parent waits for the child to exit once it has said "end" (it has nothing left
@@ -69,24 +67,16 @@ class ParseProcessError(RuntimeError):
 
 
 class ParseProcess:
-    """Batches of prepared entries from a process that parses `path`: iterate it inside `with`,
-    like ReadAhead. Leaving the block early kills the process and waits for it.
-
-    The child sends its entries in frames of at most FRAME_CHARS of source text; a thread of
-    this process (ReadAhead's) reads them and gathers them into batches, so that the child can
-    run a whole batch ahead while neither process holds more than a frame of it twice (the
-    entries and their pickle)."""
+    """Batches of `prepare(entry)` for the entries of `path`, parsed by a process of its own and
+    prepared on a thread of this one: iterate it inside `with`, like ReadAhead. Leaving the
+    block early kills the process and stops the thread, and waits for both."""
 
     def __init__(
-        self, path: str | Path, *, file_format: str, json_positions: Sequence[int], size: int
+        self, path: str | Path, *, file_format: str, size: int, prepare: Callable[[Entry], Any]
     ) -> None:
-        self._job = {
-            "path": str(Path(path).resolve()),
-            "format": file_format,
-            "json_positions": list(json_positions),
-            "size": size,
-        }
+        self._job = {"path": str(Path(path).resolve()), "format": file_format, "size": size}
         self._size = size
+        self._prepare = prepare
         self._process: subprocess.Popen | None = None
         self._batches: ReadAhead | None = None
 
@@ -100,7 +90,7 @@ class ParseProcess:
             env=env,
         )
         _widen_pipe(self._process.stdout)
-        self._batches = ReadAhead(self._entries(), size=self._size, prepare=_unchanged)
+        self._batches = ReadAhead(self._entries(), size=self._size, prepare=self._prepare)
         self._batches.__enter__()
         return self
 
@@ -111,7 +101,7 @@ class ParseProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def __iter__(self) -> Iterator[list[PreparedEntry | UnreadableEntry]]:
+    def __iter__(self) -> Iterator[list]:
         yield from self._batches
         self._process.wait(timeout=_EXIT_SECONDS)
 
@@ -130,7 +120,7 @@ class ParseProcess:
             process.wait()
             process.stdout.close()
 
-    def _entries(self) -> Iterator[PreparedEntry | UnreadableEntry]:
+    def _entries(self) -> Iterator[Entry]:
         """The child's entries, frame after frame (on ReadAhead's thread)."""
         while True:
             kind, value = self._read()
@@ -141,7 +131,7 @@ class ParseProcess:
             else:
                 return
 
-    def _read(self) -> tuple[str, object]:
+    def _read(self) -> tuple[str, Any]:
         stream = self._process.stdout
         header = stream.read(_HEADER.size)
         length = _HEADER.unpack(header)[0] if len(header) == _HEADER.size else None
@@ -152,10 +142,6 @@ class ParseProcess:
                 f"The process that parses the file ended before the end of it (exit code {code})."
             )
         return pickle.loads(data)  # noqa: S301 - our own child's frames, on our own pipe
-
-
-def _unchanged(entry: PreparedEntry | UnreadableEntry) -> PreparedEntry | UnreadableEntry:
-    return entry  # prepared in the child already
 
 
 def _widen_pipe(stream) -> None:
@@ -184,22 +170,18 @@ def _picklable(error: BaseException) -> BaseException:
 
 
 def run_child(job: dict, out) -> None:
-    """Parse and prepare the job's file, writing frames to `out` (the child's standard output)."""
-    # Each batch makes thousands of objects that live until it is sent; the cycle collector
+    """Parse the job's file, writing frames to `out` (the child's standard output)."""
+    # Each frame makes thousands of objects that live until it is sent; the cycle collector
     # would walk them again and again for cycles they do not form (as in read_ahead.py).
     gc.disable()
-    file_format, positions, size = job["format"], job["json_positions"], job["size"]
+    size = job["size"]
     try:
-        frame: list[PreparedEntry | UnreadableEntry] = []
+        frame: list[Entry] = []
         chars = 0
-        for entry in read_file(job["path"], format=file_format).entries():
-            if isinstance(entry, UnreadableEntry):
-                chars += len(entry.excerpt)
-            else:
-                entry = prepare_for_copy(entry, file_format, positions)
-                chars += len(entry.raw)
+        for entry in read_file(job["path"], format=job["format"]).entries():
             frame.append(entry)
-            if len(frame) >= size or chars >= FRAME_CHARS:
+            chars += len(entry.excerpt if isinstance(entry, UnreadableEntry) else entry.raw)
+            if chars >= FRAME_CHARS or len(frame) >= size:
                 _send(out, _ENTRIES, frame)
                 frame, chars = [], 0
         if frame:

@@ -4,16 +4,41 @@ keys, then written (import_writers.py). records_insert (imports.py) feeds it bat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from references.duplicates import ExactIndex, Keys
-from references.parsers.base import UnreadableEntry
-from screening.identification.import_rows import PreparedEntry
+from references.duplicates import ExactIndex, Keys, first_author_key, title_key
+from references.parsers.base import ParsedReference, UnreadableEntry
+from screening.identification.import_rows import DOI_LENGTH, PMID_LENGTH
 from screening.identification.import_writers import RowWriter
+
+
+def entry_keys(parsed: ParsedReference) -> Keys:
+    """The keys exact matching compares, as the reference's columns will hold them (cut to
+    their lengths), so that an entry matches the same references whether they were made
+    earlier in its own file or in another import."""
+    return Keys(
+        pmid=parsed.pmid[:PMID_LENGTH],
+        doi=parsed.doi[:DOI_LENGTH],
+        title=title_key(parsed.title),
+        year=parsed.year,
+        first_author=first_author_key(parsed.authors),
+    )
 
 
 def unreadable_dict(entry: UnreadableEntry) -> dict:
     """An unreadable entry as the search keeps it and the refusal lists it."""
     return {"position": entry.position, "reason": entry.reason, "excerpt": entry.excerpt[:300]}
+
+
+class PreparedEntry(NamedTuple):
+    """A readable entry as the parser's thread hands it over: its exact keys and the writer's
+    row for the reference it would make."""
+
+    position: int
+    keys: Keys
+    pmid: str
+    raw: str
+    row: object
 
 
 @dataclass

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,39 +19,37 @@ from references.models import Reference
 from references.parsers import read_file
 from references.parsers.base import ImportFileError, UnreadableEntry
 from screening.identification import imports
-from screening.identification.import_rows import prepare_for_copy
 from screening.identification.import_writers import writer_for
 from screening.identification.imports import source_get_or_create
 from screening.identification.parse_process import ParseProcess, ParseProcessError
 from screening.identification.read_ahead import ReadAhead
 from screening.models import Record, ScreeningItem, Search
-from tests.conftest import require_postgresql
 from tests.references.test_parsers import CORPUS
 from tests.screening.identification.test_imports import PUBMED_XML
 
 REPO = Path(__file__).resolve().parents[3]
 MEDLINE = "biopython/Medline/pubmed_result2.txt"
-JSON_POSITIONS = [2, 3, 12, 13, 14, 15, 17]  # the COPY writer's (checked on PostgreSQL below)
+
+
+def _noted(entry):
+    """A stand-in for the import's preparing of an entry: the entry, with the thread it ran on."""
+    return (entry, threading.current_thread().name)
 
 
 def _on_a_thread(path: Path, size: int) -> list:
     parsed = read_file(path)
-
-    def prepare(entry):
-        if isinstance(entry, UnreadableEntry):
-            return entry
-        return prepare_for_copy(entry, parsed.format, JSON_POSITIONS)
-
-    with ReadAhead(parsed.entries(), size=size, prepare=prepare) as batches:
+    with ReadAhead(parsed.entries(), size=size, prepare=_noted) as batches:
         return list(batches)
 
 
 def _in_a_process(path: Path, size: int) -> list:
     parsed = read_file(path)
-    with ParseProcess(
-        path, file_format=parsed.format, json_positions=JSON_POSITIONS, size=size
-    ) as batches:
+    with ParseProcess(path, file_format=parsed.format, size=size, prepare=_noted) as batches:
         return list(batches)
+
+
+def _parser(path: Path, size: int = 10) -> ParseProcess:
+    return ParseProcess(path, file_format="medline", size=size, prepare=_noted)
 
 
 def _large_medline(data_path: Path, tmp_path: Path, copies: int) -> Path:
@@ -76,17 +75,19 @@ ONE_OF_EACH = {fmt: name for name, fmt, count, _ in sorted(CORPUS, key=lambda c:
 
 @pytest.mark.parametrize("name", sorted(ONE_OF_EACH.values()))
 def test_a_file_of_every_format_gives_the_batches_the_thread_gives(name, data_path):
-    """Same positions, keys and rows (JSON columns as jsonb bytes), unreadable entries too,
-    cut into the same batches."""
+    """The same entries, every field, unreadable ones too, cut into the same batches, and
+    prepared on the importing process's thread."""
     path = data_path / name
-    assert _in_a_process(path, size=2) == _on_a_thread(path, size=2)
+    batches = _in_a_process(path, size=2)
+    assert batches == _on_a_thread(path, size=2)
+    assert {thread for batch in batches for _, thread in batch} == {"import-parser"}
 
 
 def test_unreadable_entries_come_through_as_they_are(data_path):
     path = data_path / "ris/rispy/example_multiline.ris"
-    batches = _in_a_process(path, size=10)
-    assert [type(e) for e in batches[0]] == [UnreadableEntry] * 3
-    assert "identifies no work" in batches[0][0].reason
+    entries = [entry for entry, _ in _in_a_process(path, size=10)[0]]
+    assert [type(e) for e in entries] == [UnreadableEntry] * 3
+    assert "identifies no work" in entries[0].reason
 
 
 def test_a_file_error_is_raised_in_the_importing_process_as_itself(data_path, tmp_path):
@@ -106,7 +107,7 @@ def test_an_importer_that_stops_early_leaves_no_process_behind(data_path, tmp_pa
     path = _large_medline(data_path, tmp_path, copies=2000)
     with (
         pytest.raises(RuntimeError, match="the database refused"),
-        ParseProcess(path, file_format="medline", json_positions=[], size=10) as batches,
+        _parser(path) as batches,
     ):
         pid = batches.pid
         for _batch in batches:
@@ -119,7 +120,7 @@ def test_a_killed_parser_is_an_error_not_a_short_file(data_path, tmp_path):
     taken = 0
     with (
         pytest.raises(ParseProcessError, match=r"ended before the end of it \(exit code -9\)"),
-        ParseProcess(path, file_format="medline", json_positions=[], size=10) as batches,
+        _parser(path) as batches,
     ):
         for batch in batches:
             taken += len(batch)
@@ -131,7 +132,7 @@ def test_a_killed_parser_is_an_error_not_a_short_file(data_path, tmp_path):
 def test_the_parser_ends_when_the_importer_stops_reading(data_path, tmp_path):
     """The importing process died: its end of the pipe closed, the child's next write fails."""
     path = _large_medline(data_path, tmp_path, copies=2000)
-    job = {"path": str(path), "format": "medline", "json_positions": [], "size": 10}
+    job = {"path": str(path), "format": "medline", "size": 10}
     child = subprocess.Popen(
         [sys.executable, "-m", "screening.identification.parse_process", json.dumps(job)],
         stdout=subprocess.PIPE,
@@ -162,13 +163,11 @@ def test_the_parsers_process_loads_no_django():
     assert loaded.stdout.strip() == "[]"
 
 
-# --- Through an import, on PostgreSQL ----------------------------------------------------------
+# --- Through an import -------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_a_file_at_the_threshold_is_parsed_in_a_process_on_postgresql_only(
-    review, owner, data_path, settings
-):
+def test_a_file_at_the_threshold_is_parsed_in_a_process(review, owner, data_path, settings):
     search = Search.objects.create(
         review=review,
         source=source_get_or_create(review=review, name="PubMed", kind="database", user=owner),
@@ -178,24 +177,19 @@ def test_a_file_at_the_threshold_is_parsed_in_a_process_on_postgresql_only(
     writer = writer_for(review=review, search=search, record_fields={})
     path = data_path / MEDLINE
     size = path.stat().st_size
-    postgres = writer.__class__.__name__ == "CopyWriter"
 
     settings.IMPORT_PARSE_PROCESS_MIN_BYTES = size
-    chosen = imports.prepared_batches(writer, [], "medline", path)
-    assert isinstance(chosen, ParseProcess if postgres else ReadAhead)
-    if postgres:
-        assert chosen._job["json_positions"] == JSON_POSITIONS
+    assert isinstance(imports.prepared_batches(writer, [], "medline", path), ParseProcess)
     settings.IMPORT_PARSE_PROCESS_MIN_BYTES = size + 1
     assert isinstance(imports.prepared_batches(writer, [], "medline", path), ReadAhead)
+    settings.IMPORT_PARSE_PROCESS_MIN_BYTES = 0
     assert isinstance(imports.prepared_batches(writer, [], "medline", None), ReadAhead)
 
 
-@pytest.mark.integration  # PostgreSQL only: the CI run on SQLite leaves it out
 @pytest.mark.django_db
 def test_an_import_whose_parser_is_killed_imports_nothing(
     review, owner, data_path, tmp_path, settings, monkeypatch
 ):
-    require_postgresql()
     settings.IMPORT_PARSE_PROCESS_MIN_BYTES = 0
     monkeypatch.setattr(imports, "BATCH_SIZE", 10)
     path = _large_medline(data_path, tmp_path, copies=2000)
