@@ -33,6 +33,7 @@ import contextlib
 import fcntl
 import gc
 import json
+import logging
 import os
 import pickle
 import struct
@@ -46,6 +47,8 @@ from typing import Any
 from references.parsers import read_file
 from references.parsers.base import Entry, UnreadableEntry
 from screening.identification.read_ahead import ReadAhead
+
+logger = logging.getLogger(__name__)
 
 _ENTRIES, _END, _ERROR = "entries", "end", "error"
 # A frame carries at most this much source text (and what was parsed from it): 1,000 PubMed XML
@@ -90,6 +93,9 @@ class ParseProcess:
             env=env,
         )
         _widen_pipe(self._process.stdout)
+        logger.info(
+            "Parsing %s in a process of its own (pid %s)", Path(self._job["path"]).name, self.pid
+        )
         self._batches = ReadAhead(self._entries(), size=self._size, prepare=self._prepare)
         self._batches.__enter__()
         return self

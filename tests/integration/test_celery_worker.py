@@ -79,6 +79,23 @@ def test_a_confirmed_upload_is_imported_by_a_real_worker(celery_workers, review,
     )
 
 
+def test_a_prefork_worker_parses_a_large_file_in_a_process_of_its_own(
+    celery_workers, review, owner, data_path
+):
+    """A prefork pool process is a daemonic one, which multiprocessing would not let have a
+    child: the parser's process (parse_process.py), started with subprocess, runs there. Every
+    file counts as large for this worker."""
+    worker = celery_workers.start(
+        pool="prefork", environment={"IMPORT_PARSE_PROCESS_MIN_BYTES": "0"}
+    )
+
+    job, records = _confirmed_job(review, owner, data_path)
+    job = wait_for_job(job)
+
+    _assert_imported_once(review, job, records)
+    assert "in a process of its own" in worker.log()
+
+
 def _stall_the_import_at_its_last_write(review, owner):
     """The import job's transaction ends with its audit event: with the audit table locked, the
     worker writes the search, references and records, then waits, uncommitted. The source is
