@@ -45,27 +45,12 @@ def _orm_writer(**kwargs):
     return import_writers.OrmWriter(**kwargs)
 
 
-def _corpus_names() -> list[str]:
-    """Every readable corpus file, and two of them twice."""
-    names = [name for name, _, count, unreadable in CORPUS if count > unreadable]
-    return [*names, CORPUS[7][0], CORPUS[14][0]]  # MEDLINE and RIS again, into other sources
-
-
-class _Counted:
-    """A stand-in for a class that notes each instance made, and makes it as the class would."""
-
-    def __init__(self, cls, made: list) -> None:
-        self.cls, self.made = cls, made
-
-    def __call__(self, *args, **kwargs):
-        self.made.append(self.cls(*args, **kwargs))
-        return self.made[-1]
-
-
 def _import_corpus(review, owner, data_path):
     """Every readable corpus file, each as a search of a source of one of the four kinds, and
     two of them twice: references made, attached by PMID, DOI and title, and left unreadable."""
-    for number, name in enumerate(_corpus_names()):
+    names = [name for name, _, count, unreadable in CORPUS if count > unreadable]
+    names += [CORPUS[7][0], CORPUS[14][0]]  # MEDLINE and RIS again, into other sources
+    for number, name in enumerate(names):
         source = source_get_or_create(
             review=review, name=f"Source {number % 8}", kind=KINDS[number % 8 % 4], user=owner
         )
@@ -129,21 +114,12 @@ def _snapshot(review) -> dict:
 
 
 @pytest.mark.integration  # PostgreSQL only: the CI run on SQLite leaves it out
-@pytest.mark.parametrize("parser", ["thread", "process"])
-def test_copy_leaves_exactly_the_rows_the_orm_leaves(
-    parser, owner, data_path, monkeypatch, settings
-):
-    """With the parser on a thread, or in a process of its own for every file (parse_process.py):
-    the rows are the same."""
+def test_copy_leaves_exactly_the_rows_the_orm_leaves(owner, data_path, monkeypatch):
     require_postgresql()
     # Batches of 3: references made in one batch are matched and pointed at from later ones.
     monkeypatch.setattr(imports, "BATCH_SIZE", 3)
-    settings.IMPORT_PARSE_PROCESS_MIN_BYTES = 0 if parser == "process" else None
-    processes = []
-    monkeypatch.setattr(imports, "ParseProcess", _Counted(imports.ParseProcess, processes))
     copied = review_create(slug="copied", title="Imported with COPY", owner=owner)
     _import_corpus(copied, owner, data_path)
-    assert len(processes) == (len(_corpus_names()) if parser == "process" else 0)
     monkeypatch.setattr(imports, "writer_for", _orm_writer)
     through_orm = review_create(slug="orm", title="Imported through the ORM", owner=owner)
     _import_corpus(through_orm, owner, data_path)
