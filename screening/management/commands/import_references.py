@@ -8,6 +8,7 @@ from references.parsers import read_file
 from references.parsers.base import ImportFileError
 from screening.constants import FileFormat, Role, SourceKind
 from screening.identification.imports import ImportRefused, references_import, source_get_or_create
+from screening.identification.parse_process import ParseProcessError
 from screening.identification.search_documentation import (
     DocumentationRefused,
     documentation_fields,
@@ -129,6 +130,10 @@ class Command(BaseCommand):
         except (ImportFileError, ImportRefused) as error:
             imported = "" if len(files) == 1 else " Nothing was imported from any of the files."
             raise CommandError(f"{current}: {error}{imported}") from error
+        except ParseProcessError as error:  # killed, or out of memory: not the file's fault
+            raise CommandError(
+                f"{current}: {error} Nothing was imported; run the command again."
+            ) from error
         for path, search in results:
             self._decisions_left_behind(path, file_format)
             if options["json"]:

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from references.models import Reference
@@ -221,3 +222,29 @@ def test_an_import_whose_parser_is_killed_imports_nothing(
     assert not Reference.objects.exists()
     assert not ScreeningItem.objects.exists()
     assert _gone(started[0].pid)
+
+
+@pytest.mark.django_db
+def test_the_command_says_in_words_that_a_killed_parser_imported_nothing(
+    review, data_path, tmp_path, settings, monkeypatch
+):
+    settings.IMPORT_PARSE_PROCESS_MIN_BYTES = 0
+    enter = ParseProcess.__enter__
+
+    def killed_at_once(self):
+        entered = enter(self)
+        os.kill(self.pid, signal.SIGKILL)
+        return entered
+
+    monkeypatch.setattr(ParseProcess, "__enter__", killed_at_once)
+    path = data_path / MEDLINE
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_references", review.slug, str(path), "--source", "PubMed")
+
+    assert str(refused.value) == (
+        f"{path}: The process that parses the file ended before the end of it (exit code -9). "
+        "Nothing was imported; run the command again."
+    )
+    assert not Search.objects.filter(review=review).exists()
+    assert not Record.objects.filter(review=review).exists()
