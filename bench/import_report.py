@@ -314,7 +314,7 @@ def markdown(
         out += [
             "",
             "Where the full import's time goes (wall seconds). The parser runs beside the rest, on",
-            "a thread of its own, or for a large file on PostgreSQL in a process of its own (then",
+            "a thread of its own, or for a large file in a process of its own (then",
             "its CPU seconds are shown); the other columns are the import's own thread and add up",
             "to the total ('rest': keys, exact matching, the commit). 'Client CPU' is the import's",
             "CPU time, both threads and the parser's process; 'server CPU' its PostgreSQL",

@@ -157,7 +157,7 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # Uploads. Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file on disk.
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=500 * 1024 * 1024)
-# On PostgreSQL, a file at least this large is parsed in a process of its own beside the import
+# A file at least this large is parsed in a process of its own beside the import
 # (screening/identification/parse_process.py); a smaller one on a thread, where the process's
 # start (0.2 s) would cost more than it saves. 0: always a process.
 IMPORT_PARSE_PROCESS_MIN_BYTES = env.int("IMPORT_PARSE_PROCESS_MIN_BYTES", default=8 * 1024 * 1024)
