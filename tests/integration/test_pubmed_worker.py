@@ -5,15 +5,19 @@ two workers by the limiter they share in Redis, and `import_pubmed` following a 
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from references.pubmed import ClientConfig
 from screening.constants import JobStatus, PubmedPhase
 from screening.identification.pubmed_jobs import pubmed_job_create, pubmed_jobs_sweep
 from screening.models import PubmedJob, Record
@@ -129,21 +133,63 @@ def test_a_worker_killed_halfway_leaves_a_job_the_next_worker_finishes_without_d
     assert "pubmed_job_run_task" in second.log()
 
 
+class GrantedSlots:
+    """The slots the shared limiter grants, read off Redis with MONITOR: each grant is the
+    limiter's Lua script setting its key to the slot plus the interval (PX 60000; a hold after
+    a 429 sets it with PX 120000). These are what the limiter decided, on Redis's one clock,
+    whatever the scheduling of the workers and however late their requests then arrive."""
+
+    def __init__(self, url: str) -> None:
+        self._monitor = redis.Redis.from_url(url).monitor()
+        self._monitor.__enter__()  # MONITOR is on once this returns: nothing is missed
+        self.values: list[int] = []
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        with contextlib.suppress(redis.ConnectionError, ValueError, OSError, AttributeError):
+            for command in self._monitor.listen():
+                words = command["command"].split()
+                if (
+                    words[:1] == ["SET"]
+                    and words[1].startswith(PACE_KEY)
+                    and words[3:] == ["PX", "60000"]
+                ):
+                    self.values.append(int(words[2]))
+
+    def close(self) -> None:
+        self._monitor.connection.disconnect()
+        self._thread.join(timeout=10)
+
+
+PACE_KEY = "screening:eutils-pace:"
+
+
 def test_two_workers_share_the_pace_through_redis(
     celery_workers, worker_env, server, review, owner
 ):
     worker_env = {**worker_env, "NCBI_API_KEY": ""}  # 3 a second for the two of them together
-    celery_workers.start(environment=worker_env)
-    celery_workers.start(environment=worker_env)
-    first = pubmed_job_create(review=review, user=owner, query=TOPIC)
-    second = pubmed_job_create(review=review, user=owner, pmids=["12091962", "9997", "11748933"])
-    wait_for_job(first, timeout=90)
-    wait_for_job(second, timeout=90)
+    granted = GrantedSlots(celery_workers.broker_url)
+    try:
+        celery_workers.start(environment=worker_env)
+        celery_workers.start(environment=worker_env)
+        first = pubmed_job_create(review=review, user=owner, query=TOPIC)
+        second = pubmed_job_create(
+            review=review, user=owner, pmids=["12091962", "9997", "11748933"]
+        )
+        wait_for_job(first, timeout=90)
+        wait_for_job(second, timeout=90)
+    finally:
+        granted.close()
 
     assert first.status == second.status == JobStatus.DONE
-    arrivals = [r.at for r in server.requests]
     assert {r.status for r in server.requests} == {200}  # the server enforces NCBI's 3 a second
-    assert min(b - a for a, b in zip(arrivals, arrivals[1:], strict=False)) >= 1 / 3 - 0.02
+    # Every request the server saw was granted a slot by the one limiter, and the slots it
+    # granted, across both workers, are a whole interval apart (microseconds, Redis's clock).
+    assert len(granted.values) == len(server.requests)
+    interval = int(ClientConfig(api_key="").interval * 1_000_000)
+    gaps = [b - a for a, b in zip(granted.values, granted.values[1:], strict=False)]
+    assert min(gaps) >= interval, gaps
     workers = {r.params.get("tool") for r in server.requests}
     assert workers == {"screening"}
 

@@ -465,19 +465,28 @@ class Visit:
     found: list[str]  # the sentinels in its body and headers
 
 
+def _distinct(queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    distinct: list[dict[str, Any]] = []
+    for query in queries:
+        if query not in distinct:
+            distinct.append(query)
+    return distinct
+
+
 def crawl(world: World, role: str, sentinels: list[str]) -> list[Visit]:
-    """Every URL of the crawl as `role`, plain and htmx, bare and with its queries and
-    everyone's (everywhere()), each request once; a POST-only view answers 405 to a bare GET,
-    and then to any query string: its queries are not asked. Where any of `sentinels` shows, the
-    visit says which."""
+    """Every URL of the crawl as `role`: plain, bare and with its own queries and everyone's
+    (everywhere()); as htmx, bare and with its own queries (the ones its view reads: a view
+    answers htmx with a part of the page it renders for them). Each request once; a POST-only
+    view answers 405 to a bare GET, and then to any query string: its queries are not asked.
+    Where any of `sentinels` shows, the visit says which."""
     client = world.clients[role]
     visits = []
     for name, url, queries in crawl_urls(world):
-        variants: list[dict[str, Any]] = [{}]
-        for query in [*queries, *everywhere(world)]:
-            if query not in variants:
-                variants.append(query)
-        for header, headers in (("plain", {}), ("htmx", HTMX)):
+        by_header = (
+            ("plain", {}, _distinct([{}, *queries, *everywhere(world)])),
+            ("htmx", HTMX, _distinct([{}, *queries])),
+        )
+        for header, headers, variants in by_header:
             for query in variants:
                 response = client.get(url, query, headers=headers)
                 text = body(response)
