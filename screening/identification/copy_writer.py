@@ -47,19 +47,30 @@ _dump_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def _json_text(value: Any) -> str:
-    """The JSON text of a value. Most of a reference's JSON columns are lists of strings
-    (authors, MeSH terms, keywords...): joining their encoded strings takes half the time of the
-    encoder, whose set-up alone is a microsecond a call, seven calls a row. Anything else (the
-    abstract's sections are objects) goes to the encoder, without trying the join first."""
+    """The JSON text of a value. A reference's JSON columns are lists of strings (authors, MeSH
+    terms, keywords...) or of objects of strings (the abstract's sections): joining their
+    encoded strings takes half the time of the encoder, or less, whose set-up alone is a
+    microsecond a call, seven calls a row. Anything else goes to the encoder."""
     if isinstance(value, list):
         if not value:
             return "[]"
-        if isinstance(value[0], str):
-            try:
+        try:
+            if isinstance(value[0], str):
                 return "[" + ",".join(map(encode_basestring, value)) + "]"
-            except TypeError:  # not all strings
-                pass
+            if isinstance(value[0], dict):
+                return "[" + ",".join(map(_object_text, value)) + "]"
+        except (TypeError, AttributeError):  # not all strings, or not all objects of strings
+            pass
     return _dump_json(value)
+
+
+def _object_text(value: dict[str, str]) -> str:
+    """An object of strings as JSON (raises TypeError for any other value)."""
+    return (
+        "{"
+        + ",".join(f"{encode_basestring(k)}:{encode_basestring(v)}" for k, v in value.items())
+        + "}"
+    )
 
 
 def jsonb_bytes(value: Any) -> bytes:

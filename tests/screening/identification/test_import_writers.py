@@ -3,6 +3,7 @@ leave the same rows, text survives COPY whole, and a failure part-way leaves not
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -15,6 +16,7 @@ from references.parsers.base import AbstractSection, ImportFileError, ParsedRefe
 from screening.constants import AuditAction, SourceKind
 from screening.decisions.queue import rank_for
 from screening.identification import import_writers, imports
+from screening.identification.copy_writer import jsonb_bytes
 from screening.identification.imports import records_insert, source_get_or_create
 from screening.models import (
     AuditEvent,
@@ -302,3 +304,26 @@ def test_a_record_cannot_name_another_review_than_its_search(review, owner, impo
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         Record.objects.filter(pk=record.pk).update(review=review)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [],
+        ["Smith, J", AWKWARD],
+        [{"label": "METHODS\t1", "text": AWKWARD}, {"label": "", "text": "é"}],
+        [{"label": None, "text": "x"}],  # not all strings: the encoder's
+        [{1: "x"}],
+        [{"a": "b"}, "x"],
+        ["a", 2],
+        [[1]],
+        {"label": "x"},
+    ],
+)
+def test_a_json_column_is_sent_as_the_json_of_its_value(value):
+    """COPY sends a JSON column as jsonb's version byte and the text; whether made by the
+    joins (lists of strings, of objects of strings) or the encoder, it reads back as the value
+    (as json.dumps gives it: a key that is not a string becomes one)."""
+    sent = jsonb_bytes(value)
+    assert sent[:1] == b"\x01"
+    assert json.loads(sent[1:].decode()) == json.loads(json.dumps(value))
