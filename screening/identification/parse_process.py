@@ -10,9 +10,10 @@ have, a batch ahead of the database (docs/performance.md, "Importing", has the f
 
 The child is `python -m screening.identification.parse_process JOB`, started with subprocess,
 not multiprocessing: a Celery prefork worker is a daemonic process, and multiprocessing lets no
-daemonic process have children. It loads the parsers and no Django, so it starts in about 0.2 s
-instead of 1.3 s; a file smaller than settings.IMPORT_PARSE_PROCESS_MIN_BYTES is parsed on the
-thread, where that start would cost more than it saves.
+daemonic process have children. It loads the parsers and no Django, so it starts in about 0.1 s
+instead of 1.3 s. A file smaller than settings.IMPORT_PARSE_PROCESS_MIN_BYTES is parsed on the
+thread: pickling its entries, sending and unpickling them would cost more than the process
+saves (the setting says what was measured).
 
 What passes between them: the parent gives the job as JSON in the child's arguments (the file,
 its format, the batch size). The child answers on its standard output in frames, each an 8-byte
