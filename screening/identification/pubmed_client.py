@@ -18,6 +18,9 @@ from references.pubmed import (
     RedisRateLimiter,
 )
 
+# The shared limiter's Redis key: this prefix, then a digest of the API key (NCBI counts per key).
+PACE_KEY_PREFIX = "screening:eutils-pace:"
+
 _local_limiters: dict[float, LocalRateLimiter] = {}
 _redis_clients: dict[str, redis.Redis] = {}
 _limiters_lock = threading.Lock()
@@ -34,7 +37,7 @@ def rate_limiter(interval: float) -> RateLimiter:
                 client = _redis_clients[url] = redis.Redis.from_url(url)
             # NCBI counts per API key (or per address without one).
             who = hashlib.sha256(settings.NCBI_API_KEY.encode()).hexdigest()[:12]
-            return RedisRateLimiter(client, f"screening:eutils-pace:{who}", interval)
+            return RedisRateLimiter(client, f"{PACE_KEY_PREFIX}{who}", interval)
         limiter = _local_limiters.get(interval)
         if limiter is None:
             limiter = _local_limiters[interval] = LocalRateLimiter(interval)

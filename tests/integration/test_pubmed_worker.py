@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from references.pubmed import ClientConfig
 from screening.constants import JobStatus, PubmedPhase
+from screening.identification.pubmed_client import PACE_KEY_PREFIX
 from screening.identification.pubmed_jobs import pubmed_job_create, pubmed_jobs_sweep
 from screening.models import PubmedJob, Record
 from tests.conftest import TOPIC
@@ -152,7 +153,7 @@ class GrantedSlots:
                 words = command["command"].split()
                 if (
                     words[:1] == ["SET"]
-                    and words[1].startswith(PACE_KEY)
+                    and words[1].startswith(PACE_KEY_PREFIX)
                     and words[3:] == ["PX", "60000"]
                 ):
                     self.values.append(int(words[2]))
@@ -160,9 +161,6 @@ class GrantedSlots:
     def close(self) -> None:
         self._monitor.connection.disconnect()
         self._thread.join(timeout=10)
-
-
-PACE_KEY = "screening:eutils-pace:"
 
 
 def test_two_workers_share_the_pace_through_redis(
